@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { serverScriptOutput } from '@inlet/test-support/servers';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+
+export function benchKafka(brokers: readonly string[], clientId = 'inlet-bench'): Kafka {
+  return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
+}
+
+let topicCounter = 0;
+export function benchTopicName(prefix: string): string {
+  topicCounter += 1;
+  return `bench-${prefix}-${Date.now().toString(36)}-${topicCounter}`;
+}
+
+export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [...topics] });
+  } catch {
+    // Deleting is tidiness, not part of what is measured.
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** `count` keyed messages with random `valueBytes`-byte values, spread over `keys` keys. */
+export function keyedMessages(count: number, valueBytes: number, keys = 1000): Message[] {
+  const value = randomBytes(valueBytes);
+  return Array.from({ length: count }, (_, index) => ({ key: `key-${index % keys}`, value }));
+}
+
+/** Sends `messages` with raw kafkajs sendBatch, `batchSize` at a time, each awaited with acks=-1. */
+export async function fillTopic(kafka: Kafka, topic: string, messages: readonly Message[], batchSize = 1000) {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let start = 0; start < messages.length; start += batchSize) {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [{ topic, messages: messages.slice(start, start + batchSize) }],
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface ChildRun {
+  readonly stdout: string;
+  readonly cpuSeconds: number;
+}
+
+/**
+ * Runs a Java main class from the broker's own jars. CPU time of the child comes from the shell's
+ * `times` builtin, which reports the user+system time of its finished children.
+ */
+export async function runKafkaJavaTool(mainClass: string, args: readonly string[]): Promise<ChildRun> {
+  const libs = await serverScriptOutput('kafka', 'libs');
+  const quoted = args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
+  const script = `java -Xmx512m -cp '${libs}/*' ${mainClass} ${quoted} || exit $?; times >&2`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`${mainClass} exited with ${code}:\n${stderr.slice(-2000)}`));
+        return;
+      }
+      const childTimes = stderr.trim().split('\n').at(-1) ?? '';
+      const seconds = [...childTimes.matchAll(/(\d+)m([\d.]+)s/g)].map(
+        (match) => Number(match[1]) * 60 + Number(match[2]),
+      );
+      resolve({ stdout, cpuSeconds: seconds.reduce((sum, value) => sum + value, 0) });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import type { Scenario } from '../harness';
+import { kafkaBaselineScenarios } from './kafka-baseline';
+
+export const allScenarios: readonly Scenario[] = [...kafkaBaselineScenarios];

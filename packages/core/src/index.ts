@@ -1,0 +1,1 @@
+export { InletError, InletErrorCode, type InletErrorOptions } from './errors';
