@@ -22,5 +22,5 @@ pnpm test
 step "integration tests (real Kafka, schema registry, PostgreSQL, Redis)"
 pnpm test:integration
 step "API docs (typedoc)"
-pnpm docs
+pnpm run docs
 step "all checks passed"
