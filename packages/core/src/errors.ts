@@ -1,11 +1,62 @@
 /**
  * Every error Inlet throws is an {@link InletError} with a stable `code` from this list.
- * Match on `code`, not on the class or the message: codes are part of the public API.
+ * Match on `code` (or {@link InletError.is}), not on the class or the message: codes are part of
+ * the public API and never change meaning; messages may be reworded.
  */
 export const InletErrorCode = {
+  // lifecycle and options
   invalidOption: 'INLET_INVALID_OPTION',
   closed: 'INLET_CLOSED',
   aborted: 'INLET_ABORTED',
+  timeout: 'INLET_TIMEOUT',
+
+  // event definitions and the events themselves
+  invalidDefinition: 'INLET_INVALID_DEFINITION',
+  validationFailed: 'INLET_VALIDATION_FAILED',
+  invalidEventTime: 'INLET_INVALID_EVENT_TIME',
+  invalidKey: 'INLET_INVALID_KEY',
+  contractViolation: 'INLET_CONTRACT_VIOLATION',
+
+  // decoding records from the wire (the raw record is always kept)
+  missingHeader: 'INLET_DECODE_MISSING_HEADER',
+  badMagicByte: 'INLET_DECODE_BAD_MAGIC_BYTE',
+  truncated: 'INLET_DECODE_TRUNCATED',
+  malformedPayload: 'INLET_DECODE_MALFORMED_PAYLOAD',
+  unknownEventType: 'INLET_DECODE_UNKNOWN_TYPE',
+  unknownSchemaId: 'INLET_DECODE_UNKNOWN_SCHEMA_ID',
+  unsupportedContentType: 'INLET_DECODE_UNSUPPORTED_CONTENT_TYPE',
+
+  // schemas and the registry
+  schemaInvalid: 'INLET_SCHEMA_INVALID',
+  schemaIncompatible: 'INLET_SCHEMA_INCOMPATIBLE',
+  schemaNotRegistered: 'INLET_SCHEMA_NOT_REGISTERED',
+  registryUnavailable: 'INLET_REGISTRY_UNAVAILABLE',
+  registryRequestFailed: 'INLET_REGISTRY_REQUEST_FAILED',
+
+  // Kafka, classified at the edge from the client's errors
+  kafkaConnection: 'INLET_KAFKA_CONNECTION',
+  kafkaTimeout: 'INLET_KAFKA_TIMEOUT',
+  kafkaNotLeader: 'INLET_KAFKA_NOT_LEADER',
+  kafkaCoordinator: 'INLET_KAFKA_COORDINATOR',
+  kafkaRebalance: 'INLET_KAFKA_REBALANCE',
+  kafkaUnknownTopic: 'INLET_KAFKA_UNKNOWN_TOPIC',
+  kafkaTopicExists: 'INLET_KAFKA_TOPIC_EXISTS',
+  kafkaNotEnoughReplicas: 'INLET_KAFKA_NOT_ENOUGH_REPLICAS',
+  kafkaMessageTooLarge: 'INLET_KAFKA_MESSAGE_TOO_LARGE',
+  kafkaInvalidRecord: 'INLET_KAFKA_INVALID_RECORD',
+  kafkaOffsetOutOfRange: 'INLET_KAFKA_OFFSET_OUT_OF_RANGE',
+  kafkaAuthentication: 'INLET_KAFKA_AUTHENTICATION',
+  kafkaAuthorization: 'INLET_KAFKA_AUTHORIZATION',
+  kafkaFenced: 'INLET_KAFKA_FENCED',
+  kafkaSequence: 'INLET_KAFKA_OUT_OF_ORDER_SEQUENCE',
+  kafkaUnsupported: 'INLET_KAFKA_UNSUPPORTED',
+  kafkaProtocol: 'INLET_KAFKA_PROTOCOL',
+
+  // producing and consuming
+  sendFailed: 'INLET_SEND_FAILED',
+  bufferFull: 'INLET_BUFFER_FULL',
+  handlerFailed: 'INLET_HANDLER_FAILED',
+  deadLetterFailed: 'INLET_DEAD_LETTER_FAILED',
 } as const;
 
 export type InletErrorCode = (typeof InletErrorCode)[keyof typeof InletErrorCode];
@@ -35,4 +86,98 @@ export class InletError extends Error {
   static is(value: unknown): value is InletError {
     return typeof value === 'object' && value !== null && inletErrorBrand in value;
   }
+
+  /** True when `value` is an Inlet error with one of the given codes. */
+  static hasCode(value: unknown, ...codes: readonly InletErrorCode[]): value is InletError {
+    return InletError.is(value) && codes.includes(value.code);
+  }
+}
+
+/** One thing wrong with a value, located by a JSON-pointer-like path (`/items/0/price`). */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A value did not satisfy an event's schema, event-time or key rules. */
+export class InletValidationError extends InletError {
+  override readonly name: string = 'InletValidationError';
+  /** The event type whose rules failed, when known. */
+  readonly eventType: string | undefined;
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(
+    code: InletErrorCode,
+    eventType: string | undefined,
+    issues: readonly ValidationIssue[],
+    options: InletErrorOptions = {},
+  ) {
+    super(code, describeIssues(eventType, issues), options);
+    this.eventType = eventType;
+    this.issues = issues;
+  }
+}
+
+function describeIssues(eventType: string | undefined, issues: readonly ValidationIssue[]): string {
+  const subject = eventType === undefined ? 'value' : `event "${eventType}"`;
+  const listed = issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`)
+    .join('; ');
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  return `invalid ${subject}: ${listed}${more}`;
+}
+
+/** A record as it came off the wire, kept whole on every decode error. */
+export interface RawRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | undefined>>;
+  readonly timestamp: number;
+}
+
+/** A record could not be decoded into an event. `record` is the untouched original. */
+export class InletDecodeError extends InletError {
+  override readonly name: string = 'InletDecodeError';
+  readonly record: RawRecord;
+
+  constructor(code: InletErrorCode, message: string, record: RawRecord, options: InletErrorOptions = {}) {
+    super(code, `${message} (${record.topic}/${record.partition}@${record.offset})`, options);
+    this.record = record;
+  }
+}
+
+/** An error from Kafka or the Kafka client, classified into an Inlet code. */
+export class InletKafkaError extends InletError {
+  override readonly name: string = 'InletKafkaError';
+  /** The Kafka protocol error name (e.g. `NOT_LEADER_OR_FOLLOWER`) or the client's error name. */
+  readonly kafkaErrorType: string;
+
+  constructor(
+    code: InletErrorCode,
+    message: string,
+    kafkaErrorType: string,
+    options: InletErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.kafkaErrorType = kafkaErrorType;
+  }
+}
+
+/** The error for any call on a resource after its `close()`. */
+export function closedError(resource: string): InletError {
+  return new InletError(InletErrorCode.closed, `${resource} is closed`);
+}
+
+/** The error for an operation stopped by an AbortSignal; keeps the signal's reason as cause. */
+export function abortedError(what: string, signal: AbortSignal): InletError {
+  return new InletError(InletErrorCode.aborted, `${what} was aborted`, { cause: signal.reason });
+}
+
+/** Throws the aborted error when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw abortedError(what, signal);
 }

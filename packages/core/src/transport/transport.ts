@@ -1,0 +1,219 @@
+import type { InletError, RawRecord } from '../errors';
+
+/**
+ * The Kafka transport port: the one narrow interface every Inlet package uses instead of a Kafka
+ * client. Two implementations honour it with the same observable behaviour (checked by one
+ * contract suite): `createKafkaJsTransport` (a real cluster, through kafkajs) and
+ * `createInMemoryBackbone` (an in-process model of Kafka for local runs and tests).
+ *
+ * Offsets are decimal strings (Kafka offsets are 64-bit). A committed offset is the offset of the
+ * next record to read, as in Kafka.
+ */
+export interface KafkaTransport {
+  /** Which implementation this is. */
+  readonly kind: 'kafkajs' | 'in-memory';
+  producer(options?: TransportProducerOptions): TransportProducer;
+  consumer(options: TransportConsumerOptions): TransportConsumer;
+  admin(): TransportAdmin;
+  /** Closes every producer, consumer and admin made by this transport. Safe to call twice. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: string;
+}
+
+/** Header values as sent: strings are sent as UTF-8. */
+export type OutgoingHeaders = Readonly<Record<string, Buffer | string>>;
+
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: OutgoingHeaders;
+  /** The Kafka record timestamp (ms since the epoch); the send time when absent. */
+  readonly timestamp?: number;
+  /**
+   * An explicit partition. When absent, keyed records go to `murmur2(key) % partitions`, exactly
+   * as the Java client and librdkafka's `murmur2_random` place them.
+   */
+  readonly partition?: number;
+}
+
+/** Where one sent record landed. `acks[i]` belongs to `records[i]`. */
+export interface RecordAck extends TopicPartitionOffset {}
+
+export interface TransportProducerOptions {
+  /** Idempotent writes (no duplicates from the client's own retries). Default true. */
+  readonly idempotent?: boolean;
+  /** Makes the producer transactional; required for `transaction()`. */
+  readonly transactionalId?: string;
+  /** Transaction timeout on the broker. Default 60 000 ms. */
+  readonly transactionTimeoutMs?: number;
+  /** -1 (all in-sync replicas, the default), 1 (leader) or 0 (none). Idempotence needs -1. */
+  readonly acks?: -1 | 0 | 1;
+  readonly compression?: 'none' | 'gzip';
+  /** Broker-side timeout for one produce request. Default 30 000 ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface SendOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface TransportProducer {
+  connect(): Promise<void>;
+  /**
+   * Sends records and resolves once every one is acknowledged, with one ack per record in order.
+   * Records of one partition keep their order. Connects on first use.
+   */
+  send(records: readonly OutgoingRecord[], options?: SendOptions): Promise<RecordAck[]>;
+  /** Begins a transaction (the producer must have a `transactionalId`). One at a time. */
+  transaction(): Promise<TransportTransaction>;
+  /** Partitions of a topic, from cached metadata (refreshed when the topic is unknown). */
+  partitionCount(topic: string): Promise<number>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface TransportTransaction {
+  send(records: readonly OutgoingRecord[], options?: SendOptions): Promise<RecordAck[]>;
+  /** Commits consumer offsets as part of this transaction (consume-transform-produce). */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  readonly isActive: boolean;
+}
+
+export type IsolationLevel = 'read_committed' | 'read_uncommitted';
+
+export interface TransportConsumerOptions {
+  readonly groupId: string;
+  /** Default `read_committed`: records of open or aborted transactions are never delivered. */
+  readonly isolation?: IsolationLevel;
+  /** Where a group with no committed offset starts. Default `earliest`. */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** Default 30 000 ms; a member silent for longer is removed from the group. */
+  readonly sessionTimeoutMs?: number;
+  /** Default 3 000 ms. */
+  readonly heartbeatIntervalMs?: number;
+  /** Default 60 000 ms. */
+  readonly rebalanceTimeoutMs?: number;
+  /** Upper bound for one partition's fetched bytes. Default 1 MiB. */
+  readonly maxBytesPerPartition?: number;
+  /** How long a fetch waits for data. Default 500 ms. */
+  readonly maxWaitTimeMs?: number;
+  /** How many partitions' batches may be handled at once. Default 1. */
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+/** A record as fetched; the same shape kept on decode errors. */
+export interface IncomingRecord extends RawRecord {}
+
+export interface IncomingBatch extends TopicPartition {
+  readonly records: readonly IncomingRecord[];
+  /** The partition's high watermark when fetched (for lag). */
+  readonly highWatermark: string;
+}
+
+export interface BatchControls {
+  /** Tells the group this member is alive; call during long work. */
+  heartbeat(): Promise<void>;
+  /** True once the partition was revoked or sought: finish quickly and commit nothing past it. */
+  isStale(): boolean;
+}
+
+export interface ConsumerHandlers {
+  /**
+   * Receives each fetched batch of one partition, in offset order. The partition's next batch is
+   * fetched only after the returned promise settles; nothing is committed unless `commit` is
+   * called. A rejection is reported to `onError` and the same records are delivered again.
+   */
+  onBatch(batch: IncomingBatch, controls: BatchControls): Promise<void>;
+  /** A rebalance began: every partition may be about to move. */
+  onRebalancing?(): void;
+  /** The group settled; `assignment` is everything this member now owns. */
+  onAssigned?(assignment: readonly TopicPartition[]): void;
+  /** Partitions this member owned before the last rebalance and no longer does. */
+  onRevoked?(revoked: readonly TopicPartition[]): void;
+  /** An error the consumer recovered from, or (when `fatal`) one that stopped it. */
+  onError?(error: InletError, fatal: boolean): void;
+}
+
+export interface TransportConsumer {
+  connect(): Promise<void>;
+  /** Topics to read; call before `run`. */
+  subscribe(topics: readonly string[]): Promise<void>;
+  /** Joins the group and starts fetching; resolves once the loop is running. */
+  run(handlers: ConsumerHandlers): Promise<void>;
+  /** Commits offsets (each the next offset to read). Fails while the group is rebalancing. */
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Stops fetching these partitions until `resume`; in-flight batches still complete. */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  paused(): TopicPartition[];
+  /** Moves the fetch position of an assigned partition. */
+  seek(position: TopicPartitionOffset): void;
+  /** The partitions this member owns now. */
+  assignment(): TopicPartition[];
+  /** Stops fetching, waits for in-flight batches, leaves the group. Commits nothing by itself. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor?: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** The first offset still in the log. */
+  readonly low: string;
+  /** The high watermark: one past the last record readable at read_uncommitted. */
+  readonly high: string;
+}
+
+export interface GroupMemberDescription {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly assignment: readonly TopicPartition[];
+}
+
+export interface GroupDescription {
+  readonly groupId: string;
+  /** Kafka's group state: Empty, Stable, PreparingRebalance, CompletingRebalance, Dead. */
+  readonly state: string;
+  readonly members: readonly GroupMemberDescription[];
+}
+
+export interface TransportAdmin {
+  connect(): Promise<void>;
+  /** Creates topics that do not exist yet; resolves with the names actually created. */
+  createTopics(topics: readonly TopicSpec[]): Promise<string[]>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  partitionCount(topic: string): Promise<number>;
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * Per partition, the first offset whose record timestamp is at or after `timestamp`, or the
+   * high watermark when there is none.
+   */
+  offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]>;
+  /** Committed offsets of a group for a topic; `-1` where nothing is committed. */
+  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /** Overwrites a group's committed offsets; the group must have no active members. */
+  setGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  deleteGroup(groupId: string): Promise<void>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
