@@ -143,10 +143,18 @@ export interface RawRecord {
 export class InletDecodeError extends InletError {
   override readonly name: string = 'InletDecodeError';
   readonly record: RawRecord;
+  /** For INLET_VALIDATION_FAILED: what in the decoded data broke the schema. */
+  readonly issues: readonly ValidationIssue[];
 
-  constructor(code: InletErrorCode, message: string, record: RawRecord, options: InletErrorOptions = {}) {
+  constructor(
+    code: InletErrorCode,
+    message: string,
+    record: RawRecord,
+    options: InletErrorOptions & { readonly issues?: readonly ValidationIssue[] } = {},
+  ) {
     super(code, `${message} (${record.topic}/${record.partition}@${record.offset})`, options);
     this.record = record;
+    this.issues = options.issues ?? [];
   }
 }
 

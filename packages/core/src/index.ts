@@ -1,1 +1,89 @@
-export { InletError, InletErrorCode, type InletErrorOptions } from './errors';
+export {
+  type JSONSchema,
+  type JsonSchemaCodec,
+  jsonSchema,
+  jsonSchemaOf,
+} from './codecs/json/json-schema-codec';
+export type {
+  CodecData,
+  DecodeResult,
+  PayloadCodec,
+  PayloadFormat,
+  SomePayloadCodec,
+  ValidationResult,
+} from './codecs/payload-codec';
+export {
+  CloudEventHeader,
+  cloudEventsSpecVersion,
+  contentTypeFor,
+  parseContentType,
+} from './envelope/cloudevents';
+export { type CreateEventOptions, createEvent } from './envelope/create-event';
+export {
+  type DecodeEventOptions,
+  decodeEventRecord,
+  type EncodeEventOptions,
+  encodeEventRecord,
+  type RecordTimestampSource,
+  schemaIdOf,
+} from './envelope/event-record';
+export type { InletEvent, TopicEvent } from './envelope/inlet-event';
+export type { SchemaResolver } from './envelope/schema-resolver';
+export { frameConfluent, type UnframeResult, unframeConfluent } from './envelope/wire-format';
+export {
+  abortedError,
+  closedError,
+  InletDecodeError,
+  InletError,
+  InletErrorCode,
+  type InletErrorOptions,
+  InletKafkaError,
+  InletValidationError,
+  type RawRecord,
+  throwIfAborted,
+  type ValidationIssue,
+} from './errors';
+export {
+  defineEvent,
+  type EventData,
+  type EventDefinition,
+  type EventDefinitionInput,
+  type EventType,
+} from './events/define-event';
+export {
+  type AnyEventDefinition,
+  defineTopic,
+  type TopicDefinition,
+  type TopicEventData,
+  type TopicEventType,
+} from './events/define-topic';
+export { type EntityKey, entityKeyBytes } from './events/entity-key';
+export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events/event-time';
+export { createUuidV7Generator, isUuidV7, type UuidV7Generator, uuidV7Time } from './events/uuid-v7';
+export { type InletLogger, silentLogger } from './logger';
+export { Redacted } from './redacted';
+export { murmur2, partitionForKey } from './transport/murmur2';
+export type {
+  BatchControls,
+  ConsumerHandlers,
+  GroupDescription,
+  GroupMemberDescription,
+  IncomingBatch,
+  IncomingRecord,
+  IsolationLevel,
+  KafkaTransport,
+  OutgoingHeaders,
+  OutgoingRecord,
+  PartitionOffsets,
+  RecordAck,
+  SendOptions,
+  TopicPartition,
+  TopicPartitionOffset,
+  TopicSpec,
+  TransportAdmin,
+  TransportConsumer,
+  TransportConsumerOptions,
+  TransportProducer,
+  TransportProducerOptions,
+  TransportTransaction,
+} from './transport/transport';

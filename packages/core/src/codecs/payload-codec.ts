@@ -8,7 +8,13 @@ export type ValidationResult<TData> =
 
 export type DecodeResult =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly message: string; readonly cause?: unknown };
+  | {
+      readonly ok: false;
+      /** `truncated`: the bytes end too early; `malformed`: they are not this format at all. */
+      readonly reason: 'truncated' | 'malformed';
+      readonly message: string;
+      readonly cause?: unknown;
+    };
 
 /**
  * Turns an event's data into bytes and back, for one schema. `TData` is the TypeScript type the
@@ -35,3 +41,12 @@ export interface PayloadCodec<TData> {
 
 /** The data type a codec carries. */
 export type CodecData<TCodec> = TCodec extends PayloadCodec<infer TData> ? TData : never;
+
+/**
+ * The least a type parameter standing for "some codec" is constrained by. Constraining by
+ * `PayloadCodec<unknown>` instead makes TypeScript compare inferred schema types structurally,
+ * which blows its instantiation depth for realistic JSON Schemas.
+ */
+export interface SomePayloadCodec {
+  readonly format: PayloadFormat;
+}

@@ -1,0 +1,108 @@
+import { InletErrorCode, InletValidationError } from '../errors';
+
+/** What an event-time extractor may return: a Date, epoch milliseconds, or an RFC 3339 string. */
+export type EventTimeInput = Date | number | string;
+
+export interface EventTimeLimits {
+  /** The earliest believable event time. Default 2000-01-01T00:00:00Z. */
+  readonly earliest?: Date | number;
+  /**
+   * How far ahead of this machine's clock an event time may be. Default one hour, which is also
+   * Kafka 4's default `log.message.timestamp.after.max.ms`: later times would be refused by the
+   * broker anyway, with a far less helpful error.
+   */
+  readonly maxAheadMs?: number;
+}
+
+export const defaultEarliestEventTime = Date.UTC(2000, 0, 1);
+export const defaultMaxAheadMs = 3_600_000;
+
+// RFC 3339: a full date, a time, and an explicit offset. Date.parse alone would accept
+// "yesterday"-like strings in some engines and local times without an offset.
+const rfc3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// Date.parse rolls impossible dates over (February 31st becomes March 3rd); refuse them instead.
+function isCalendarValid(match: RegExpExecArray): boolean {
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (daysInMonth[month - 1] as number) + (leap ? 1 : 0)) return false;
+  return (
+    Number(match[4]) <= 23 &&
+    Number(match[5]) <= 59 &&
+    Number(match[6]) <= 60 &&
+    Number(match[7] ?? 0) <= 23 &&
+    Number(match[8] ?? 0) <= 59
+  );
+}
+
+function issue(eventType: string | undefined, message: string): InletValidationError {
+  return new InletValidationError(InletErrorCode.invalidEventTime, eventType, [
+    { path: '(event time)', message },
+  ]);
+}
+
+function toMillis(input: unknown, eventType: string | undefined): number {
+  if (input instanceof Date) {
+    const millis = input.getTime();
+    if (Number.isNaN(millis)) throw issue(eventType, 'is an Invalid Date');
+    return millis;
+  }
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) throw issue(eventType, `is ${input}, not a finite number of milliseconds`);
+    return Math.trunc(input);
+  }
+  if (typeof input === 'string') {
+    const match = rfc3339.exec(input);
+    if (!match) {
+      throw issue(
+        eventType,
+        `"${input}" is not an RFC 3339 timestamp with an offset (e.g. 2026-11-25T10:00:00Z)`,
+      );
+    }
+    const millis = Date.parse(input);
+    if (Number.isNaN(millis) || !isCalendarValid(match))
+      throw issue(eventType, `"${input}" is not a real date`);
+    return millis;
+  }
+  const found = input === null ? 'null' : typeof input;
+  throw issue(eventType, `must be a Date, epoch milliseconds or an RFC 3339 string, found ${found}`);
+}
+
+/**
+ * Turns an event time into a Date, refusing what cannot be a real instant for an event: NaN,
+ * non-dates, and times outside [earliest, now + maxAheadMs]. A value that would fit if it were
+ * seconds or microseconds instead of milliseconds says so.
+ */
+export function toEventTime(
+  input: unknown,
+  limits: EventTimeLimits = {},
+  now: number = Date.now(),
+  eventType?: string,
+): Date {
+  const millis = toMillis(input, eventType);
+  const earliest =
+    limits.earliest instanceof Date
+      ? limits.earliest.getTime()
+      : (limits.earliest ?? defaultEarliestEventTime);
+  const latest = now + (limits.maxAheadMs ?? defaultMaxAheadMs);
+  const inRange = (value: number) => value >= earliest && value <= latest;
+  if (!inRange(millis)) {
+    const shown =
+      Number.isFinite(millis) && Math.abs(millis) < 8.64e15 ? new Date(millis).toISOString() : String(millis);
+    let hint = '';
+    if (typeof input === 'number' && inRange(millis * 1000))
+      hint = '; it looks like seconds, Inlet wants milliseconds';
+    else if (typeof input === 'number' && inRange(Math.trunc(millis / 1000))) {
+      hint = '; it looks like microseconds, Inlet wants milliseconds';
+    }
+    const bounds = `${new Date(earliest).toISOString()} .. now + ${Math.round((latest - now) / 1000)}s`;
+    throw issue(eventType, `${shown} is outside the believable range ${bounds}${hint}`);
+  }
+  return new Date(millis);
+}
