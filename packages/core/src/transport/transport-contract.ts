@@ -216,8 +216,8 @@ export function describeTransportContract(name: string, options: TransportContra
       records.forEach((sent, index) => {
         const received = byIndex.get(String(index));
         expect(received, `record ${index}`).toBeDefined();
-        expect(received?.key?.toString()).toBe(sent.key.toString());
-        expect(received?.value?.toString()).toBe(sent.value.toString());
+        expect(received?.key?.toString()).toBe(sent.key?.toString());
+        expect(received?.value?.toString()).toBe(sent.value?.toString());
         expect(received?.timestamp).toBe(sent.timestamp);
         expect(received?.topic).toBe(topic);
       });
