@@ -1,11 +1,13 @@
 import {
+  avroSchema,
   createEvent,
   createUuidV7Generator,
   defineEvent,
-  encodeEventRecord,
   type EventDefinition,
+  encodeEventRecord,
   jsonSchema,
 } from '@inlet/core';
+import avro from 'avsc';
 import type { Arm, Scenario } from '../harness';
 
 // What the envelope costs: validating, stamping (id, times, key) and framing an event as a
@@ -69,8 +71,49 @@ export const OrderPlacedJson = defineEvent({
   eventTime: (order) => order.placedAt,
 });
 
+export const orderAvroSchema = avroSchema({
+  type: 'record',
+  name: 'OrderPlaced',
+  namespace: 'dev.inlet.bench',
+  fields: [
+    { name: 'orderId', type: 'string' },
+    { name: 'customerId', type: 'string' },
+    { name: 'total', type: 'double' },
+    { name: 'currency', type: { type: 'enum', name: 'Currency', symbols: ['EUR', 'USD', 'GBP'] } },
+    { name: 'placedAt', type: 'string' },
+    {
+      name: 'lines',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'OrderLine',
+          fields: [
+            { name: 'sku', type: 'string' },
+            { name: 'quantity', type: 'int' },
+            { name: 'price', type: 'double' },
+          ],
+        },
+      },
+    },
+  ],
+});
+
+export const OrderPlacedAvro = defineEvent({
+  type: 'order.placed',
+  version: 1,
+  schema: orderAvroSchema,
+  key: (order) => order.orderId,
+  eventTime: (order) => order.placedAt,
+});
+
 /** An arm that stamps, validates and encodes every order as an Inlet record. */
-export function envelopeArm(label: string, definition: EventDefinition<string, OrderData>, orders: readonly OrderData[], schemaId?: number): Arm {
+export function envelopeArm(
+  label: string,
+  definition: EventDefinition<string, OrderData>,
+  orders: readonly OrderData[],
+  schemaId?: number,
+): Arm {
   const newId = createUuidV7Generator();
   const encodeOptions = schemaId === undefined ? {} : { schemaId };
   return {
@@ -114,4 +157,30 @@ const envelopeJson: Scenario = {
   },
 };
 
-export const envelopeScenarios: readonly Scenario[] = [envelopeJson];
+const envelopeAvro: Scenario = {
+  name: 'envelope-avro',
+  group: 'envelope',
+  description:
+    'Inlet createEvent + encodeEventRecord (Avro validation and encoding via avsc, UUIDv7, key and event-time ' +
+    'checks, CloudEvents headers, Confluent framing) vs avsc type.toBuffer of the same order data',
+  unit: 'events/s',
+  better: 'higher',
+  needsKafka: false,
+  pairs: 7,
+  async prepare({ quick }) {
+    const orders = sampleOrders(quick ? 5_000 : 50_000);
+    const rawType = avro.Type.forSchema(orderAvroSchema.schema as avro.Schema);
+    const baseline: Arm = {
+      label: 'avsc toBuffer',
+      async run() {
+        let bytes = 0;
+        for (const order of orders) bytes += rawType.toBuffer(order).length;
+        if (bytes === 0) throw new Error('encoded nothing');
+        return { work: orders.length };
+      },
+    };
+    return { ours: envelopeArm('inlet envelope (avro)', OrderPlacedAvro, orders, 17), baseline };
+  },
+};
+
+export const envelopeScenarios: readonly Scenario[] = [envelopeJson, envelopeAvro];
