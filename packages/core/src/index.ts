@@ -85,6 +85,11 @@ export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events
 export { createUuidV7Generator, isUuidV7, type UuidV7Generator, uuidV7Time } from './events/uuid-v7';
 export { type InletLogger, silentLogger } from './logger';
 export { Redacted } from './redacted';
+export type { InMemoryBackboneOptions } from './transport/in-memory/backbone-options';
+export {
+  createInMemoryBackbone,
+  type InMemoryBackbone,
+} from './transport/in-memory/in-memory-backbone';
 export { murmur2, partitionForKey } from './transport/murmur2';
 export type {
   BatchControls,
