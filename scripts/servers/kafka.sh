@@ -11,9 +11,20 @@
 #   scripts/servers/kafka.sh restart   stop + start, keeping data
 #   scripts/servers/kafka.sh status    exit 0 when a broker answers on the port
 #   scripts/servers/kafka.sh reset     stop and delete data (the next start formats fresh storage)
+#   scripts/servers/kafka.sh tls-ca    print the path of the CA certificate (PEM) of the SSL listener
 #
-# Environment: INLET_KAFKA_VERSION (default below), INLET_KAFKA_PORT (9092; the controller
-# listens on port+1), INLET_KAFKA_HEAP (JVM heap flags), INLET_SERVERS_DIR (.servers).
+# Listeners, all on 127.0.0.1 (port = INLET_KAFKA_PORT, default 9092):
+#   port     PLAINTEXT
+#   port+1   CONTROLLER (KRaft)
+#   port+2   SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512
+#   port+3   SSL (server certificate only; no client certificates)
+# Test credentials for every SASL mechanism: user "inlet-test", password "inlet-test-secret".
+# They guard nothing: the broker only listens on 127.0.0.1 and PLAINTEXT needs no login at all.
+# The SSL listener's certificate is signed by a throw-away CA made once with openssl under
+# $INLET_SERVERS_DIR/tls/kafka (valid for IP 127.0.0.1 and DNS localhost, any port).
+#
+# Environment: INLET_KAFKA_VERSION (default below), INLET_KAFKA_PORT (9092), INLET_KAFKA_HEAP
+# (JVM heap flags), INLET_SERVERS_DIR (.servers).
 set -euo pipefail
 
 SERVER_NAME=kafka
@@ -24,6 +35,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 KAFKA_VERSION="${INLET_KAFKA_VERSION:-4.4.0}"
 KAFKA_PORT="${INLET_KAFKA_PORT:-9092}"
 CONTROLLER_PORT=$((KAFKA_PORT + 1))
+SASL_PORT=$((KAFKA_PORT + 2))
+SSL_PORT=$((KAFKA_PORT + 3))
+SASL_USER=inlet-test
+SASL_PASSWORD=inlet-test-secret
 KAFKA_HEAP="${INLET_KAFKA_HEAP:--Xms256m -Xmx768m}"
 
 HOME_DIR="$INLET_SERVERS_DIR/kafka-$KAFKA_VERSION"
@@ -33,6 +48,11 @@ DATA_DIR="$RUN_DIR/data"
 PID_FILE="$RUN_DIR/kafka.pid"
 LOG_FILE="$RUN_DIR/server.log"
 POM="$(dirname "${BASH_SOURCE[0]}")/maven/kafka.pom.xml"
+TLS_DIR="$INLET_SERVERS_DIR/tls/kafka"
+TLS_STORE_PASSWORD=inlet-test-store
+# Written into the data directory once its SCRAM users exist. A data directory from before the
+# SASL listener lacks it; start then adds the users to the running broker (no data is lost).
+SCRAM_MARKER="$DATA_DIR/.inlet-scram-users"
 
 case "$KAFKA_VERSION" in
   3.*) LOGGING_PROFILE=reload4j ;;
@@ -54,11 +74,20 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$SSL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$SSL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.ssl.ssl.keystore.type=PKCS12
+listener.name.ssl.ssl.keystore.location=$TLS_DIR/broker.p12
+listener.name.ssl.ssl.keystore.password=$TLS_STORE_PASSWORD
+listener.name.ssl.ssl.key.password=$TLS_STORE_PASSWORD
+listener.name.ssl.ssl.client.auth=none
 log.dirs=$DATA_DIR
 num.partitions=1
 auto.create.topics.enable=true
@@ -110,13 +139,68 @@ java_logging_flag() {
 
 format_storage() {
   [ -f "$DATA_DIR/meta.properties" ] && return 0
-  local cluster_id
+  local cluster_id scram_256 scram_512
   cluster_id="$(java -cp "$LIBS_DIR/*" "$(java_logging_flag)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
   [ -n "$cluster_id" ] || die "could not generate a cluster id (kafka.tools.StorageTool random-uuid)"
-  log "formatting KRaft storage in $DATA_DIR (cluster $cluster_id)"
+  log "formatting KRaft storage in $DATA_DIR (cluster $cluster_id, SCRAM user $SASL_USER)"
+  scram_256="SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]"
+  scram_512="SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]"
   java -cp "$LIBS_DIR/*" "$(java_logging_flag)" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$RUN_DIR/server.properties" >>"$LOG_FILE" 2>&1 ||
+    -t "$cluster_id" -c "$RUN_DIR/server.properties" \
+    --add-scram "$scram_256" --add-scram "$scram_512" >>"$LOG_FILE" 2>&1 ||
     die "formatting storage failed; see $LOG_FILE"
+  touch "$SCRAM_MARKER"
+}
+
+# For a data directory formatted before the SASL listener existed: add the SCRAM users through
+# the running broker (AlterUserScramCredentials), once.
+ensure_scram_users() {
+  [ -f "$SCRAM_MARKER" ] && return 0
+  local config_command=org.apache.kafka.tools.ConfigCommand
+  case "$KAFKA_VERSION" in 3.*) config_command=kafka.admin.ConfigCommand ;; esac
+  log "adding SCRAM user $SASL_USER to storage formatted without it"
+  local mechanism
+  # One mechanism per call: the broker refuses two changes to one user in a single request.
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+    java -cp "$LIBS_DIR/*" "$(java_logging_flag)" "$config_command" \
+      --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users --entity-name "$SASL_USER" \
+      --add-config "$mechanism=[password=$SASL_PASSWORD]" >>"$LOG_FILE" 2>&1 ||
+      die "adding the SCRAM users failed; see $LOG_FILE (or: scripts/servers/kafka.sh reset, then start)"
+  done
+  touch "$SCRAM_MARKER"
+}
+
+# A CA and a broker certificate for the SSL listener, made once and shared by every port.
+ensure_tls() {
+  [ -f "$TLS_DIR/broker.p12" ] && [ -f "$TLS_DIR/ca.pem" ] && return 0
+  require_command openssl "install OpenSSL (Debian: apt-get install openssl)"
+  mkdir -p "$(dirname "$TLS_DIR")"
+  exec 8>"$TLS_DIR.lock"
+  flock 8
+  if [ -f "$TLS_DIR/broker.p12" ] && [ -f "$TLS_DIR/ca.pem" ]; then
+    exec 8>&-
+    return 0
+  fi
+  local tmp="$TLS_DIR.partial"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  log "making a test CA and broker certificate in $TLS_DIR"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Inlet test CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$tmp/ca-key.pem" -out "$tmp/ca.pem" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+        -keyout "$tmp/broker-key.pem" -out "$tmp/broker.csr" &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+        >"$tmp/broker.ext" &&
+      openssl x509 -req -days 3650 -in "$tmp/broker.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pem" \
+        -CAcreateserial -extfile "$tmp/broker.ext" -out "$tmp/broker.pem" &&
+      openssl pkcs12 -export -name broker -in "$tmp/broker.pem" -inkey "$tmp/broker-key.pem" \
+        -certfile "$tmp/ca.pem" -passout "pass:$TLS_STORE_PASSWORD" -out "$tmp/broker.p12"
+  } >"$tmp/openssl.log" 2>&1 || die "making the test certificates failed; see $tmp/openssl.log"
+  rm -rf "$TLS_DIR"
+  mv "$tmp" "$TLS_DIR"
+  exec 8>&-
 }
 
 wait_until_serving() {
@@ -140,6 +224,8 @@ start() {
   if pid_alive "$PID_FILE"; then
     if node "$INLET_ROOT/scripts/servers/probe-kafka.mjs" "127.0.0.1:$KAFKA_PORT"; then
       log "reusing the running broker (pid $(cat "$PID_FILE")) on 127.0.0.1:$KAFKA_PORT"
+      port_open 127.0.0.1 "$SASL_PORT" ||
+        log "warning: it has no SASL/SSL listeners (started by an older kafka.sh); restart it to add them"
       return 0
     fi
     wait_until_serving
@@ -155,6 +241,7 @@ start() {
   require_command java "install a JDK 17+ (Debian: apt-get install openjdk-17-jre-headless)"
   require_command node "install Node.js 20+"
   fetch
+  ensure_tls
   write_config
   format_storage
   log "starting Apache Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
@@ -164,7 +251,8 @@ start() {
     kafka.Kafka "$RUN_DIR/server.properties" >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
   echo $! >"$PID_FILE"
   wait_until_serving
-  log "ready: KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT (pid $(cat "$PID_FILE"))"
+  ensure_scram_users
+  log "ready: KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT (pid $(cat "$PID_FILE")), SASL on $SASL_PORT, SSL on $SSL_PORT"
 }
 
 stop() {
@@ -194,8 +282,9 @@ case "${1:-}" in
     fi
     ;;
   reset) stop && rm -rf "$RUN_DIR" && log "deleted $RUN_DIR" ;;
+  tls-ca) ensure_tls && echo "$TLS_DIR/ca.pem" ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] || exit 2
     ;;
 esac

@@ -85,11 +85,29 @@ export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events
 export { createUuidV7Generator, isUuidV7, type UuidV7Generator, uuidV7Time } from './events/uuid-v7';
 export { type InletLogger, silentLogger } from './logger';
 export { Redacted } from './redacted';
+export {
+  type ConnectionRetryOptions,
+  connectionDefaults,
+  type KafkaConnectionOptions,
+  type ResolvedKafkaConnectionOptions,
+  type ResolvedSaslOptions,
+  resolveConnectionOptions,
+  type SaslMechanism,
+  type SaslOptions,
+  saslMechanisms,
+} from './transport/connection-options';
 export type { InMemoryBackboneOptions } from './transport/in-memory/backbone-options';
 export {
   createInMemoryBackbone,
   type InMemoryBackbone,
 } from './transport/in-memory/in-memory-backbone';
+export { classifyKafkaJsError } from './transport/kafkajs/classify-kafkajs-error';
+export {
+  createKafkaJsTransport,
+  type KafkaJsTransport,
+  type KafkaJsTransportOptions,
+  type ResolvedKafkaJsTransportOptions,
+} from './transport/kafkajs/kafkajs-transport';
 export { murmur2, partitionForKey } from './transport/murmur2';
 export type {
   BatchControls,

@@ -46,7 +46,7 @@ export interface OutgoingRecord {
   readonly partition?: number;
 }
 
-/** Where one sent record landed. `acks[i]` belongs to `records[i]`. */
+/** Where one sent record landed. `acks[i]` belongs to `records[i]`. With acks 0 the offset is `-1`. */
 export interface RecordAck extends TopicPartitionOffset {}
 
 export interface TransportProducerOptions {
@@ -134,9 +134,15 @@ export interface ConsumerHandlers {
    * Receives each fetched batch of one partition, in offset order. The partition's next batch is
    * fetched only after the returned promise settles; nothing is committed unless `commit` is
    * called. A rejection is reported to `onError` and the same records are delivered again.
+   * After any rebalance every owned partition restarts from its committed offset, so whatever
+   * was delivered but not committed is delivered again. `controls.isStale()` turns true when
+   * the partition is sought, revoked, or a heartbeat finds the group rebalancing.
    */
   onBatch(batch: IncomingBatch, controls: BatchControls): Promise<void>;
-  /** A rebalance began: every partition may be about to move. */
+  /**
+   * A rebalance began: every partition may be about to move. Informational: the transport does
+   * not wait for it (kafkajs cannot), so commit progress as work completes, not here.
+   */
   onRebalancing?(): void;
   /** The group settled; `assignment` is everything this member now owns. */
   onAssigned?(assignment: readonly TopicPartition[]): void;
@@ -178,7 +184,10 @@ export interface PartitionOffsets {
   readonly partition: number;
   /** The first offset still in the log. */
   readonly low: string;
-  /** The high watermark: one past the last record readable at read_uncommitted. */
+  /**
+   * One past the last record a read_committed consumer can read: the last stable offset (equal
+   * to the high watermark when no transaction is open). Lag is `high - committed`.
+   */
   readonly high: string;
 }
 
@@ -204,8 +213,8 @@ export interface TransportAdmin {
   partitionCount(topic: string): Promise<number>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   /**
-   * Per partition, the first offset whose record timestamp is at or after `timestamp`, or the
-   * high watermark when there is none.
+   * Per partition, the first offset whose record timestamp is at or after `timestamp`, or `high`
+   * (the last stable offset) when there is none.
    */
   offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]>;
   /** Committed offsets of a group for a topic; `-1` where nothing is committed. */

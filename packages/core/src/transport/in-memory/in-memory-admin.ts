@@ -47,7 +47,7 @@ export class InMemoryAdmin implements TransportAdmin {
     return this.broker.topics.require(topic, 'topic').partitions.map((log) => ({
       partition: log.partition,
       low: String(log.logStartOffset),
-      high: String(log.highWatermark),
+      high: String(log.lastStableOffset),
     }));
   }
 

@@ -130,11 +130,14 @@ export class PartitionLog {
     return { entries, nextOffset: offset };
   }
 
-  /** The first offset, in log order, whose timestamp is at or after `timestamp`; else the high watermark. */
+  /**
+   * The first offset, in log order, whose timestamp is at or after `timestamp`; else the last
+   * stable offset (what a read_committed ListOffsets answers, as kafkajs's admin asks).
+   */
   offsetForTimestamp(timestamp: number): number {
     // Markers count, as they do in Kafka's time index: a fetch from a marker simply skips it.
     const found = this.entries.find((entry) => entry.timestamp >= timestamp);
-    return found === undefined ? this.highWatermark : found.offset;
+    return found === undefined ? this.lastStableOffset : found.offset;
   }
 
   /** Calls `listener` (once per burst of appends) whenever the log changes. */

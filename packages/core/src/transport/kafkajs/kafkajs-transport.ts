@@ -1,0 +1,111 @@
+import { Kafka } from 'kafkajs';
+import { closedError, InletErrorCode, InletValidationError } from '../../errors';
+import { type InletLogger, silentLogger } from '../../logger';
+import {
+  describeConnectionOptions,
+  type KafkaConnectionOptions,
+  printSafely,
+  type ResolvedKafkaConnectionOptions,
+  resolveConnectionOptions,
+} from '../connection-options';
+import type { KafkaTransport } from '../transport';
+import { createKafkaJsAdmin } from './kafkajs-admin';
+import { kafkaJsClientConfig } from './kafkajs-client-config';
+import { createKafkaJsConsumer } from './kafkajs-consumer';
+import { createKafkaJsProducer } from './kafkajs-producer';
+
+export interface KafkaJsTransportOptions extends KafkaConnectionOptions {
+  /** Where kafkajs's own log lines go (secrets scrubbed). Default: nowhere. */
+  readonly logger?: InletLogger;
+}
+
+export interface ResolvedKafkaJsTransportOptions extends ResolvedKafkaConnectionOptions {
+  readonly logger: InletLogger;
+}
+
+/** The kafkajs transport, with the options it was made with (safe to print). */
+export interface KafkaJsTransport extends KafkaTransport {
+  readonly kind: 'kafkajs';
+  readonly options: ResolvedKafkaJsTransportOptions;
+}
+
+const loggerMethods = ['debug', 'info', 'warn', 'error'] as const;
+
+function resolveLogger(logger: unknown): InletLogger {
+  if (logger === undefined) return silentLogger;
+  const complete =
+    typeof logger === 'object' &&
+    logger !== null &&
+    loggerMethods.every((method) => typeof (logger as Record<string, unknown>)[method] === 'function');
+  if (!complete) {
+    throw new InletValidationError(InletErrorCode.invalidOption, undefined, [
+      { path: '/logger', message: `must have the methods ${loggerMethods.join(', ')}` },
+    ]);
+  }
+  return logger as InletLogger;
+}
+
+function resolveTransportOptions(options: KafkaJsTransportOptions): ResolvedKafkaJsTransportOptions {
+  const connection = resolveConnectionOptions(options);
+  const resolved: ResolvedKafkaJsTransportOptions = {
+    ...connection,
+    logger: resolveLogger((options as { logger?: unknown }).logger),
+  };
+  return Object.freeze(printSafely(resolved, () => describeConnectionOptions(resolved)));
+}
+
+interface Closeable {
+  close(): Promise<void>;
+}
+
+/**
+ * A {@link KafkaTransport} on a real Kafka cluster through kafkajs. Options are validated here
+ * (INLET_INVALID_OPTION naming the option); producers, consumers and admins connect on first use;
+ * `close()` closes everything this transport made. Every error that leaves it is an InletError.
+ */
+export function createKafkaJsTransport(options: KafkaJsTransportOptions): KafkaJsTransport {
+  const resolved = resolveTransportOptions(options);
+  const config = kafkaJsClientConfig(resolved, resolved.logger);
+  // kafkajs shares committed-offset caches between the consumers of one client, keyed by group
+  // only, so every consumer gets a client of its own; producers and admins share one.
+  const shared = new Kafka(config);
+  const made = new Set<Closeable>();
+  let closing: Promise<void> | undefined;
+
+  function make<T extends Closeable>(create: () => T): T {
+    if (closing !== undefined) throw closedError('kafkajs transport');
+    const resource = create();
+    const close = resource.close.bind(resource);
+    resource.close = () => {
+      made.delete(resource);
+      return close();
+    };
+    made.add(resource);
+    return resource;
+  }
+
+  async function closeAll(): Promise<void> {
+    const results = await Promise.allSettled([...made].map((resource) => resource.close()));
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        resolved.logger.warn('closing a Kafka client failed', { error: String(result.reason) });
+      }
+    }
+  }
+
+  return {
+    kind: 'kafkajs',
+    options: resolved,
+    producer: (producerOptions) => make(() => createKafkaJsProducer(shared, resolved.retry, producerOptions)),
+    consumer: (consumerOptions) =>
+      make(() => createKafkaJsConsumer(new Kafka(config), resolved.retry, consumerOptions)),
+    admin: () => make(() => createKafkaJsAdmin(shared, resolved.retry, () => new Kafka(config))),
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+    async [Symbol.asyncDispose]() {
+      await this.close();
+    },
+  };
+}

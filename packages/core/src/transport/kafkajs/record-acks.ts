@@ -1,0 +1,40 @@
+import { InletErrorCode, InletKafkaError } from '../../errors';
+import type { RecordAck } from '../transport';
+import { type PlacedRecord, partitionKey } from './record-placement';
+
+/** What the broker reported for one partition of a produce request. */
+export interface PartitionBaseOffset {
+  readonly topicName: string;
+  readonly partition: number;
+  readonly baseOffset?: string;
+}
+
+/**
+ * One ack per record, in order. A produce request appends each partition's records as one batch
+ * starting at `baseOffset`, in request order, so a record's offset is the base offset plus its
+ * index among that partition's records. Without a response (acks 0) offsets are `-1`.
+ */
+export function recordAcks(
+  placed: readonly PlacedRecord[],
+  response: readonly PartitionBaseOffset[] | undefined,
+): RecordAck[] {
+  const baseOffsets = new Map<string, bigint>();
+  for (const entry of response ?? []) {
+    if (entry.baseOffset !== undefined) {
+      baseOffsets.set(partitionKey(entry.topicName, entry.partition), BigInt(entry.baseOffset));
+    }
+  }
+  return placed.map(({ record, partition, indexInPartition }) => {
+    if (response === undefined) return { topic: record.topic, partition, offset: '-1' };
+    const base = baseOffsets.get(partitionKey(record.topic, partition));
+    if (base === undefined) {
+      throw new InletKafkaError(
+        InletErrorCode.kafkaProtocol,
+        `the broker did not acknowledge ${record.topic}/${partition}`,
+        'MISSING_PARTITION_RESPONSE',
+        { retryable: true },
+      );
+    }
+    return { topic: record.topic, partition, offset: (base + BigInt(indexInPartition)).toString() };
+  });
+}
