@@ -74,6 +74,25 @@ function toMillis(input: unknown, eventType: string | undefined): number {
   throw issue(eventType, `must be a Date, epoch milliseconds or an RFC 3339 string, found ${found}`);
 }
 
+function outOfRange(
+  input: unknown,
+  millis: number,
+  earliest: number,
+  latest: number,
+  now: number,
+  eventType: string | undefined,
+): InletValidationError {
+  const inRange = (value: number) => value >= earliest && value <= latest;
+  const shown = Math.abs(millis) < 8.64e15 ? new Date(millis).toISOString() : String(millis);
+  let hint = '';
+  if (typeof input === 'number' && inRange(millis * 1000)) hint = '; it looks like seconds, Inlet wants milliseconds';
+  else if (typeof input === 'number' && inRange(Math.trunc(millis / 1000))) {
+    hint = '; it looks like microseconds, Inlet wants milliseconds';
+  }
+  const bounds = `${new Date(earliest).toISOString()} .. now + ${Math.round((latest - now) / 1000)}s`;
+  return issue(eventType, `${shown} is outside the believable range ${bounds}${hint}`);
+}
+
 /**
  * Turns an event time into a Date, refusing what cannot be a real instant for an event: NaN,
  * non-dates, and times outside [earliest, now + maxAheadMs]. A value that would fit if it were
@@ -87,22 +106,8 @@ export function toEventTime(
 ): Date {
   const millis = toMillis(input, eventType);
   const earliest =
-    limits.earliest instanceof Date
-      ? limits.earliest.getTime()
-      : (limits.earliest ?? defaultEarliestEventTime);
+    limits.earliest instanceof Date ? limits.earliest.getTime() : (limits.earliest ?? defaultEarliestEventTime);
   const latest = now + (limits.maxAheadMs ?? defaultMaxAheadMs);
-  const inRange = (value: number) => value >= earliest && value <= latest;
-  if (!inRange(millis)) {
-    const shown =
-      Number.isFinite(millis) && Math.abs(millis) < 8.64e15 ? new Date(millis).toISOString() : String(millis);
-    let hint = '';
-    if (typeof input === 'number' && inRange(millis * 1000))
-      hint = '; it looks like seconds, Inlet wants milliseconds';
-    else if (typeof input === 'number' && inRange(Math.trunc(millis / 1000))) {
-      hint = '; it looks like microseconds, Inlet wants milliseconds';
-    }
-    const bounds = `${new Date(earliest).toISOString()} .. now + ${Math.round((latest - now) / 1000)}s`;
-    throw issue(eventType, `${shown} is outside the believable range ${bounds}${hint}`);
-  }
+  if (millis < earliest || millis > latest) throw outOfRange(input, millis, earliest, latest, now, eventType);
   return new Date(millis);
 }
