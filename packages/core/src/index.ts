@@ -68,6 +68,7 @@ export {
 } from './errors';
 export {
   defineEvent,
+  type EventContract,
   type EventData,
   type EventDefinition,
   type EventDefinitionInput,

@@ -1,7 +1,18 @@
 import type { CodecData, PayloadCodec, SomePayloadCodec, ValidationResult } from '../codecs/payload-codec';
-import { InletError, InletErrorCode, InletValidationError } from '../errors';
+import { InletError, InletErrorCode, InletValidationError, type ValidationIssue } from '../errors';
 import { checkEntityKey, type EntityKey } from './entity-key';
 import { type EventTimeInput, type EventTimeLimits, toEventTime } from './event-time';
+
+/**
+ * Rules beyond the schema that data must keep before it may be sent (a data contract), and how
+ * to make a copy safe to log or dead-letter. `@inlet/schema`'s `withContract` builds one.
+ */
+export interface EventContract<TData> {
+  /** What in valid data breaks the contract; empty when it keeps it. Paths name fields or rules. */
+  violations(data: TData): readonly ValidationIssue[];
+  /** A copy of the data with fields the contract protects redacted, for logs and dead letters. */
+  redact(data: TData): unknown;
+}
 
 /** What `defineEvent` takes: everything needed to emit and read one version of one event type. */
 export interface EventDefinitionInput<TType extends string, TCodec extends SomePayloadCodec> {
@@ -19,6 +30,8 @@ export interface EventDefinitionInput<TType extends string, TCodec extends SomeP
   readonly entityVersion?: (data: CodecData<TCodec>) => number;
   /** Bounds for believable event times. */
   readonly eventTimeLimits?: EventTimeLimits;
+  /** Rules beyond the schema, checked before sending (INLET_CONTRACT_VIOLATION). */
+  readonly contract?: EventContract<CodecData<TCodec>>;
   readonly description?: string;
 }
 
@@ -29,6 +42,10 @@ export interface EventDefinition<TType extends string = string, TData = unknown>
   readonly codec: PayloadCodec<TData>;
   readonly description: string | undefined;
   readonly eventTimeLimits: EventTimeLimits;
+  /** The data contract, when the definition has one. */
+  readonly contract: EventContract<TData> | undefined;
+  /** The same definition with a data contract attached. */
+  withContract(contract: EventContract<TData>): EventDefinition<TType, TData>;
   /** Checks data against the schema; throws INLET_VALIDATION_FAILED naming each failing path. */
   parse(data: unknown): TData;
   /** The same check without throwing. */
@@ -128,6 +145,8 @@ export function defineEvent<const TType extends string, TCodec extends SomePaylo
     codec,
     description: input.description,
     eventTimeLimits,
+    contract: input.contract,
+    withContract: (contract: EventContract<TData>) => defineEvent({ ...input, contract }),
     parse(data: unknown): TData {
       const result = codec.validate(data);
       if (!result.ok) throw new InletValidationError(InletErrorCode.validationFailed, type, result.issues);

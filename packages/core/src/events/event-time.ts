@@ -85,7 +85,8 @@ function outOfRange(
   const inRange = (value: number) => value >= earliest && value <= latest;
   const shown = Math.abs(millis) < 8.64e15 ? new Date(millis).toISOString() : String(millis);
   let hint = '';
-  if (typeof input === 'number' && inRange(millis * 1000)) hint = '; it looks like seconds, Inlet wants milliseconds';
+  if (typeof input === 'number' && inRange(millis * 1000))
+    hint = '; it looks like seconds, Inlet wants milliseconds';
   else if (typeof input === 'number' && inRange(Math.trunc(millis / 1000))) {
     hint = '; it looks like microseconds, Inlet wants milliseconds';
   }
@@ -106,7 +107,9 @@ export function toEventTime(
 ): Date {
   const millis = toMillis(input, eventType);
   const earliest =
-    limits.earliest instanceof Date ? limits.earliest.getTime() : (limits.earliest ?? defaultEarliestEventTime);
+    limits.earliest instanceof Date
+      ? limits.earliest.getTime()
+      : (limits.earliest ?? defaultEarliestEventTime);
   const latest = now + (limits.maxAheadMs ?? defaultMaxAheadMs);
   if (millis < earliest || millis > latest) throw outOfRange(input, millis, earliest, latest, now, eventType);
   return new Date(millis);

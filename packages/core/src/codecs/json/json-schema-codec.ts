@@ -51,13 +51,24 @@ function toIssue(error: ErrorObject): ValidationIssue {
   return { path: error.instancePath, message: error.message ?? `fails "${error.keyword}"` };
 }
 
+const draft07 = 'http://json-schema.org/draft-07/schema#';
+
+// The text a registry stores names its dialect: a schema without `$schema` is draft-07 for Ajv
+// and for Confluent's JSON Schema provider alike, and some registries (Apicurio) cannot tell a
+// dialect-less schema such as {"type": "object"} from other formats at all.
+function registryText(schema: JSONSchema): string {
+  if (typeof schema === 'object' && schema.$schema === undefined)
+    return JSON.stringify({ $schema: draft07, ...schema });
+  return JSON.stringify(schema);
+}
+
 class AjvJsonSchemaCodec<TData> implements JsonSchemaCodec<TData> {
   readonly format = 'json' as const;
   readonly schemaText: string;
   readonly #validate: ValidateFunction;
 
   constructor(readonly schema: JSONSchema) {
-    this.schemaText = JSON.stringify(schema);
+    this.schemaText = registryText(schema);
     try {
       this.#validate = makeAjv(schema).compile(schema as object);
     } catch (cause) {
