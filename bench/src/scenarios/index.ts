@@ -1,5 +1,10 @@
 import type { Scenario } from '../harness';
 import { envelopeScenarios } from './envelope';
 import { kafkaBaselineScenarios } from './kafka-baseline';
+import { registryScenarios } from './registry';
 
-export const allScenarios: readonly Scenario[] = [...kafkaBaselineScenarios, ...envelopeScenarios];
+export const allScenarios: readonly Scenario[] = [
+  ...kafkaBaselineScenarios,
+  ...envelopeScenarios,
+  ...registryScenarios,
+];

@@ -2,6 +2,7 @@ import type { PayloadCodec } from '../codecs/payload-codec';
 import { InletDecodeError, InletErrorCode, type RawRecord } from '../errors';
 import type { AnyEventDefinition, TopicDefinition } from '../events/define-topic';
 import { entityKeyBytes } from '../events/entity-key';
+import { formatRfc3339, parseRfc3339 } from '../events/rfc3339';
 import type { OutgoingRecord } from '../transport/transport';
 import {
   CloudEventHeader,
@@ -40,8 +41,8 @@ export function encodeEventRecord<TData>(
     [CloudEventHeader.id]: event.id,
     [CloudEventHeader.source]: event.source,
     [CloudEventHeader.type]: event.type,
-    [CloudEventHeader.time]: event.eventTime.toISOString(),
-    [CloudEventHeader.recordedTime]: event.producedAt.toISOString(),
+    [CloudEventHeader.time]: formatRfc3339(event.eventTime.getTime()),
+    [CloudEventHeader.recordedTime]: formatRfc3339(event.producedAt.getTime()),
     [CloudEventHeader.schemaVersion]: String(event.version),
     [CloudEventHeader.contentType]: contentTypeFor(definition.codec.format, framed),
   };
@@ -91,10 +92,8 @@ function requiredHeader(record: RawRecord, name: string): string {
   return value;
 }
 
-const rfc3339Time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
-
 function parseTime(record: RawRecord, name: string, text: string): Date {
-  const millis = rfc3339Time.test(text) ? Date.parse(text) : Number.NaN;
+  const millis = parseRfc3339(text);
   if (Number.isNaN(millis)) {
     throw new InletDecodeError(
       InletErrorCode.malformedPayload,

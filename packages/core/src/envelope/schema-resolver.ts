@@ -12,6 +12,8 @@ export interface SchemaResolver {
    * otherwise. Cached after the first call.
    */
   schemaIdFor(topic: string, definition: AnyEventDefinition): Promise<number>;
+  /** The same, only from what is already cached (the hot path: no promise per event). */
+  cachedSchemaIdFor(topic: string, definition: AnyEventDefinition): number | undefined;
   /** The codec of the schema a writer used, by registry id; INLET_DECODE_UNKNOWN_SCHEMA_ID if none. */
   writerCodecFor(schemaId: number): Promise<PayloadCodec<unknown>>;
   /** The same, only from what is already cached. */

@@ -29,7 +29,7 @@ describe('toEventTime', () => {
     ['Invalid Date', new Date('nope'), /Invalid Date/],
     ['a local time without offset', '2026-11-25T11:00:00', /RFC 3339/],
     ['prose', 'yesterday', /RFC 3339/],
-    ['an impossible date', '2026-02-31T00:00:00Z', /outside|real date/],
+    ['an impossible date', '2026-02-31T00:00:00Z', /not a real RFC 3339/],
     ['null', null, /found null/],
     ['an object', { at: 1 }, /found object/],
     ['year 1970', 0, /outside/],

@@ -1,4 +1,5 @@
 import { InletErrorCode, InletValidationError } from '../errors';
+import { parseRfc3339 } from './rfc3339';
 
 /** What an event-time extractor may return: a Date, epoch milliseconds, or an RFC 3339 string. */
 export type EventTimeInput = Date | number | string;
@@ -17,30 +18,6 @@ export interface EventTimeLimits {
 export const defaultEarliestEventTime = Date.UTC(2000, 0, 1);
 export const defaultMaxAheadMs = 3_600_000;
 
-// RFC 3339: a full date, a time, and an explicit offset. Date.parse alone would accept
-// "yesterday"-like strings in some engines and local times without an offset.
-const rfc3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
-
-const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-// Date.parse rolls impossible dates over (February 31st becomes March 3rd); refuse them instead.
-function isCalendarValid(match: RegExpExecArray): boolean {
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (daysInMonth[month - 1] as number) + (leap ? 1 : 0)) return false;
-  return (
-    Number(match[4]) <= 23 &&
-    Number(match[5]) <= 59 &&
-    Number(match[6]) <= 60 &&
-    Number(match[7] ?? 0) <= 23 &&
-    Number(match[8] ?? 0) <= 59
-  );
-}
-
 function issue(eventType: string | undefined, message: string): InletValidationError {
   return new InletValidationError(InletErrorCode.invalidEventTime, eventType, [
     { path: '(event time)', message },
@@ -58,16 +35,13 @@ function toMillis(input: unknown, eventType: string | undefined): number {
     return Math.trunc(input);
   }
   if (typeof input === 'string') {
-    const match = rfc3339.exec(input);
-    if (!match) {
+    const millis = parseRfc3339(input);
+    if (Number.isNaN(millis)) {
       throw issue(
         eventType,
-        `"${input}" is not an RFC 3339 timestamp with an offset (e.g. 2026-11-25T10:00:00Z)`,
+        `"${input}" is not a real RFC 3339 timestamp with an offset (e.g. 2026-11-25T10:00:00Z)`,
       );
     }
-    const millis = Date.parse(input);
-    if (Number.isNaN(millis) || !isCalendarValid(match))
-      throw issue(eventType, `"${input}" is not a real date`);
     return millis;
   }
   const found = input === null ? 'null' : typeof input;

@@ -5,20 +5,22 @@ import { randomFillSync } from 'node:crypto';
 // generator sort in creation order; when it overflows, the timestamp is advanced by one.
 export type UuidV7Generator = () => string;
 
+const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 export function createUuidV7Generator(now: () => number = Date.now): UuidV7Generator {
   let lastMillis = -1;
   let counter = 0;
-  const random = Buffer.alloc(1024);
+  const random = Buffer.alloc(4096);
   let randomOffset = random.length;
 
-  function randomBytes(count: number): Buffer {
+  // Offset of `count` fresh random bytes in `random`.
+  function take(count: number): number {
     if (randomOffset + count > random.length) {
       randomFillSync(random);
       randomOffset = 0;
     }
-    const slice = random.subarray(randomOffset, randomOffset + count);
     randomOffset += count;
-    return slice;
+    return randomOffset - count;
   }
 
   return () => {
@@ -27,22 +29,39 @@ export function createUuidV7Generator(now: () => number = Date.now): UuidV7Gener
       counter += 1;
       if (counter > 0xfff) {
         lastMillis += 1;
-        counter = randomBytes(2).readUInt16BE(0) & 0x3ff;
+        counter = random.readUInt16BE(take(2)) & 0x3ff;
       }
       millis = lastMillis;
     } else {
       lastMillis = millis;
       // Start low in the counter space so a burst has room to count up.
-      counter = randomBytes(2).readUInt16BE(0) & 0x3ff;
+      counter = random.readUInt16BE(take(2)) & 0x3ff;
     }
-    const bytes = Buffer.allocUnsafe(16);
-    bytes.writeUIntBE(millis, 0, 6);
-    bytes[6] = 0x70 | (counter >>> 8);
-    bytes[7] = counter & 0xff;
-    randomBytes(8).copy(bytes, 8);
-    bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
-    const text = bytes.toString('hex');
-    return `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
+    const high = Math.floor(millis / 0x1000000);
+    const low = millis % 0x1000000;
+    const r = take(8);
+    return (
+      hex[(high >>> 16) & 0xff] +
+      hex[(high >>> 8) & 0xff] +
+      hex[high & 0xff] +
+      hex[(low >>> 16) & 0xff] +
+      '-' +
+      hex[(low >>> 8) & 0xff] +
+      hex[low & 0xff] +
+      '-' +
+      hex[0x70 | (counter >>> 8)] +
+      hex[counter & 0xff] +
+      '-' +
+      hex[0x80 | ((random[r] as number) & 0x3f)] +
+      hex[random[r + 1] as number] +
+      '-' +
+      hex[random[r + 2] as number] +
+      hex[random[r + 3] as number] +
+      hex[random[r + 4] as number] +
+      hex[random[r + 5] as number] +
+      hex[random[r + 6] as number] +
+      hex[random[r + 7] as number]
+    );
   };
 }
 

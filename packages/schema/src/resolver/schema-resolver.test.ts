@@ -113,3 +113,12 @@ describe('createSchemaResolver', () => {
     expect(resolver.cachedWriterCodecFor(42)).toBeUndefined();
   });
 });
+
+describe('cachedSchemaIdFor', () => {
+  it('answers only once an id is known', async () => {
+    const resolver = createSchemaResolver({ registry: createEmbeddedRegistry() });
+    expect(resolver.cachedSchemaIdFor('fixture-orders', OrderPlacedV1)).toBeUndefined();
+    const id = await resolver.schemaIdFor('fixture-orders', OrderPlacedV1);
+    expect(resolver.cachedSchemaIdFor('fixture-orders', OrderPlacedV1)).toBe(id);
+  });
+});

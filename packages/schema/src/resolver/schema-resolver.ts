@@ -56,7 +56,8 @@ export function createSchemaResolver(options: SchemaResolverOptions): RegistrySc
     throw new InletError(InletErrorCode.invalidOption, 'registration must be auto or require-registered');
   }
   const ids = new Map<string, Promise<number>>();
-  const settledIds = new Map<string, number>();
+  // By definition, then topic: the per-event lookup builds no key strings.
+  const settledIds = new WeakMap<AnyEventDefinition, Map<string, number>>();
   const writers = new Map<number, PayloadCodec<unknown>>();
   const pendingWriters = new Map<number, Promise<PayloadCodec<unknown>>>();
 
@@ -107,14 +108,16 @@ export function createSchemaResolver(options: SchemaResolverOptions): RegistrySc
     subjectFor: (topic, definition) => subjectFor(naming, topic, definition),
 
     schemaIdFor(topic, definition) {
-      const key = `${topic}\u0000${definition.type}\u0000${definition.version}`;
-      const settled = settledIds.get(key);
+      const settled = settledIds.get(definition)?.get(topic);
       if (settled !== undefined) return Promise.resolve(settled);
+      const key = `${topic}\u0000${definition.type}\u0000${definition.version}`;
       let pending = ids.get(key);
       if (pending === undefined) {
         pending = resolveId(topic, definition).then(
           (id) => {
-            settledIds.set(key, id);
+            const byTopic = settledIds.get(definition) ?? new Map<string, number>();
+            byTopic.set(topic, id);
+            settledIds.set(definition, byTopic);
             ids.delete(key);
             return id;
           },
@@ -127,6 +130,8 @@ export function createSchemaResolver(options: SchemaResolverOptions): RegistrySc
       }
       return pending;
     },
+
+    cachedSchemaIdFor: (topic, definition) => settledIds.get(definition)?.get(topic),
 
     writerCodecFor(id) {
       const cached = writers.get(id);
