@@ -40,28 +40,7 @@ export function createUuidV7Generator(now: () => number = Date.now): UuidV7Gener
     const high = Math.floor(millis / 0x1000000);
     const low = millis % 0x1000000;
     const r = take(8);
-    return (
-      hex[(high >>> 16) & 0xff] +
-      hex[(high >>> 8) & 0xff] +
-      hex[high & 0xff] +
-      hex[(low >>> 16) & 0xff] +
-      '-' +
-      hex[(low >>> 8) & 0xff] +
-      hex[low & 0xff] +
-      '-' +
-      hex[0x70 | (counter >>> 8)] +
-      hex[counter & 0xff] +
-      '-' +
-      hex[0x80 | ((random[r] as number) & 0x3f)] +
-      hex[random[r + 1] as number] +
-      '-' +
-      hex[random[r + 2] as number] +
-      hex[random[r + 3] as number] +
-      hex[random[r + 4] as number] +
-      hex[random[r + 5] as number] +
-      hex[random[r + 6] as number] +
-      hex[random[r + 7] as number]
-    );
+    return `${hex[(high >>> 16) & 0xff]}${hex[(high >>> 8) & 0xff]}${hex[high & 0xff]}${hex[(low >>> 16) & 0xff]}-${hex[(low >>> 8) & 0xff]}${hex[low & 0xff]}-${hex[0x70 | (counter >>> 8)]}${hex[counter & 0xff]}-${hex[0x80 | ((random[r] as number) & 0x3f)]}${hex[random[r + 1] as number]}-${hex[random[r + 2] as number]}${hex[random[r + 3] as number]}${hex[random[r + 4] as number]}${hex[random[r + 5] as number]}${hex[random[r + 6] as number]}${hex[random[r + 7] as number]}`;
   };
 }
 

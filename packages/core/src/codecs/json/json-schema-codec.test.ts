@@ -39,7 +39,7 @@ describe('jsonSchema codec', () => {
     expect(decoded).toEqual({ ok: true, value: validOrder });
     expect(JSON.parse(orderCodec.schemaText)).toEqual({
       $schema: 'http://json-schema.org/draft-07/schema#',
-      ...orderCodec.schema,
+      ...(orderCodec.schema as object),
     });
   });
 
