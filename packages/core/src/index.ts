@@ -39,6 +39,7 @@ export {
   CloudEventHeader,
   cloudEventsSpecVersion,
   contentTypeFor,
+  type ParsedContentType,
   parseContentType,
 } from './envelope/cloudevents';
 export { type CreateEventOptions, createEvent } from './envelope/create-event';

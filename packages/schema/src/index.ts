@@ -19,6 +19,15 @@ export {
   describeBreakingChange,
   type PreviousVersion,
 } from './compatibility/check-compatibility';
+export {
+  findJsonSchemaIssues,
+  findJsonSchemaReadIncompatibilities,
+  type JsonSchemaDialect,
+  type JsonSchemaDocument,
+  JsonSchemaIncompatibilityKind,
+  type JsonSchemaIssue,
+  JsonSchemaIssueKind,
+} from './compatibility/json-schema/index';
 export type { ReadIncompatibility } from './compatibility/read-compatibility';
 export type { FieldPointer } from './contracts/field-pointer';
 export {
