@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import { defaultTestEnvironment, type TestEnvironment } from './environment';
 
+export { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker';
 export type { TestEnvironment } from './environment';
 export { serverScript } from './servers';
 

@@ -1,0 +1,54 @@
+import { serverScriptOutput } from './servers';
+
+/** A Kafka broker of a test's own, on its own ports, that the test may stop, kill and restart. */
+export interface DedicatedBroker {
+  readonly brokers: readonly string[];
+  readonly port: number;
+  /** Clean shutdown, then start again on the same data. */
+  restart(): Promise<void>;
+  /** SIGKILL: the broker dies without a clean shutdown. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops it and deletes its data. */
+  remove(): Promise<void>;
+}
+
+function portFor(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  // Four ports each (plain, controller, SASL, SSL), away from the shared broker's 9092-9095.
+  return 19_100 + (hash % 200) * 5;
+}
+
+/**
+ * Starts a fresh broker for one test file (named, so parallel files get different ports), for
+ * fault tests that restart or kill it without disturbing the shared broker.
+ */
+export async function startDedicatedBroker(name: string): Promise<DedicatedBroker> {
+  const port = portFor(name);
+  const env = { ...process.env, INLET_KAFKA_PORT: String(port) };
+  const script = (command: string) => serverScriptOutput('kafka', command, env);
+  await script('reset');
+  await script('start');
+  return {
+    brokers: [`127.0.0.1:${port}`],
+    port,
+    restart: async () => {
+      await script('stop');
+      await script('start');
+    },
+    kill: async () => {
+      await script('kill');
+    },
+    start: async () => {
+      await script('start');
+    },
+    stop: async () => {
+      await script('stop');
+    },
+    remove: async () => {
+      await script('reset');
+    },
+  };
+}

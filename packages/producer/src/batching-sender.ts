@@ -1,0 +1,401 @@
+import {
+  abortedError,
+  closedError,
+  InletError,
+  InletErrorCode,
+  type InletLogger,
+  type OutgoingRecord,
+  type RecordAck,
+} from '@inlet/core';
+import { producerChannels } from './producer-diagnostics';
+import type { BufferOptions, LingerOptions, RetryOptions } from './producer-options';
+import { SendFailedError } from './send-failed-error';
+
+/** One record accepted for sending, with the promise its caller awaits. */
+export interface PendingRecord {
+  /** Set once resolved or rejected; a late acknowledgement after `abort` is ignored. */
+  settled?: boolean;
+  readonly record: OutgoingRecord;
+  readonly bytes: number;
+  readonly eventId: string;
+  readonly acceptedAt: number;
+  readonly resolve: (ack: RecordAck) => void;
+  readonly reject: (error: InletError) => void;
+}
+
+interface SpaceWaiter {
+  readonly records: number;
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (error: InletError) => void;
+}
+
+export interface BatchingSenderOptions {
+  readonly producerId: string;
+  readonly linger: Required<LingerOptions>;
+  readonly buffer: Required<BufferOptions>;
+  readonly retry: Required<RetryOptions>;
+  readonly logger: InletLogger;
+  /** Sends one batch; resolves with one ack per record, in order. */
+  readonly send: (records: readonly OutgoingRecord[]) => Promise<RecordAck[]>;
+}
+
+export interface BatchingSenderCounters {
+  sent: number;
+  failed: number;
+  retries: number;
+  batches: number;
+  batchedRecords: number;
+}
+
+function toInletError(error: unknown): InletError {
+  if (InletError.is(error)) return error;
+  return new InletError(
+    InletErrorCode.kafkaProtocol,
+    error instanceof Error ? error.message : String(error),
+    {
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Coalesces records into batches by linger time and size, sends one batch at a time (so a batch
+ * and its retries never overtake an earlier one, and per-key order holds), retries retryable
+ * failures with backoff until the retry budget or the delivery timeout runs out, and bounds what
+ * is buffered: `send` callers wait for room, or fail at once, when it is full.
+ */
+export class BatchingSender {
+  readonly counters: BatchingSenderCounters = {
+    sent: 0,
+    failed: 0,
+    retries: 0,
+    batches: 0,
+    batchedRecords: 0,
+  };
+  readonly #options: BatchingSenderOptions;
+  #queue: PendingRecord[] = [];
+  #queueHead = 0;
+  #queuedBytes = 0;
+  #bufferedRecords = 0;
+  #bufferedBytes = 0;
+  #spaceWaiters: SpaceWaiter[] = [];
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #inFlightBatch: PendingRecord[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #closed = false;
+  #aborted: InletError | undefined;
+  #wakeRetry: (() => void) | undefined;
+
+  constructor(options: BatchingSenderOptions) {
+    this.#options = options;
+  }
+
+  get bufferedRecords(): number {
+    return this.#bufferedRecords;
+  }
+
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
+  }
+
+  /**
+   * Reserves room for records about to be accepted: resolves when there is room, waits (in
+   * arrival order) when the buffer is full, or fails with INLET_BUFFER_FULL when configured to.
+   */
+  async reserve(records: number, bytes: number, signal?: AbortSignal): Promise<void> {
+    if (this.#closed) throw closedError('producer');
+    const { maxRecords, maxBytes, whenFull } = this.#options.buffer;
+    if (records > maxRecords || bytes > maxBytes) {
+      throw new InletError(
+        InletErrorCode.bufferFull,
+        `${records} records (${bytes} bytes) can never fit the producer buffer (buffer.maxRecords ${maxRecords}, buffer.maxBytes ${maxBytes})`,
+      );
+    }
+    if (this.#spaceWaiters.length === 0 && this.#fits(records, bytes)) {
+      this.#take(records, bytes);
+      return;
+    }
+    if (whenFull === 'fail') {
+      throw new InletError(
+        InletErrorCode.bufferFull,
+        `producer buffer is full (${this.#bufferedRecords} records, ${this.#bufferedBytes} bytes unacknowledged)`,
+        { retryable: true },
+      );
+    }
+    if (signal?.aborted) throw abortedError('waiting for room in the producer buffer', signal);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#spaceWaiters = this.#spaceWaiters.filter((waiter) => waiter !== entry);
+        reject(abortedError('waiting for room in the producer buffer', signal as AbortSignal));
+      };
+      const entry: SpaceWaiter = {
+        records,
+        bytes,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#spaceWaiters.push(entry);
+    });
+  }
+
+  /** Gives back room reserved for records that will not be accepted after all. */
+  release(records: number, bytes: number): void {
+    this.#bufferedRecords -= records;
+    this.#bufferedBytes -= bytes;
+    this.#wakeWaiters();
+  }
+
+  /** Queues records whose room was reserved; they go out with the next batch. */
+  enqueue(pending: readonly PendingRecord[]): void {
+    if (this.#aborted !== undefined) {
+      this.#failAll(pending, this.#aborted, 0);
+      return;
+    }
+    for (const item of pending) {
+      this.#queue.push(item);
+      this.#queuedBytes += item.bytes;
+    }
+    const { maxRecords, maxBytes, ms } = this.#options.linger;
+    if (this.#queued() >= maxRecords || this.#queuedBytes >= maxBytes || ms === 0) {
+      this.#pump();
+    } else if (this.#lingerTimer === undefined && this.#inFlight === undefined) {
+      this.#lingerTimer = setTimeout(() => this.#pump(), ms);
+    }
+  }
+
+  /** Sends what is queued now, and resolves once everything accepted so far is settled. */
+  async flush(): Promise<void> {
+    this.#pump();
+    if (this.#bufferedRecords === 0) return;
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Refuses new records; `flush` still delivers what was accepted. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of this.#spaceWaiters.splice(0)) waiter.reject(closedError('producer'));
+  }
+
+  /**
+   * Fails everything not yet acknowledged (queued, and the batch in flight, whose late answer is
+   * then ignored) with a SendFailedError caused by `error`, and stops retrying.
+   */
+  abort(error: InletError): void {
+    this.#aborted = error;
+    this.close();
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+    const queued = this.#queue.slice(this.#queueHead);
+    this.#queue = [];
+    this.#queueHead = 0;
+    this.#queuedBytes = 0;
+    this.#failAll([...this.#inFlightBatch, ...queued], error, 0);
+    this.#wakeRetry?.();
+    this.#notifyIdle();
+  }
+
+  #failAll(items: readonly PendingRecord[], cause: InletError, attempts: number): void {
+    const open = items.filter((item) => !item.settled);
+    if (open.length === 0) return;
+    const error = new SendFailedError(
+      `${open.length} event(s) were not acknowledged: ${cause.message}`,
+      open.map((item) => item.eventId),
+      attempts,
+      cause,
+    );
+    for (const item of open) this.#settleFailed(item, error);
+  }
+
+  #fits(records: number, bytes: number): boolean {
+    const { maxRecords, maxBytes } = this.#options.buffer;
+    return this.#bufferedRecords + records <= maxRecords && this.#bufferedBytes + bytes <= maxBytes;
+  }
+
+  #take(records: number, bytes: number): void {
+    this.#bufferedRecords += records;
+    this.#bufferedBytes += bytes;
+  }
+
+  #wakeWaiters(): void {
+    while (this.#spaceWaiters.length > 0) {
+      const waiter = this.#spaceWaiters[0] as SpaceWaiter;
+      if (!this.#fits(waiter.records, waiter.bytes)) return;
+      this.#spaceWaiters.shift();
+      this.#take(waiter.records, waiter.bytes);
+      waiter.resolve();
+    }
+  }
+
+  #queued(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  #notifyIdle(): void {
+    if (this.#bufferedRecords !== 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  #settled(item: PendingRecord): boolean {
+    if (item.settled) return false;
+    item.settled = true;
+    this.#bufferedRecords -= 1;
+    this.#bufferedBytes -= item.bytes;
+    return true;
+  }
+
+  #settleFailed(item: PendingRecord, error: InletError): void {
+    if (!this.#settled(item)) return;
+    this.counters.failed += 1;
+    item.reject(error);
+  }
+
+  #takeBatch(): PendingRecord[] {
+    const { maxRecords, maxBytes } = this.#options.linger;
+    const batch: PendingRecord[] = [];
+    let bytes = 0;
+    while (this.#queueHead < this.#queue.length && batch.length < maxRecords) {
+      const next = this.#queue[this.#queueHead] as PendingRecord;
+      if (batch.length > 0 && bytes + next.bytes > maxBytes) break;
+      batch.push(next);
+      bytes += next.bytes;
+      this.#queueHead += 1;
+    }
+    this.#queuedBytes -= bytes;
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return batch;
+  }
+
+  #pump(): void {
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+    if (this.#inFlight !== undefined) return;
+    if (this.#queued() === 0) {
+      this.#notifyIdle();
+      return;
+    }
+    const batch = this.#takeBatch();
+    this.#inFlightBatch = batch;
+    this.#inFlight = this.#deliver(batch).finally(() => {
+      this.#inFlight = undefined;
+      this.#inFlightBatch = [];
+      this.#wakeWaiters();
+      // What queued up during the send has waited long enough: send it now.
+      if (this.#queued() > 0) this.#pump();
+      else this.#notifyIdle();
+    });
+  }
+
+  async #deliver(batch: PendingRecord[]): Promise<void> {
+    const { retry, producerId, logger } = this.#options;
+    const records = batch.map((item) => item.record);
+    const bytes = batch.reduce((sum, item) => sum + item.bytes, 0);
+    const started = performance.now();
+    const oldest = (batch[0] as PendingRecord).acceptedAt;
+    let attempt = 0;
+    for (;;) {
+      if (this.#aborted !== undefined) return;
+      let failure: InletError;
+      try {
+        const acks = await this.#options.send(records);
+        batch.forEach((item, index) => {
+          if (this.#settled(item)) item.resolve(acks[index] as RecordAck);
+        });
+        this.counters.sent += batch.length;
+        this.counters.batches += 1;
+        this.counters.batchedRecords += batch.length;
+        if (producerChannels.batchSent.hasSubscribers) {
+          producerChannels.batchSent.publish({
+            producerId,
+            records: batch.length,
+            bytes,
+            ackLatencyMs: performance.now() - started,
+            queueLatencyMs: Date.now() - oldest,
+            attempts: attempt + 1,
+          });
+        }
+        return;
+      } catch (error) {
+        failure = toInletError(error);
+      }
+      const remaining = retry.deliveryTimeoutMs - (Date.now() - oldest);
+      const stop =
+        this.#aborted !== undefined || !failure.retryable || attempt >= retry.retries || remaining <= 0;
+      if (stop) {
+        this.#failBatch(batch, failure, attempt + 1, remaining <= 0 && failure.retryable);
+        return;
+      }
+      const backoff = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** attempt);
+      const delayMs = Math.max(0, Math.min(remaining, Math.round(backoff * (0.8 + Math.random() * 0.4))));
+      attempt += 1;
+      this.counters.retries += 1;
+      logger.warn('producer batch failed; retrying', {
+        records: batch.length,
+        attempt,
+        delayMs,
+        code: failure.code,
+        error: failure.message,
+      });
+      if (producerChannels.batchRetry.hasSubscribers) {
+        producerChannels.batchRetry.publish({
+          producerId,
+          records: batch.length,
+          attempt,
+          delayMs,
+          error: failure,
+        });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.#wakeRetry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wakeRetry = undefined;
+    }
+  }
+
+  #failBatch(batch: PendingRecord[], cause: InletError, attempts: number, timedOut: boolean): void {
+    const eventIds = batch.map((item) => item.eventId);
+    const reason =
+      this.#aborted !== undefined
+        ? 'the producer was closed before they were acknowledged'
+        : timedOut
+          ? `the delivery timeout (${this.#options.retry.deliveryTimeoutMs} ms) ran out`
+          : cause.retryable
+            ? `the retry budget (${this.#options.retry.retries} retries) ran out`
+            : 'the error is not retryable';
+    const error = new SendFailedError(
+      `${batch.length} event(s) were not acknowledged after ${attempts} attempt(s): ${reason}; last error ${cause.code}: ${cause.message}`,
+      eventIds,
+      attempts,
+      cause,
+    );
+    for (const item of batch) this.#settleFailed(item, error);
+    this.#options.logger.error('producer batch failed', {
+      records: batch.length,
+      attempts,
+      code: cause.code,
+    });
+    if (producerChannels.batchFailed.hasSubscribers) {
+      producerChannels.batchFailed.publish({
+        producerId: this.#options.producerId,
+        records: batch.length,
+        eventIds,
+        error,
+      });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+export {
+  BatchRefusedError,
+  createProducer,
+  type EventInput,
+  type InletProducer,
+  type ProducerSendOptions,
+  type ProducerTransaction,
+  type SendResult,
+  type TopicEventInput,
+} from './producer';
+export {
+  type BatchFailedMessage,
+  type BatchRetryMessage,
+  type BatchSentMessage,
+  type ProducerStats,
+  producerChannels,
+} from './producer-diagnostics';
+export {
+  type BufferOptions,
+  type LingerOptions,
+  type ProducerOptions,
+  producerDefaults,
+  type ResolvedProducerOptions,
+  type RetryOptions,
+} from './producer-options';
+export { SendFailedError } from './send-failed-error';
+export { activeTraceContext, type TraceContext } from './trace-context';

@@ -1,0 +1,270 @@
+import { spawn } from 'node:child_process';
+import {
+  createKafkaJsTransport,
+  decodeEventRecord,
+  InletKafkaError,
+  type KafkaTransport,
+  partitionForKey,
+} from '@inlet/core';
+import { createConfluentRegistry, createSchemaResolver } from '@inlet/schema';
+import { testEnvironment, uniqueName } from '@inlet/test-support';
+import { serverScriptOutput } from '@inlet/test-support/servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultyTransport } from './fixtures/faulty-transport.fixture';
+import { ordersTopic, placed } from './fixtures/orders.fixture';
+import { decodeAll, readTopic } from './fixtures/read-topic.fixture';
+import { createProducer } from './producer';
+import { SendFailedError } from './send-failed-error';
+
+const environment = testEnvironment();
+const brokers = environment.kafkaBrokers;
+let transport: KafkaTransport;
+
+beforeAll(() => {
+  transport = createKafkaJsTransport({ brokers, clientId: 'producer-integration' });
+});
+afterAll(async () => {
+  await transport.close();
+});
+
+async function createTopic(partitions: number) {
+  const name = uniqueName('producer');
+  await transport.admin().createTopics([{ topic: name, partitions }]);
+  return ordersTopic(name);
+}
+
+describe('producer on a real broker', () => {
+  it('places keys on the same partitions as the Java client', async () => {
+    const javaTopic = uniqueName('interop-java');
+    await transport.admin().createTopics([{ topic: javaTopic, partitions: 6 }]);
+    const orders = await createTopic(6);
+    const keys = Array.from({ length: 60 }, (_, index) => `customer-${index * 7919}`);
+
+    // The broker's own console producer (Java client, default partitioner) writes key|value lines.
+    const libs = await serverScriptOutput('kafka', 'libs');
+    await new Promise<void>((resolve, reject) => {
+      const java = spawn('java', [
+        '-cp',
+        `${libs}/*`,
+        'org.apache.kafka.tools.ConsoleProducer',
+        '--bootstrap-server',
+        brokers.join(','),
+        '--topic',
+        javaTopic,
+        '--property',
+        'parse.key=true',
+        '--property',
+        'key.separator=|',
+      ]);
+      let stderr = '';
+      java.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      java.on('error', reject);
+      java.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`ConsoleProducer exited ${code}: ${stderr}`)),
+      );
+      java.stdin.end(keys.map((key) => `${key}|from-java`).join('\n'));
+    });
+
+    const producer = createProducer({ transport, linger: { ms: 5 } });
+    const results = await Promise.all(keys.map((key) => producer.send(orders, placed(key, 1))));
+    await producer.close();
+
+    const javaRecords = await readTopic(brokers, javaTopic, (records) => records.length >= keys.length);
+    const javaPartition = new Map(javaRecords.map((record) => [String(record.key), record.partition]));
+    results.forEach((result, index) => {
+      const key = keys[index] as string;
+      expect(result.partition, key).toBe(javaPartition.get(key));
+      expect(result.partition, key).toBe(partitionForKey(Buffer.from(key), 6));
+    });
+  });
+
+  it('keeps per-key order across batches and retries, with every event once', async () => {
+    const orders = await createTopic(4);
+    // Every third attempt fails before reaching the broker, retryably: batches are retried.
+    const flaky = faultyTransport(transport, (attempt) =>
+      attempt % 3 === 1
+        ? new InletKafkaError('INLET_KAFKA_NOT_LEADER', 'injected', 'NOT_LEADER_OR_FOLLOWER', {
+            retryable: true,
+          })
+        : undefined,
+    );
+    const producer = createProducer({
+      transport: flaky,
+      linger: { ms: 3, maxRecords: 200 },
+      retry: { minDelayMs: 5, maxDelayMs: 20 },
+    });
+    const keys = 40;
+    const perKey = 50;
+    const sends: Promise<unknown>[] = [];
+    for (let sequence = 0; sequence < perKey; sequence += 1) {
+      for (let key = 0; key < keys; key += 1)
+        sends.push(producer.send(orders, placed(`order-${key}`, sequence)));
+      if (sequence % 10 === 0) await Promise.all(sends.splice(0));
+    }
+    await Promise.all(sends);
+    expect(producer.stats().retries).toBeGreaterThan(0);
+    await producer.close();
+
+    const records = await readTopic(brokers, orders.name, (seen) => seen.length >= keys * perKey);
+    const events = decodeAll(records, orders);
+    expect(events).toHaveLength(keys * perKey);
+    const sequences = new Map<string, number[]>();
+    for (const event of events) {
+      const data = event.data as { orderId: string; sequence: number };
+      sequences.set(data.orderId, [...(sequences.get(data.orderId) ?? []), data.sequence]);
+    }
+    expect(sequences.size).toBe(keys);
+    for (const list of sequences.values())
+      expect(list).toEqual(Array.from({ length: perKey }, (_, index) => index));
+  });
+
+  it('commits transactions across topics atomically; read_committed never sees an aborted one', async () => {
+    const orders = await createTopic(2);
+    const audit = await createTopic(1);
+    const producer = createProducer({ transport, transactionalId: uniqueName('tx') });
+    await expect(
+      producer.transaction(async (tx) => {
+        await tx.sendBatch(orders, [placed('aborted-1', 1), placed('aborted-2', 1)]);
+        await tx.send(audit, placed('aborted-1', 1));
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await producer.transaction(async (tx) => {
+      await tx.sendBatch(orders, [placed('kept-1', 1), placed('kept-2', 1)]);
+      await tx.send(audit, placed('kept-1', 1));
+    });
+    await producer.close();
+
+    const committedOrders = decodeAll(
+      await readTopic(brokers, orders.name, (seen) => seen.length >= 2),
+      orders,
+    );
+    const committedAudit = decodeAll(await readTopic(brokers, audit.name, (seen) => seen.length >= 1), audit);
+    const ids = (events: typeof committedOrders) =>
+      events.map((event) => (event.data as { orderId: string }).orderId).sort();
+    expect(ids(committedOrders)).toEqual(['kept-1', 'kept-2']);
+    expect(ids(committedAudit)).toEqual(['kept-1']);
+    const everything = await readTopic(brokers, orders.name, (seen) => seen.length >= 4, {
+      isolation: 'read_uncommitted',
+    });
+    expect(everything).toHaveLength(4);
+  });
+
+  it('reports an event the broker refuses as too large, and sends nothing of it', async () => {
+    const orders = await createTopic(1);
+    const producer = createProducer({
+      transport,
+      maxRecordBytes: 4 * 1024 * 1024,
+      buffer: { maxBytes: 8 * 1024 * 1024 },
+    });
+    const huge = {
+      type: 'order.noted' as const,
+      data: { orderId: 'o', note: 'x'.repeat(2 * 1024 * 1024), at: new Date().toISOString() },
+    };
+    const error = await producer.send(orders, huge).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SendFailedError);
+    expect((error as SendFailedError).cause).toMatchObject({
+      code: 'INLET_KAFKA_MESSAGE_TOO_LARGE',
+      retryable: false,
+    });
+    await producer.send(orders, placed('after', 1));
+    await producer.close();
+    const events = decodeAll(await readTopic(brokers, orders.name, (seen) => seen.length >= 1), orders);
+    expect(events.map((event) => event.type)).toEqual(['order.placed']);
+  });
+
+  it('frames events for the real schema registry, and fails clearly when the registry is unreachable', async () => {
+    const orders = await createTopic(1);
+    const registry = createConfluentRegistry({ url: environment.schemaRegistryUrl });
+    const resolver = createSchemaResolver({ registry });
+    const producer = createProducer({ transport, registry: resolver });
+    await producer.send(orders, placed('framed', 1));
+    await producer.close();
+    const [record] = await readTopic(brokers, orders.name, (seen) => seen.length >= 1);
+    expect(record?.value?.[0]).toBe(0);
+    const writerId = record?.value?.readUInt32BE(1) as number;
+    await resolver.writerCodecFor(writerId);
+    const event = decodeEventRecord(record as NonNullable<typeof record>, orders, {
+      writerCodecForSchemaId: (id) => resolver.cachedWriterCodecFor(id),
+    });
+    expect((event.data as { orderId: string }).orderId).toBe('framed');
+
+    const unreachable = createSchemaResolver({
+      registry: createConfluentRegistry({
+        url: 'http://127.0.0.1:9',
+        retries: 1,
+        minRetryDelayMs: 1,
+        maxRetryDelayMs: 1,
+      }),
+    });
+    const stranded = createProducer({
+      transport,
+      registry: unreachable,
+      retry: { minDelayMs: 10, maxDelayMs: 20, deliveryTimeoutMs: 300 },
+    });
+    const lonely = await createTopic(1);
+    await expect(stranded.send(lonely, placed('never', 1))).rejects.toMatchObject({
+      code: 'INLET_REGISTRY_UNAVAILABLE',
+    });
+    await stranded.close();
+    expect((await transport.admin().topicOffsets(lonely.name))[0]?.high).toBe('0');
+    await registry.close();
+  });
+});
+
+describe('a producer killed in the middle of a transaction', () => {
+  it('leaves nothing visible to read_committed consumers', async () => {
+    const orders = await createTopic(2);
+    const transactionalId = uniqueName('killed-tx');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=@inlet/source',
+        new URL('./fixtures/transaction-child.fixture.ts', import.meta.url).pathname,
+      ],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: brokers.join(','),
+          TOPIC: orders.name,
+          TRANSACTIONAL_ID: transactionalId,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('SENT')) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`child exited (${code}) before sending: ${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('close', resolve));
+
+    // The uncommitted records are in the log, but read_uncommitted is the only way to see them.
+    const uncommitted = await readTopic(brokers, orders.name, (seen) => seen.length >= 20, {
+      isolation: 'read_uncommitted',
+    });
+    expect(uncommitted.length).toBeGreaterThanOrEqual(20);
+
+    // A new producer with the same transactional id fences the dead one and aborts its transaction.
+    const successor = createProducer({ transport, transactionalId });
+    await successor.transaction(async (tx) => {
+      await tx.send(orders, placed('after-crash', 1));
+    });
+    await successor.close();
+    const visible = decodeAll(
+      await readTopic(brokers, orders.name, (seen) => seen.length >= 1, { settleMs: 1000 }),
+      orders,
+    );
+    expect(visible.map((event) => (event.data as { orderId: string }).orderId)).toEqual(['after-crash']);
+  });
+});
