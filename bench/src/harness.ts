@@ -13,6 +13,8 @@ export interface ArmRun {
   readonly wallSeconds?: number;
   /** CPU seconds spent outside this process (a child process), added to this process's own. */
   readonly childCpuSeconds?: number;
+  /** Other measures of the run (e.g. `p50Ms`), reported as medians beside the main value. */
+  readonly extra?: Readonly<Record<string, number>>;
 }
 
 export interface Arm {
@@ -62,6 +64,8 @@ export interface ArmSummary {
   readonly cpuMicrosPerUnit: number;
   /** CPU seconds the Kafka broker spent while this arm ran, when the broker is ours to watch. */
   readonly brokerCpuSeconds?: number;
+  /** Medians of the runs' extra measures. */
+  readonly extra?: Readonly<Record<string, number>>;
 }
 
 export interface ScenarioResult {
@@ -92,6 +96,7 @@ export interface BenchEnvironment {
 }
 
 interface Sample {
+  readonly extra: Readonly<Record<string, number>> | undefined;
   readonly value: number;
   readonly work: number;
   readonly wallSeconds: number;
@@ -124,6 +129,7 @@ async function measure(arm: Arm, brokerPid: number | undefined): Promise<Sample>
   const brokerAfter = processCpuSeconds(brokerPid);
   const wallSeconds = run.wallSeconds ?? elapsedSeconds;
   return {
+    extra: run.extra,
     value: run.value ?? run.work / wallSeconds,
     work: run.work,
     wallSeconds,
@@ -148,6 +154,13 @@ function summarize(label: string, samples: readonly Sample[]): ArmSummary {
   const work = sum((sample) => sample.work);
   const cpuSeconds = sum((sample) => sample.cpuSeconds);
   const brokerSamples = samples.filter((sample) => sample.brokerCpuSeconds !== undefined);
+  const extraNames = [...new Set(samples.flatMap((sample) => Object.keys(sample.extra ?? {})))];
+  const extra = Object.fromEntries(
+    extraNames.map((name) => [
+      name,
+      round(median(samples.map((sample) => sample.extra?.[name] ?? Number.NaN))),
+    ]),
+  );
   return {
     label,
     value: median(samples.map((sample) => sample.value)),
@@ -159,6 +172,7 @@ function summarize(label: string, samples: readonly Sample[]): ArmSummary {
     ...(brokerSamples.length === samples.length && samples.length > 0
       ? { brokerCpuSeconds: round(sum((sample) => sample.brokerCpuSeconds ?? 0)) }
       : {}),
+    ...(extraNames.length > 0 ? { extra } : {}),
   };
 }
 

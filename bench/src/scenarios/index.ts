@@ -1,10 +1,12 @@
 import type { Scenario } from '../harness';
 import { envelopeScenarios } from './envelope';
 import { kafkaBaselineScenarios } from './kafka-baseline';
+import { producerScenarios } from './producer';
 import { registryScenarios } from './registry';
 
 export const allScenarios: readonly Scenario[] = [
   ...kafkaBaselineScenarios,
   ...envelopeScenarios,
   ...registryScenarios,
+  ...producerScenarios,
 ];

@@ -11,7 +11,11 @@ import {
 } from '@inlet/core';
 
 export interface LingerOptions {
-  /** How long the first record of a batch waits for company. Default 5 ms (Kafka 4's linger.ms). */
+  /**
+   * How long the first record of a batch waits for company when nothing is in flight. Default
+   * 1 ms. (Kafka's Java client defaults to 5 ms, but keeps several requests in flight; Inlet keeps
+   * one, and batches whatever arrives while it is in flight, so a long linger only adds latency.)
+   */
   readonly ms?: number;
   /** A batch is sent as soon as it holds this many records. Default 1 000. */
   readonly maxRecords?: number;
@@ -79,7 +83,7 @@ export interface ResolvedProducerOptions {
 }
 
 export const producerDefaults = {
-  linger: { ms: 5, maxRecords: 1000, maxBytes: 1024 * 1024 },
+  linger: { ms: 1, maxRecords: 1000, maxBytes: 1024 * 1024 },
   buffer: { maxRecords: 20_000, maxBytes: 32 * 1024 * 1024, whenFull: 'wait' },
   retry: { retries: 8, minDelayMs: 100, maxDelayMs: 5_000, deliveryTimeoutMs: 120_000 },
   maxRecordBytes: 1024 * 1024,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AnyEventDefinition,
+  type CreateEventOptions,
   closedError,
   createEvent,
   createKafkaJsTransport,
@@ -18,7 +19,7 @@ import {
   type TopicPartitionOffset,
   type TransportProducer,
 } from '@inlet/core';
-import { BatchingSender, type PendingRecord } from './batching-sender';
+import { BatchingSender, type PendingOutcome, type PendingRecord } from './batching-sender';
 import type { ProducerStats } from './producer-diagnostics';
 import {
   type ProducerOptions,
@@ -126,8 +127,73 @@ interface PreparedRecord {
 
 function recordBytes(record: OutgoingRecord): number {
   let bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += name.length + value.length;
+  const headers = record.headers;
+  if (headers !== undefined) {
+    for (const name in headers) bytes += name.length + (headers[name] as string | Buffer).length;
+  }
   return bytes;
+}
+
+/** How the one record of a `send` call ended: the call's own promise, settled directly. */
+class SingleSendOutcome implements PendingOutcome {
+  readonly result: Promise<SendResult>;
+  #resolve: (result: SendResult) => void = () => undefined;
+  #reject: (error: InletError) => void = () => undefined;
+
+  constructor(readonly prepared: PreparedRecord) {
+    this.result = new Promise<SendResult>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  acknowledged(_index: number, ack: RecordAck): void {
+    const { id, type } = this.prepared;
+    this.#resolve({ id, type, topic: ack.topic, partition: ack.partition, offset: ack.offset });
+  }
+
+  failed(_index: number, error: InletError): void {
+    this.#reject(error);
+  }
+}
+
+/** Collects how each record of one send / sendBatch call ended, and settles the call once. */
+class SendOutcome implements PendingOutcome {
+  readonly results: (SendResult | undefined)[];
+  readonly failures: InletError[] = [];
+  readonly done: Promise<void>;
+  #remaining: number;
+  #finish: () => void = () => undefined;
+
+  constructor(readonly prepared: readonly PreparedRecord[]) {
+    this.results = new Array<SendResult | undefined>(prepared.length);
+    this.#remaining = prepared.length;
+    this.done = new Promise<void>((resolve) => {
+      this.#finish = resolve;
+    });
+  }
+
+  acknowledged(index: number, ack: RecordAck): void {
+    const item = this.prepared[index] as PreparedRecord;
+    this.results[index] = {
+      id: item.id,
+      type: item.type,
+      topic: ack.topic,
+      partition: ack.partition,
+      offset: ack.offset,
+    };
+    this.#settleOne();
+  }
+
+  failed(_index: number, error: InletError): void {
+    if (!this.failures.includes(error)) this.failures.push(error);
+    this.#settleOne();
+  }
+
+  #settleOne(): void {
+    this.#remaining -= 1;
+    if (this.#remaining === 0) this.#finish();
+  }
 }
 
 function isTopicDefinition(value: unknown): value is TopicDefinition {
@@ -212,8 +278,13 @@ export function createProducer(options: ProducerOptions): InletProducer {
     }
   }
 
-  // Everything that can refuse an event, before any of it is buffered.
-  async function prepare(topic: TopicDefinition, input: EventInput, now: number): Promise<PreparedRecord> {
+  // Everything that can refuse an event, before any of it is buffered. Synchronous unless a
+  // schema id must first be fetched from the registry.
+  function prepare(
+    topic: TopicDefinition,
+    input: EventInput,
+    now: number,
+  ): PreparedRecord | Promise<PreparedRecord> {
     if (!isTopicDefinition(topic)) {
       throw new InletError(
         InletErrorCode.invalidOption,
@@ -222,28 +293,35 @@ export function createProducer(options: ProducerOptions): InletProducer {
     }
     const definition = definitionFor(topic, input);
     const trace = input.traceparent === undefined ? activeTraceContext() : input;
-    const event = createEvent(definition, input.data, {
+    const eventOptions: { -readonly [K in keyof CreateEventOptions]: CreateEventOptions[K] } = {
       source: resolved.source,
       now,
       newId,
-      ...(input.id === undefined ? {} : { id: input.id }),
-      ...(input.headers === undefined ? {} : { headers: input.headers }),
-      ...(trace.traceparent === undefined ? {} : { traceparent: trace.traceparent }),
-      ...(trace.tracestate === undefined ? {} : { tracestate: trace.tracestate }),
-    });
-    const schemaId = await schemaIdFor(topic, definition, now);
-    const record = encodeEventRecord(topic.name, event, definition, {
-      recordTimestamp: resolved.recordTimestamp,
-      ...(schemaId === undefined ? {} : { schemaId }),
-    });
-    const bytes = recordBytes(record);
-    if (bytes > resolved.maxRecordBytes) {
-      throw new InletError(
-        InletErrorCode.kafkaMessageTooLarge,
-        `event "${event.type}" ${event.id} is ${bytes} bytes, more than maxRecordBytes (${resolved.maxRecordBytes}); nothing was sent`,
-      );
-    }
-    return { record, bytes, id: event.id, type: event.type };
+    };
+    if (input.id !== undefined) eventOptions.id = input.id;
+    if (input.headers !== undefined) eventOptions.headers = input.headers;
+    if (trace.traceparent !== undefined) eventOptions.traceparent = trace.traceparent;
+    if (trace.tracestate !== undefined) eventOptions.tracestate = trace.tracestate;
+    const event = createEvent(definition, input.data, eventOptions);
+    const encode = (schemaId: number | undefined): PreparedRecord => {
+      const record = encodeEventRecord(topic.name, event, definition, {
+        recordTimestamp: resolved.recordTimestamp,
+        ...(schemaId === undefined ? {} : { schemaId }),
+      });
+      const bytes = recordBytes(record);
+      if (bytes > resolved.maxRecordBytes) {
+        throw new InletError(
+          InletErrorCode.kafkaMessageTooLarge,
+          `event "${event.type}" ${event.id} is ${bytes} bytes, more than maxRecordBytes (${resolved.maxRecordBytes}); nothing was sent`,
+        );
+      }
+      return { record, bytes, id: event.id, type: event.type };
+    };
+    const registry = resolved.registry;
+    if (registry === undefined) return encode(undefined);
+    const cached = registry.cachedSchemaIdFor(topic.name, definition);
+    if (cached !== undefined) return encode(cached);
+    return schemaIdFor(topic, definition, now).then(encode);
   }
 
   function checkOpen(inTransaction: boolean): void {
@@ -256,33 +334,40 @@ export function createProducer(options: ProducerOptions): InletProducer {
     }
   }
 
-  function accept(prepared: readonly PreparedRecord[]): Promise<SendResult>[] {
+  function accept(prepared: readonly PreparedRecord[]): SendOutcome {
     const acceptedAt = Date.now();
-    const results: Promise<SendResult>[] = [];
-    const pending: PendingRecord[] = [];
-    for (const item of prepared) {
-      results.push(
-        new Promise<SendResult>((resolve, reject) => {
-          pending.push({
-            record: item.record,
-            bytes: item.bytes,
-            eventId: item.id,
-            acceptedAt,
-            resolve: (ack: RecordAck) =>
-              resolve({
-                id: item.id,
-                type: item.type,
-                topic: ack.topic,
-                partition: ack.partition,
-                offset: ack.offset,
-              }),
-            reject,
-          });
-        }),
-      );
+    const outcome = new SendOutcome(prepared);
+    const pending: PendingRecord[] = new Array<PendingRecord>(prepared.length);
+    for (let index = 0; index < prepared.length; index += 1) {
+      const item = prepared[index] as PreparedRecord;
+      pending[index] = {
+        settled: false,
+        record: item.record,
+        bytes: item.bytes,
+        eventId: item.id,
+        acceptedAt,
+        outcome,
+        index,
+      };
     }
     sender.enqueue(pending);
-    return results;
+    return outcome;
+  }
+
+  function acceptOne(prepared: PreparedRecord): Promise<SendResult> {
+    const outcome = new SingleSendOutcome(prepared);
+    sender.enqueue([
+      {
+        settled: false,
+        record: prepared.record,
+        bytes: prepared.bytes,
+        eventId: prepared.id,
+        acceptedAt: Date.now(),
+        outcome,
+        index: 0,
+      },
+    ]);
+    return outcome.result;
   }
 
   async function prepareAll(topic: TopicDefinition, events: readonly EventInput[], now: number) {
@@ -290,7 +375,8 @@ export function createProducer(options: ProducerOptions): InletProducer {
     const failures: { index: number; error: InletError }[] = [];
     for (const [index, input] of events.entries()) {
       try {
-        prepared.push(await prepare(topic, input, now));
+        const item = prepare(topic, input, now);
+        prepared.push(item instanceof Promise ? await item : item);
       } catch (error) {
         if (!InletError.is(error)) throw error;
         failures.push({ index, error });
@@ -303,18 +389,17 @@ export function createProducer(options: ProducerOptions): InletProducer {
     return prepared;
   }
 
-  async function settleAll(results: Promise<SendResult>[]): Promise<SendResult[]> {
-    const settled = await Promise.allSettled(results);
-    const failed = settled.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed.length === 0)
-      return settled.map((result) => (result as PromiseFulfilledResult<SendResult>).value);
-    const first = failed[0]?.reason as unknown;
-    const eventIds = failed.flatMap((result) =>
-      result.reason instanceof SendFailedError ? result.reason.eventIds : [],
-    );
+  async function settle(outcome: SendOutcome): Promise<SendResult[]> {
+    await outcome.done;
+    if (outcome.failures.length === 0) return outcome.results as SendResult[];
+    const first = outcome.failures[0] as InletError;
+    if (outcome.failures.length === 1 && outcome.results.every((result) => result === undefined)) throw first;
+    const eventIds = outcome.prepared
+      .filter((_, index) => outcome.results[index] === undefined)
+      .map((item) => item.id);
     throw new SendFailedError(
-      `${failed.length} of ${results.length} events were not acknowledged: ${first instanceof Error ? first.message : String(first)}`,
-      [...new Set(eventIds)],
+      `${eventIds.length} of ${outcome.prepared.length} events were not acknowledged: ${first.message}`,
+      eventIds,
       first instanceof SendFailedError ? first.attempts : 1,
       first,
     );
@@ -349,23 +434,31 @@ export function createProducer(options: ProducerOptions): InletProducer {
   }
 
   const producer: InletProducer = {
-    async send(topic, event, sendOptions = {}) {
-      checkOpen(false);
-      const accepted = tracked(
+    send(topic, event, sendOptions = {}) {
+      let prepared: PreparedRecord | Promise<PreparedRecord>;
+      try {
+        checkOpen(false);
+        prepared = prepare(topic, event as EventInput, Date.now());
+      } catch (error) {
+        if (InletError.is(error) && error.code !== InletErrorCode.closed) refused += 1;
+        return Promise.reject(error);
+      }
+      // The common case stays synchronous up to the one promise the caller awaits: a schema id
+      // already cached, and room in the buffer.
+      if (!(prepared instanceof Promise) && sender.tryReserve(1, prepared.bytes)) return acceptOne(prepared);
+      return tracked(
         (async () => {
-          let prepared: PreparedRecord;
+          let ready: PreparedRecord;
           try {
-            prepared = await prepare(topic, event as EventInput, Date.now());
+            ready = await prepared;
           } catch (error) {
             refused += 1;
             throw error;
           }
-          await sender.reserve(1, prepared.bytes, sendOptions.signal);
-          return accept([prepared]);
+          await sender.reserve(1, ready.bytes, sendOptions.signal);
+          return ready;
         })(),
-      );
-      const [result] = await accepted;
-      return result as Promise<SendResult>;
+      ).then(acceptOne);
     },
 
     async sendBatch(topic, events, sendOptions = {}) {
@@ -379,7 +472,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
           return accept(prepared);
         })(),
       );
-      return settleAll(await accepted);
+      return settle(await accepted);
     },
 
     transaction<T>(work: (transaction: ProducerTransaction) => Promise<T>): Promise<T> {

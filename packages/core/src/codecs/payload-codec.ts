@@ -31,6 +31,11 @@ export interface PayloadCodec<TData> {
   /** Encodes a value that passed `validate`. */
   encode(value: TData): Buffer;
   /**
+   * Optional: encodes straight into the Confluent wire format (magic byte 0, the 4-byte schema
+   * id, the payload), saving the copy framing an `encode`d buffer would take.
+   */
+  encodeFramed?(value: TData, schemaId: number): Buffer;
+  /**
    * Decodes bytes written with this schema, or, when `writer` is given, with that other version
    * of it (Avro schema resolution; JSON needs none). Never throws.
    */

@@ -62,9 +62,11 @@ export function createEvent<TType extends string, TData>(
   const key = definition.keyOf(valid);
   const eventTime = definition.eventTimeOf(valid, now);
   const entityVersion = definition.entityVersionOf(valid);
-  const violations = definition.contract?.violations(valid) ?? [];
-  if (violations.length > 0) {
-    throw new InletValidationError(InletErrorCode.contractViolation, definition.type, violations);
+  if (definition.contract !== undefined) {
+    const violations = definition.contract.violations(valid);
+    if (violations.length > 0) {
+      throw new InletValidationError(InletErrorCode.contractViolation, definition.type, violations);
+    }
   }
   const headers = checkHeaders(definition.type, options.headers);
   if (options.traceparent !== undefined && !isValidTraceparent(options.traceparent)) {

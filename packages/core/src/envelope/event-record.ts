@@ -34,8 +34,12 @@ export function encodeEventRecord<TData>(
   definition: { readonly codec: PayloadCodec<TData> },
   options: EncodeEventOptions = {},
 ): OutgoingRecord {
-  const payload = definition.codec.encode(event.data);
+  const { codec } = definition;
   const framed = options.schemaId !== undefined;
+  const value = framed
+    ? (codec.encodeFramed?.(event.data, options.schemaId as number) ??
+      frameConfluent(options.schemaId as number, codec.encode(event.data)))
+    : codec.encode(event.data);
   const headers: Record<string, string> = {
     [CloudEventHeader.specVersion]: cloudEventsSpecVersion,
     [CloudEventHeader.id]: event.id,
@@ -44,19 +48,20 @@ export function encodeEventRecord<TData>(
     [CloudEventHeader.time]: formatRfc3339(event.eventTime.getTime()),
     [CloudEventHeader.recordedTime]: formatRfc3339(event.producedAt.getTime()),
     [CloudEventHeader.schemaVersion]: String(event.version),
-    [CloudEventHeader.contentType]: contentTypeFor(definition.codec.format, framed),
+    [CloudEventHeader.contentType]: contentTypeFor(codec.format, framed),
   };
   if (typeof event.key === 'string') headers[CloudEventHeader.partitionKey] = event.key;
   if (event.entityVersion !== undefined)
     headers[CloudEventHeader.entityVersion] = String(event.entityVersion);
   if (event.traceparent !== undefined) headers[CloudEventHeader.traceparent] = event.traceparent;
   if (event.tracestate !== undefined) headers[CloudEventHeader.tracestate] = event.tracestate;
-  for (const [name, value] of Object.entries(event.headers)) headers[name] = value;
+  const own = event.headers;
+  for (const name in own) headers[name] = own[name] as string;
   const timestamp = options.recordTimestamp === 'producedAt' ? event.producedAt : event.eventTime;
   return {
     topic,
     key: entityKeyBytes(event.key, event.type),
-    value: framed ? frameConfluent(options.schemaId as number, payload) : payload,
+    value,
     headers,
     timestamp: timestamp.getTime(),
   };

@@ -39,6 +39,7 @@ export interface AvroCodec<TData, TDecoded = TData> extends PayloadCodec<TData> 
    * defaults, logical types, aliases, doc).
    */
   readonly schemaText: string;
+  encodeFramed(value: TData, schemaId: number): Buffer;
   /**
    * Decodes bytes written with this schema or, given `writer` (another Avro codec, e.g. an older
    * version), bytes written with the writer's schema, resolved into this one: fields this schema
@@ -179,6 +180,33 @@ class AvscAvroCodec<TData, TDecoded> implements AvroCodec<TData, TDecoded> {
   encode(value: TData): Buffer {
     try {
       return this.#type.toBuffer(value);
+    } catch (cause) {
+      const checked = this.validate(value);
+      const issues = checked.ok ? [{ path: '', message: messageOf(cause) }] : checked.issues;
+      throw new InletValidationError(InletErrorCode.validationFailed, undefined, issues, { cause });
+    }
+  }
+
+  /** Encodes past a 5-byte registry header in one buffer (avsc writes at an offset). */
+  encodeFramed(value: TData, schemaId: number): Buffer {
+    let framed = Buffer.allocUnsafe(this.#framedSizeHint);
+    let end = this.#encodeAt(value, framed);
+    if (end < 0) {
+      framed = Buffer.allocUnsafe(framed.length - end);
+      end = this.#encodeAt(value, framed);
+    }
+    this.#framedSizeHint = Math.max(64, Math.min(64 * 1024, end + (end >> 1)));
+    framed[0] = 0;
+    framed.writeUInt32BE(schemaId, 1);
+    return framed.subarray(0, end);
+  }
+
+  #framedSizeHint = 256;
+
+  // avsc returns the position after the value, or a negative number when the buffer is too small.
+  #encodeAt(value: TData, buffer: Buffer): number {
+    try {
+      return this.#type.encode(value, buffer, 5);
     } catch (cause) {
       const checked = this.validate(value);
       const issues = checked.ok ? [{ path: '', message: messageOf(cause) }] : checked.issues;

@@ -13,6 +13,7 @@ export type { JSONSchema } from 'json-schema-to-ts';
 export interface JsonSchemaCodec<TData> extends PayloadCodec<TData> {
   readonly format: 'json';
   readonly schema: JSONSchema;
+  encodeFramed(value: TData, schemaId: number): Buffer;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -87,6 +88,15 @@ class AjvJsonSchemaCodec<TData> implements JsonSchemaCodec<TData> {
 
   encode(value: TData): Buffer {
     return Buffer.from(JSON.stringify(value), 'utf8');
+  }
+
+  encodeFramed(value: TData, schemaId: number): Buffer {
+    const text = JSON.stringify(value);
+    const framed = Buffer.allocUnsafe(5 + Buffer.byteLength(text, 'utf8'));
+    framed[0] = 0;
+    framed.writeUInt32BE(schemaId, 1);
+    framed.write(text, 5, 'utf8');
+    return framed;
   }
 
   decode(bytes: Buffer): DecodeResult {

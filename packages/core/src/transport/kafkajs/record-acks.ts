@@ -1,6 +1,6 @@
 import { InletErrorCode, InletKafkaError } from '../../errors';
 import type { RecordAck } from '../transport';
-import { type PlacedRecord, partitionKey } from './record-placement';
+import type { PlacedRecord } from './record-placement';
 
 /** What the broker reported for one partition of a produce request. */
 export interface PartitionBaseOffset {
@@ -18,15 +18,22 @@ export function recordAcks(
   placed: readonly PlacedRecord[],
   response: readonly PartitionBaseOffset[] | undefined,
 ): RecordAck[] {
-  const baseOffsets = new Map<string, bigint>();
+  // Offsets stay below 2^53 in practice; BigInt only for the rest (kept exact either way).
+  const baseOffsets = new Map<string, (number | bigint)[]>();
   for (const entry of response ?? []) {
-    if (entry.baseOffset !== undefined) {
-      baseOffsets.set(partitionKey(entry.topicName, entry.partition), BigInt(entry.baseOffset));
+    if (entry.baseOffset === undefined) continue;
+    const numeric = Number(entry.baseOffset);
+    const base = Number.isSafeInteger(numeric + 1e6) ? numeric : BigInt(entry.baseOffset);
+    let perPartition = baseOffsets.get(entry.topicName);
+    if (perPartition === undefined) {
+      perPartition = [];
+      baseOffsets.set(entry.topicName, perPartition);
     }
+    perPartition[entry.partition] = base;
   }
   return placed.map(({ record, partition, indexInPartition }) => {
     if (response === undefined) return { topic: record.topic, partition, offset: '-1' };
-    const base = baseOffsets.get(partitionKey(record.topic, partition));
+    const base = baseOffsets.get(record.topic)?.[partition];
     if (base === undefined) {
       throw new InletKafkaError(
         InletErrorCode.kafkaProtocol,
@@ -35,6 +42,7 @@ export function recordAcks(
         { retryable: true },
       );
     }
-    return { topic: record.topic, partition, offset: (base + BigInt(indexInPartition)).toString() };
+    const offset = typeof base === 'number' ? base + indexInPartition : base + BigInt(indexInPartition);
+    return { topic: record.topic, partition, offset: String(offset) };
   });
 }

@@ -59,14 +59,19 @@ export function placeRecords(
   partitionCounts: ReadonlyMap<string, number>,
   roundRobin: RoundRobin,
 ): PlacedRecord[] {
-  const nextIndex = new Map<string, number>();
+  // Per topic, how many records each partition has had so far (no per-record key strings).
+  const nextIndex = new Map<string, number[]>();
   return records.map((record) => {
     const count = partitionCounts.get(record.topic);
     if (count === undefined) throw new TypeError(`no partition count for topic "${record.topic}"`);
     const partition = choosePartition(record, count, roundRobin);
-    const key = partitionKey(record.topic, partition);
-    const indexInPartition = nextIndex.get(key) ?? 0;
-    nextIndex.set(key, indexInPartition + 1);
+    let counters = nextIndex.get(record.topic);
+    if (counters === undefined) {
+      counters = new Array<number>(count).fill(0);
+      nextIndex.set(record.topic, counters);
+    }
+    const indexInPartition = counters[partition] ?? 0;
+    counters[partition] = indexInPartition + 1;
     return { record, partition, indexInPartition };
   });
 }
