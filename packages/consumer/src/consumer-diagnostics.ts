@@ -1,0 +1,61 @@
+import { channel } from 'node:diagnostics_channel';
+import type { InletError } from '@inlet/core';
+
+export interface EventOutcomeMessage {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly eventId: string | undefined;
+  /** From the event's time to the end of its handling (end-to-end freshness). */
+  readonly freshnessMs: number | undefined;
+  readonly handlingMs: number;
+}
+
+export interface DeadLetteredMessage {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly deadLetterTopic: string;
+  readonly error: InletError;
+  readonly attempts: number;
+}
+
+export interface CommitMessage {
+  readonly groupId: string;
+  readonly offsets: readonly {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: string;
+  }[];
+}
+
+/** The consumer's diagnostics channels (`node:diagnostics_channel`), for `@inlet/monitor` and others. */
+export const consumerChannels = {
+  handled: channel('inlet:consumer:handled'),
+  duplicate: channel('inlet:consumer:duplicate'),
+  stale: channel('inlet:consumer:stale'),
+  retry: channel('inlet:consumer:retry'),
+  deadLettered: channel('inlet:consumer:dead-lettered'),
+  committed: channel('inlet:consumer:committed'),
+} as const;
+
+/** Running totals of one consumer, from `consumer.stats()`. */
+export interface ConsumerStats {
+  /** Events the handler completed. */
+  readonly handled: number;
+  /** Events skipped because their dedup key was already handled. */
+  readonly duplicates: number;
+  /** Events skipped because their entity version was not newer than the last handled one. */
+  readonly stale: number;
+  /** Handler attempts retried. */
+  readonly retries: number;
+  readonly deadLettered: number;
+  /** Events fetched and not yet done. */
+  readonly inFlight: number;
+  readonly inFlightBytes: number;
+  /** Per partition: fetched records whose offsets are not committed yet. */
+  readonly uncommitted: Readonly<Record<string, number>>;
+  readonly rebalances: number;
+}
