@@ -376,6 +376,23 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     });
   }
 
+  const deadLetterTopics = new Map<string, Promise<void>>();
+
+  // Dead-letter topics are made on first use, with as many partitions as their source topic.
+  function ensureDeadLetterTopic(sourceTopic: string, deadLetterTopic: string): Promise<void> {
+    let ready = deadLetterTopics.get(deadLetterTopic);
+    if (ready === undefined) {
+      const admin = transport.admin();
+      ready = admin
+        .partitionCount(sourceTopic)
+        .then((partitions) => admin.createTopics([{ topic: deadLetterTopic, partitions }]))
+        .then(() => undefined);
+      ready.catch(() => deadLetterTopics.delete(deadLetterTopic));
+      deadLetterTopics.set(deadLetterTopic, ready);
+    }
+    return ready;
+  }
+
   async function deadLetter(
     item: WorkItem,
     error: InletError,
@@ -402,6 +419,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     deadLetterProducer ??= transport.producer({ idempotent: true });
     for (let attempt = 1; !signal.aborted; attempt += 1) {
       try {
+        await ensureDeadLetterTopic(item.record.topic, deadLetterTopic);
         await deadLetterProducer.send([record]);
         counters.deadLettered += 1;
         logger.warn('event dead-lettered', {
