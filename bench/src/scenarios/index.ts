@@ -1,4 +1,5 @@
 import type { Scenario } from '../harness';
+import { consumerScenarios } from './consumer';
 import { envelopeScenarios } from './envelope';
 import { kafkaBaselineScenarios } from './kafka-baseline';
 import { producerScenarios } from './producer';
@@ -9,4 +10,5 @@ export const allScenarios: readonly Scenario[] = [
   ...envelopeScenarios,
   ...registryScenarios,
   ...producerScenarios,
+  ...consumerScenarios,
 ];

@@ -60,6 +60,8 @@ interface WorkItem {
   readonly event: InletEvent | undefined;
   readonly definition: AnyEventDefinition | undefined;
   readonly decodeError: InletError | undefined;
+  /** The group-namespaced dedup key ('' when the record did not decode). */
+  readonly dedupKey: string;
   readonly bytes: number;
 }
 
@@ -74,7 +76,9 @@ interface PartitionState {
   readonly topic: string;
   readonly partition: number;
   tracker: PartitionTracker;
-  controller: AbortController;
+  readonly controller: AbortController;
+  /** Fires when the partition is revoked (after the drain deadline) or the consumer closes. */
+  readonly signal: AbortSignal;
   lastCommitted: number | undefined;
 }
 
@@ -140,7 +144,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
 
   const counters = { handled: 0, duplicates: 0, stale: 0, retries: 0, deadLettered: 0, rebalances: 0 };
   const partitions = new Map<string, PartitionState>();
-  const inProgress = new Map<string, Promise<void>>();
+  const inProgress = new Map<string, (() => void)[]>();
   let epoch = 0;
   let inFlightEvents = 0;
   let inFlightBytes = 0;
@@ -163,11 +167,13 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     const key = partitionKeyOf(topic, partition);
     let state = partitions.get(key);
     if (state === undefined) {
+      const controller = new AbortController();
       state = {
         topic,
         partition,
         tracker: new PartitionTracker(),
-        controller: new AbortController(),
+        controller,
+        signal: AbortSignal.any([controller.signal, closingController.signal]),
         lastCommitted: undefined,
       };
       partitions.set(key, state);
@@ -215,10 +221,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   }
 
   function signalFor(item: { readonly partitionKey: string }): AbortSignal {
-    return AbortSignal.any([
-      partitions.get(item.partitionKey)?.controller.signal ?? closingController.signal,
-      closingController.signal,
-    ]);
+    return partitions.get(item.partitionKey)?.signal ?? closingController.signal;
   }
 
   // ---- decoding ----------------------------------------------------------------------------
@@ -240,19 +243,40 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     }
   }
 
-  function decode(record: IncomingRecord): Pick<WorkItem, 'event' | 'definition' | 'decodeError'> {
+  const decodeOptions = {
+    writerCodecForSchemaId: (id: number) => options.registry?.cachedWriterCodecFor(id),
+  };
+
+  function workItem(record: IncomingRecord, partitionKey: string): WorkItem {
     const topic = topics.get(record.topic) as TopicDefinition;
+    const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    const offset = Number(record.offset);
     try {
-      const event = decodeEventRecord(record, topic, {
-        writerCodecForSchemaId: (id) => options.registry?.cachedWriterCodecFor(id),
-      });
+      const event = decodeEventRecord(record, topic, decodeOptions);
       return {
+        epoch,
+        partitionKey,
+        record,
+        offset,
         event,
         definition: topic.find(event.type, event.version) ?? topic.latest(event.type),
         decodeError: undefined,
+        dedupKey: `${groupId}\u0000${settings.dedupKey(event)}`,
+        bytes,
       };
     } catch (error) {
-      return { event: undefined, definition: undefined, decodeError: toInletError(error) };
+      const decodeError = toInletError(error);
+      return {
+        epoch,
+        partitionKey,
+        record,
+        offset,
+        event: undefined,
+        definition: undefined,
+        decodeError,
+        dedupKey: '',
+        bytes,
+      };
     }
   }
 
@@ -269,18 +293,10 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     const partitionKey = partitionKeyOf(batch.topic, batch.partition);
     const items: WorkItem[] = [];
     for (const record of batch.records) {
-      const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      const item: WorkItem = {
-        epoch,
-        partitionKey,
-        record,
-        offset: Number(record.offset),
-        bytes,
-        ...decode(record),
-      };
+      const item = workItem(record, partitionKey);
       state.tracker.add(item.offset);
       inFlightEvents += 1;
-      inFlightBytes += bytes;
+      inFlightBytes += item.bytes;
       items.push(item);
     }
     if (options.handleBatch !== undefined) {
@@ -330,21 +346,19 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   // ---- handling ------------------------------------------------------------------------------
 
   async function exclusive<T>(dedupKey: string, work: () => Promise<T>): Promise<T> {
-    // Copies of one event never run concurrently, even across a rebalance.
-    for (let earlier = inProgress.get(dedupKey); earlier !== undefined; earlier = inProgress.get(dedupKey))
-      await earlier;
-    let finish: () => void = () => undefined;
-    inProgress.set(dedupKey, new Promise<void>((resolve) => (finish = resolve)));
+    // Copies of one event never run concurrently, even across a rebalance. Waiting copies queue
+    // behind the running one; no promise is made unless somebody has to wait.
+    while (inProgress.has(dedupKey)) {
+      await new Promise<void>((resolve) => (inProgress.get(dedupKey) as (() => void)[]).push(resolve));
+    }
+    inProgress.set(dedupKey, []);
     try {
       return await work();
     } finally {
+      const waiting = inProgress.get(dedupKey) ?? [];
       inProgress.delete(dedupKey);
-      finish();
+      for (const wake of waiting) wake();
     }
-  }
-
-  function dedupKeyOf(event: InletEvent): string {
-    return `${groupId}\u0000${settings.dedupKey(event)}`;
   }
 
   function versionKeyOf(item: WorkItem): string {
@@ -492,14 +506,14 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
         signal,
         transaction,
       }) as HandlerContext<TTransaction>;
-    return exclusive(dedupKeyOf(event), async () => {
-      if (dedupStore !== undefined && (await dedupStore.seen([dedupKeyOf(event)]))[0]) return 'duplicate';
+    return exclusive(item.dedupKey, async () => {
+      if (dedupStore !== undefined && (await dedupStore.seen([item.dedupKey]))[0]) return 'duplicate';
       if (await isStale(item)) return 'stale';
       let duplicate = false;
       const failure = await withRetries(async (attempt) => {
         if (options.transactionalDedup !== undefined) {
           const result = await options.transactionalDedup.run(
-            dedupKeyOf(event),
+            item.dedupKey,
             settings.dedupWindowMs,
             (transaction) => handle(event as never, context(attempt, transaction)),
           );
@@ -515,7 +529,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
           : 'abandoned';
       }
       if (duplicate) return 'duplicate';
-      await dedupStore?.mark([dedupKeyOf(event)], settings.dedupWindowMs);
+      await dedupStore?.mark([item.dedupKey], settings.dedupWindowMs);
       if (versionStore !== undefined && event.entityVersion !== undefined) {
         await versionStore.record([{ key: versionKeyOf(item), version: event.entityVersion }]);
       }
@@ -580,7 +594,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     const seen =
       dedupStore === undefined
         ? pending.map(() => false)
-        : await dedupStore.seen(pending.map((item) => dedupKeyOf(item.event as InletEvent)));
+        : await dedupStore.seen(pending.map((item) => item.dedupKey));
     const fresh: WorkItem[] = [];
     for (const [index, item] of pending.entries()) {
       if (seen[index]) {
@@ -608,7 +622,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
       }, signal);
     const finish = async (group: readonly WorkItem[]) => {
       await dedupStore?.mark(
-        group.map((item) => dedupKeyOf(item.event as InletEvent)),
+        group.map((item) => item.dedupKey),
         settings.dedupWindowMs,
       );
       if (versionStore !== undefined) {

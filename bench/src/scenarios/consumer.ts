@@ -1,0 +1,216 @@
+import { createConsumer, type DedupStore } from '@inlet/consumer';
+import {
+  createKafkaJsTransport,
+  decodeEventRecord,
+  defineTopic,
+  type IncomingRecord,
+  type KafkaTransport,
+} from '@inlet/core';
+import { createProducer } from '@inlet/producer';
+import type { Arm, Scenario } from '../harness';
+import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
+import { type OrderData, OrderPlacedAvro, sampleOrders } from './envelope';
+
+// The consumer against raw kafkajs on the same topic in the same run. Both are timed from the
+// first event handled to the last, so group joins do not count.
+
+const partitions = 3;
+
+interface Prefilled {
+  readonly transport: KafkaTransport;
+  readonly topic: ReturnType<typeof defineTopic<readonly [typeof OrderPlacedAvro]>>;
+  readonly count: number;
+  cleanup(): Promise<void>;
+}
+
+async function prefill(brokers: readonly string[], count: number, keys: number): Promise<Prefilled> {
+  const kafka = benchKafka(brokers);
+  const name = benchTopicName('consumer');
+  await createTopic(kafka, name, partitions);
+  const topic = defineTopic({ name, events: [OrderPlacedAvro] });
+  const transport = createKafkaJsTransport({ brokers, clientId: 'bench-consumer' });
+  const producer = createProducer({ transport, linger: { ms: 0 } });
+  const orders = sampleOrders(count).map((order, index) => ({ ...order, orderId: `order-${index % keys}` }));
+  for (let start = 0; start < orders.length; start += 1000) {
+    await producer.sendBatch(
+      topic,
+      orders.slice(start, start + 1000).map((data) => ({ type: 'order.placed' as const, data })),
+    );
+  }
+  await producer.close();
+  return {
+    transport,
+    topic,
+    count,
+    async cleanup() {
+      await transport.close();
+      await deleteTopics(kafka, [name]);
+    },
+  };
+}
+
+let groupCounter = 0;
+const freshGroup = (label: string) => `bench-${label}-${Date.now().toString(36)}-${++groupCounter}`;
+
+/** Inlet's consumer over the prefilled topic with a fresh group; times first to last event. */
+function inletArm(
+  label: string,
+  prefilled: Prefilled,
+  handler: (data: OrderData) => Promise<void>,
+  extra: { readonly dedup?: { readonly store: DedupStore } | false; readonly maxConcurrency?: number } = {},
+): Arm {
+  return {
+    label,
+    async run() {
+      let first = 0;
+      let last = 0;
+      let handled = 0;
+      let done: () => void = () => undefined;
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const consumer = createConsumer({
+        transport: prefilled.transport,
+        groupId: freshGroup('inlet'),
+        topics: [prefilled.topic],
+        maxConcurrency: extra.maxConcurrency ?? 64,
+        ...(extra.dedup === undefined ? {} : { dedup: extra.dedup }),
+        handle: async (event) => {
+          if (first === 0) first = performance.now();
+          await handler(event.data);
+          handled += 1;
+          if (handled === prefilled.count) {
+            last = performance.now();
+            done();
+          }
+        },
+      });
+      await consumer.start();
+      await finished;
+      await consumer.close();
+      return { work: handled, wallSeconds: (last - first) / 1000 };
+    },
+  };
+}
+
+/** Raw kafkajs over the same topic, decoding each record (Inlet's decoder) and awaiting `handler`. */
+function rawArm(
+  label: string,
+  brokers: readonly string[],
+  prefilled: Prefilled,
+  handler: (data: OrderData) => Promise<void>,
+  mode: 'eachBatch' | 'eachMessage',
+): Arm {
+  return {
+    label,
+    async run() {
+      const consumer = benchKafka(brokers, 'bench-raw').consumer({ groupId: freshGroup('raw') });
+      await consumer.connect();
+      await consumer.subscribe({ topic: prefilled.topic.name, fromBeginning: true });
+      let first = 0;
+      let last = 0;
+      let handled = 0;
+      let done: () => void = () => undefined;
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const decode = (
+        message: {
+          key: Buffer | null;
+          value: Buffer | null;
+          headers?: Record<string, unknown>;
+          offset: string;
+          timestamp: string;
+        },
+        partition: number,
+      ) =>
+        decodeEventRecord(
+          {
+            topic: prefilled.topic.name,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: (message.headers ?? {}) as IncomingRecord['headers'],
+            timestamp: Number(message.timestamp),
+          },
+          prefilled.topic,
+        ).data as OrderData;
+      const count = () => {
+        handled += 1;
+        if (handled === prefilled.count) {
+          last = performance.now();
+          done();
+        }
+      };
+      if (mode === 'eachBatch') {
+        await consumer.run({
+          eachBatch: async ({ batch }) => {
+            if (first === 0) first = performance.now();
+            for (const message of batch.messages) {
+              await handler(decode(message, batch.partition));
+              count();
+            }
+          },
+        });
+      } else {
+        await consumer.run({
+          partitionsConsumedConcurrently: partitions,
+          eachMessage: async ({ message, partition }) => {
+            if (first === 0) first = performance.now();
+            await handler(decode(message, partition));
+            count();
+          },
+        });
+      }
+      await finished;
+      await consumer.disconnect();
+      return { work: handled, wallSeconds: (last - first) / 1000 };
+    },
+  };
+}
+
+const noop = async () => undefined;
+const ioBound = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
+
+const noopScenario: Scenario = {
+  name: 'consumer-noop',
+  group: 'consumer',
+  description:
+    'Inlet consumer (decode + in-memory dedup + per-key ordering, no-op handler, 3 partitions, 1000 keys) vs raw ' +
+    'kafkajs eachBatch doing the same decode only, over the same prefilled topic (Avro events)',
+  unit: 'events/s',
+  better: 'higher',
+  needsKafka: true,
+  pairs: 5,
+  async prepare({ brokers, quick }) {
+    const prefilled = await prefill(brokers, quick ? 10_000 : 50_000, 1000);
+    return {
+      ours: inletArm('inlet consumer (no-op)', prefilled, noop),
+      baseline: rawArm('kafkajs eachBatch + decode', brokers, prefilled, noop, 'eachBatch'),
+      teardown: () => prefilled.cleanup(),
+    };
+  },
+};
+
+const ioScenario: Scenario = {
+  name: 'consumer-io-bound',
+  group: 'consumer',
+  description:
+    'a handler that awaits 2 ms per event, 3 partitions, 1000 keys: Inlet per-key concurrency (64 keys at once) vs ' +
+    'raw kafkajs eachMessage with partitionsConsumedConcurrently = 3',
+  unit: 'events/s',
+  better: 'higher',
+  needsKafka: true,
+  pairs: 5,
+  async prepare({ brokers, quick }) {
+    const prefilled = await prefill(brokers, quick ? 1_500 : 6_000, 1000);
+    return {
+      ours: inletArm('inlet consumer, 64 keys at once', prefilled, ioBound),
+      baseline: rawArm('kafkajs eachMessage x3 partitions', brokers, prefilled, ioBound, 'eachMessage'),
+      teardown: () => prefilled.cleanup(),
+    };
+  },
+};
+
+export const consumerScenarios: readonly Scenario[] = [noopScenario, ioScenario];
