@@ -57,6 +57,14 @@ export const InletErrorCode = {
   bufferFull: 'INLET_BUFFER_FULL',
   handlerFailed: 'INLET_HANDLER_FAILED',
   deadLetterFailed: 'INLET_DEAD_LETTER_FAILED',
+
+  // dedup and version stores (Redis, PostgreSQL), classified at the edge from the driver's errors
+  /** The store could not be reached or is overloaded (refused, reset, timed out, too many clients). */
+  storeUnavailable: 'INLET_STORE_UNAVAILABLE',
+  /** A store transaction lost a race (serialization failure, deadlock, lock timeout); retry it. */
+  storeConflict: 'INLET_STORE_CONFLICT',
+  /** The store rejected the operation (syntax, permissions, missing table, bad data). */
+  storeFailed: 'INLET_STORE_FAILED',
 } as const;
 
 export type InletErrorCode = (typeof InletErrorCode)[keyof typeof InletErrorCode];

@@ -1,0 +1,157 @@
+import { InletErrorCode } from '@inlet/core';
+import { classifyPostgresError } from './classify-postgres-error';
+import { ExpiredMarkPurge } from './expired-mark-purge';
+import { dedupTableStatements, defaultDedupTable, purgeBatchSize } from './postgres-dedup-table';
+import { postgresKey } from './postgres-key';
+import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';
+import { purgeIntervalOption } from './postgres-purge-option';
+import { postgresTableName } from './postgres-table-name';
+import { PostgresTableSetup } from './postgres-table-setup';
+import { requireMethods, ttlMillis } from './store-arguments';
+import { InletStoreError } from './store-error';
+import { StoreLifecycle } from './store-lifecycle';
+import type { TransactionalDedup } from './stores';
+
+export interface PostgresTransactionalDedupOptions<TClient extends PostgresPoolClient = PostgresPoolClient> {
+  /**
+   * A `pg.Pool` (or anything with its `query` and `connect`). Each `run` checks out one client for
+   * its transaction. The store does not own the pool: `close()` leaves it open.
+   */
+  readonly pool: PostgresPool<TClient>;
+  /**
+   * The table of marks, created on first use when missing. Default `inlet_dedup`, the layout of
+   * `createPostgresDedupStore`, so both may share a table.
+   */
+  readonly table?: string;
+  /** The table's schema, which must exist. Default: the connection's `search_path`. */
+  readonly schema?: string;
+  /** As for `createPostgresDedupStore`: the least time between two deletes of expired marks. */
+  readonly purgeIntervalMs?: number | false;
+}
+
+/**
+ * Runs each handler's work in a PostgreSQL transaction that first writes the dedup mark, so the
+ * handler's own writes (made with the client it is given) and the mark commit together or not at
+ * all. The mark is inserted before the work: a live mark means `duplicate` (nothing runs), and a
+ * member running the same key at the same time waits on the row until the first commits (then
+ * it is a duplicate) or rolls back (then it runs). Work that throws rolls everything back.
+ *
+ * With `pg`, name the client type to give handlers pg's own: `createPostgresTransactionalDedup<
+ * PoolClient>({ pool })`. Handlers must not commit, roll back or release the client themselves.
+ */
+export function createPostgresTransactionalDedup<TClient extends PostgresPoolClient = PostgresPoolClient>(
+  options: PostgresTransactionalDedupOptions<TClient>,
+): TransactionalDedup<TClient> & AsyncDisposable {
+  requireMethods(options.pool, 'pool', ['query', 'connect']);
+  const { pool } = options;
+  const statements = dedupTableStatements(
+    postgresTableName(options.table, options.schema, defaultDedupTable),
+  );
+  const purgeIntervalMs = purgeIntervalOption(options.purgeIntervalMs);
+  const table = new PostgresTableSetup(pool, statements.create);
+  const lifecycle = new StoreLifecycle('PostgreSQL transactional dedup');
+  const purge =
+    purgeIntervalMs === false
+      ? undefined
+      : new ExpiredMarkPurge({
+          intervalMs: purgeIntervalMs,
+          batchSize: purgeBatchSize,
+          purge: async (limit) => {
+            const result = await pool.query(statements.purge, [limit]);
+            return Number(result.rows[0]?.purged ?? 0);
+          },
+        });
+
+  // Our own statements: their errors leave classified. The work's errors leave as they came.
+  async function query(client: TClient, operation: string, text: string, values?: unknown[]) {
+    try {
+      return await client.query(text, values);
+    } catch (error) {
+      throw table.classify(error, `transactional dedup ${operation}`);
+    }
+  }
+
+  // Resolves the error to destroy the client with when the rollback failed (the connection is
+  // gone or in an unknown state), undefined when the client may go back to the pool.
+  async function rollback(client: TClient): Promise<Error | undefined> {
+    try {
+      await client.query('rollback');
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  function checkCommitted(result: PostgresQueryResult): void {
+    // PostgreSQL answers COMMIT of a transaction in which a statement failed with ROLLBACK, and
+    // no error: work that caught a failed statement's error and went on lands here.
+    if (result.command === 'ROLLBACK') {
+      throw new InletStoreError(
+        InletErrorCode.storeFailed,
+        'PostgreSQL transactional dedup commit failed: the transaction was rolled back, because a ' +
+          'statement in it failed (the handler caught that error)',
+        'postgres',
+        '25P02',
+      );
+    }
+  }
+
+  async function inTransaction(
+    client: TClient,
+    key: string,
+    ttl: number,
+    work: (transaction: TClient) => Promise<void>,
+  ): Promise<'handled' | 'duplicate'> {
+    await query(client, 'begin', 'begin');
+    const marked = await query(client, 'mark', statements.markIfExpired, [postgresKey(key), ttl]);
+    if (marked.rows.length === 0) {
+      await query(client, 'rollback', 'rollback');
+      return 'duplicate';
+    }
+    await work(client);
+    checkCommitted(await query(client, 'commit', 'commit'));
+    return 'handled';
+  }
+
+  async function run(
+    key: string,
+    ttlMs: number,
+    work: (transaction: TClient) => Promise<void>,
+  ): Promise<'handled' | 'duplicate'> {
+    const ttl = ttlMillis(ttlMs);
+    await table.ready();
+    let client: TClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw classifyPostgresError(error, 'transactional dedup connect');
+    }
+    // Set when the connection broke: the client is then destroyed rather than given back.
+    let broken: Error | undefined;
+    const onConnectionError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onConnectionError);
+    try {
+      const outcome = await inTransaction(client, key, ttl, work);
+      if (outcome === 'handled') {
+        const purging = purge?.startIfDue();
+        if (purging !== undefined) lifecycle.track(purging);
+      }
+      return outcome;
+    } catch (error) {
+      broken ??= await rollback(client);
+      throw error;
+    } finally {
+      client.removeListener('error', onConnectionError);
+      client.release(broken);
+    }
+  }
+
+  const close = () => lifecycle.close();
+  return {
+    run: (key, ttlMs, work) => lifecycle.run(() => run(key, ttlMs, work)),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
