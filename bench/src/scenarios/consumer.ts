@@ -1,5 +1,11 @@
-import { createConsumer, type DedupStore } from '@inlet/consumer';
 import {
+  createConsumer,
+  createMemoryDedupStore,
+  createRedisDedupStore,
+  type DedupStore,
+} from '@inlet/consumer';
+import {
+  createInMemoryBackbone,
   createKafkaJsTransport,
   decodeEventRecord,
   defineTopic,
@@ -7,6 +13,7 @@ import {
   type KafkaTransport,
 } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
+import { Redis } from 'ioredis';
 import type { Arm, Scenario } from '../harness';
 import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
 import { type OrderData, OrderPlacedAvro, sampleOrders } from './envelope';
@@ -213,4 +220,67 @@ const ioScenario: Scenario = {
   },
 };
 
-export const consumerScenarios: readonly Scenario[] = [noopScenario, ioScenario];
+/** A backbone prefilled with events, so the dedup scenarios measure the consumer, not the network. */
+async function prefillInMemory(count: number, keys: number): Promise<Prefilled> {
+  const transport = createInMemoryBackbone({ defaultPartitions: partitions });
+  const topic = defineTopic({ name: 'dedup-bench', events: [OrderPlacedAvro] });
+  const producer = createProducer({ transport, linger: { ms: 0 } });
+  const orders = sampleOrders(count).map((order, index) => ({ ...order, orderId: `order-${index % keys}` }));
+  for (let start = 0; start < orders.length; start += 1000) {
+    await producer.sendBatch(
+      topic,
+      orders.slice(start, start + 1000).map((data) => ({ type: 'order.placed' as const, data })),
+    );
+  }
+  await producer.close();
+  return { transport, topic, count, cleanup: () => transport.close() };
+}
+
+function dedupScenario(store: 'memory' | 'redis'): Scenario {
+  return {
+    name: `consumer-dedup-${store}`,
+    group: 'consumer',
+    description:
+      `what deduplication costs per event: the Inlet consumer with the ${store === 'memory' ? 'in-memory (lru-cache)' : 'Redis'} ` +
+      'dedup store (a seen check and a mark per event) vs the same consumer with dedup off, no-op handler, events ' +
+      'from the in-memory backbone (so the broker does not blur the difference)',
+    unit: 'events/s',
+    better: 'higher',
+    needsKafka: false,
+    pairs: 5,
+    async prepare({ quick }) {
+      const prefilled = await prefillInMemory(quick ? 5_000 : 30_000, 1000);
+      const redis =
+        store === 'redis' ? new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
+      let run = 0;
+      const storeFor = (): DedupStore =>
+        redis === undefined
+          ? createMemoryDedupStore()
+          : createRedisDedupStore({ redis, prefix: `inlet-bench:${Date.now()}:${++run}:` });
+      const withDedup: Arm = {
+        label: `dedup on (${store})`,
+        run: () => inletArm(`dedup ${store}`, prefilled, noop, { dedup: { store: storeFor() } }).run(),
+      };
+      return {
+        ours: withDedup,
+        baseline: inletArm('dedup off', prefilled, noop, { dedup: false }),
+        async teardown() {
+          await prefilled.cleanup();
+          if (redis !== undefined) {
+            const keys = await redis.keys('inlet-bench:*');
+            for (let start = 0; start < keys.length; start += 1000)
+              await redis.del(...keys.slice(start, start + 1000));
+            redis.disconnect();
+          }
+        },
+      };
+    },
+  };
+}
+
+export const consumerScenarios: readonly Scenario[] = [
+  noopScenario,
+  ioScenario,
+  dedupScenario('memory'),
+  dedupScenario('redis'),
+];

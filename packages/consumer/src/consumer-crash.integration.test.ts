@@ -198,4 +198,46 @@ describe('consumers killed mid-batch and restarted', () => {
       if (keys.length > 0) await redis.del(...keys);
     }
   }, 300_000);
+
+  it('three consumers in a group, one killed and one added: nothing lost, per-key order kept', async () => {
+    const { orders, ids } = await produceOrders(40, 60);
+    const prefix = uniqueName('group-moves');
+    const env = {
+      MODE: 'redis',
+      TOPIC: orders.name,
+      GROUP_ID: uniqueName('group-moves'),
+      PREFIX: prefix,
+      JITTER_MS: '20',
+    };
+    const done = async () => new Set(await redis.lrange(`${prefix}:effects`, 0, -1)).size >= ids.length;
+    const children = [startChild(env), startChild(env), startChild(env)];
+    try {
+      await Promise.all(children.map((child) => child.ready));
+      await until(
+        async () => children.filter((child) => child.handled() > 0).length >= 2,
+        'the group to share the work',
+        60_000,
+      );
+      const victim = children.find((child) => child.handled() > 0) as Child;
+      expect(await done()).toBe(false);
+      await kill(victim);
+      const added = startChild(env);
+      children.push(added);
+      await added.ready;
+      await until(done, 'every event to be handled', 120_000);
+      const handled = await redis.lrange(`${prefix}:effects`, 0, -1);
+      expect(checksum(new Set(handled))).toBe(checksum(ids));
+      for (let key = 0; key < 40; key += 1) {
+        const revisions = (await redis.lrange(`${prefix}:order:order-${key}`, 0, -1)).map(Number);
+        const withoutRepeats = revisions.filter(
+          (revision, index) => index === 0 || revision !== revisions[index - 1],
+        );
+        expect(withoutRepeats, `order-${key}`).toEqual([...Array(60).keys()]);
+      }
+    } finally {
+      for (const child of children) await kill(child, 'SIGTERM');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  }, 300_000);
 });

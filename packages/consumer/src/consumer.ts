@@ -28,6 +28,7 @@ import {
 import { deadLetterRecord } from './dead-letter';
 import { KeyLanes } from './key-lanes';
 import { PartitionTracker } from './partition-tracker';
+import { coalescingDedupStore } from './stores/coalescing-dedup-store';
 import { createMemoryDedupStore } from './stores/memory-stores';
 import type { DedupStore } from './stores/stores';
 
@@ -136,10 +137,13 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   const dedupDisabled = options.dedup === false;
   const ownsDedupStore =
     !dedupDisabled && options.transactionalDedup === undefined && options.dedup?.store === undefined;
+  // A store given by the user may be remote: coalesce its calls. The in-memory default needs not.
   const dedupStore: DedupStore | undefined =
     dedupDisabled || options.transactionalDedup !== undefined
       ? undefined
-      : (options.dedup?.store ?? createMemoryDedupStore());
+      : options.dedup?.store === undefined
+        ? createMemoryDedupStore()
+        : coalescingDedupStore(options.dedup.store);
   const versionStore = options.versionGate?.store;
 
   const counters = { handled: 0, duplicates: 0, stale: 0, retries: 0, deadLettered: 0, rebalances: 0 };

@@ -28,9 +28,30 @@ export {
   type ReplayStart,
   replayGroup,
 } from './replay';
+export { classifyPostgresError } from './stores/classify-postgres-error';
+export { classifyRedisError } from './stores/classify-redis-error';
 export {
   createMemoryDedupStore,
   createMemoryVersionStore,
   type MemoryDedupStoreOptions,
 } from './stores/memory-stores';
+export { createPostgresDedupStore, type PostgresDedupStoreOptions } from './stores/postgres-dedup-store';
+export type {
+  PostgresPool,
+  PostgresPoolClient,
+  PostgresQueryable,
+  PostgresQueryResult,
+} from './stores/postgres-pool';
+export {
+  createPostgresTransactionalDedup,
+  type PostgresTransactionalDedupOptions,
+} from './stores/postgres-transactional-dedup';
+export {
+  createPostgresVersionStore,
+  type PostgresVersionStoreOptions,
+} from './stores/postgres-version-store';
+export type { RedisPipelineReplies, RedisStoreClient, RedisStorePipeline } from './stores/redis-client';
+export { createRedisDedupStore, type RedisDedupStoreOptions } from './stores/redis-dedup-store';
+export { createRedisVersionStore, type RedisVersionStoreOptions } from './stores/redis-version-store';
+export { InletStoreError, type StoreBackend } from './stores/store-error';
 export type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
