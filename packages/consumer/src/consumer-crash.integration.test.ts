@@ -116,8 +116,9 @@ async function crashLoop(
   for (let round = 0; round < kills; round += 1) {
     const child = startChild(env);
     await child.ready;
-    await until(async () => child.handled() > 0 || (await done()), 'the child to handle something', 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 350));
+    // Kill it at a random point of its work: after it has handled somewhere between 20 and 150 events.
+    const target = 20 + Math.floor(Math.random() * 130);
+    await until(async () => child.handled() >= target || (await done()), 'the child to get going', 60_000);
     if (!(await done())) killedMidway += 1;
     await kill(child);
   }
@@ -130,7 +131,7 @@ async function crashLoop(
 
 describe('consumers killed mid-batch and restarted', () => {
   it('with transactional dedup in PostgreSQL: every effect exactly once, per-key order kept', async () => {
-    const { orders, ids } = await produceOrders(30, 40);
+    const { orders, ids } = await produceOrders(30, 100);
     const effects = uniqueName('effects').replaceAll('-', '_');
     const marks = uniqueName('marks').replaceAll('-', '_');
     await pool.query(
@@ -143,8 +144,9 @@ describe('consumers killed mid-batch and restarted', () => {
         GROUP_ID: uniqueName('crash-tx'),
         EFFECTS_TABLE: effects,
         MARKS_TABLE: marks,
+        JITTER_MS: '10',
       };
-      const killedMidway = await crashLoop(env, 4, async () => {
+      const killedMidway = await crashLoop(env, 5, async () => {
         const { rows } = await pool.query(`select count(distinct event_id)::int as n from ${effects}`);
         return rows[0].n >= ids.length;
       });
@@ -158,7 +160,7 @@ describe('consumers killed mid-batch and restarted', () => {
       const revisions = new Map<string, number[]>();
       for (const row of rows)
         revisions.set(row.order_id, [...(revisions.get(row.order_id) ?? []), row.revision]);
-      for (const list of revisions.values()) expect(list).toEqual([...Array(40).keys()]);
+      for (const list of revisions.values()) expect(list).toEqual([...Array(100).keys()]);
     } finally {
       await pool.query(`drop table if exists ${effects}`);
       await pool.query(`drop table if exists ${marks}`);
