@@ -1,64 +1,30 @@
-import type { IsolationLevel, TransportConsumerOptions } from '../transport';
-import type { ResolvedBackboneOptions } from './backbone-options';
+import { InletErrorCode, InletValidationError } from '../../errors';
+import type { TransportConsumerOptions } from '../transport';
 import {
-  checkIntegerInRange,
-  checkNonEmptyString,
-  checkOneOf,
-  checkPositiveInteger,
-  invalidOption,
-} from './option-checks';
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions as resolveTransportConsumerOptions,
+} from '../transport-options';
+import type { ResolvedBackboneOptions } from './backbone-options';
 
-export interface ResolvedConsumerOptions {
-  readonly groupId: string;
-  readonly isolation: IsolationLevel;
-  readonly autoOffsetReset: 'earliest' | 'latest';
-  readonly sessionTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
-  readonly rebalanceTimeoutMs: number;
-  readonly maxBytesPerPartition: number;
-  readonly maxWaitTimeMs: number;
-  readonly partitionsConsumedConcurrently: number;
-}
+export type { ResolvedConsumerOptions };
 
+/** The port's consumer options, and what this broker allows on top (its session timeout range). */
 export function resolveConsumerOptions(
   options: TransportConsumerOptions,
   broker: ResolvedBackboneOptions,
 ): ResolvedConsumerOptions {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'expected an object');
-  return {
-    groupId: checkNonEmptyString(options.groupId, 'groupId'),
-    isolation: checkOneOf(
-      options.isolation ?? 'read_committed',
-      ['read_committed', 'read_uncommitted'] as const,
-      'isolation',
-    ),
-    autoOffsetReset: checkOneOf(
-      options.autoOffsetReset ?? 'earliest',
-      ['earliest', 'latest'] as const,
-      'autoOffsetReset',
-    ),
-    // The broker refuses session timeouts outside its group.min/max.session.timeout.ms.
-    sessionTimeoutMs: checkIntegerInRange(
-      options.sessionTimeoutMs ?? 30_000,
-      'sessionTimeoutMs',
-      broker.minSessionTimeoutMs,
-      broker.maxSessionTimeoutMs,
-    ),
-    heartbeatIntervalMs: checkPositiveInteger(options.heartbeatIntervalMs ?? 3_000, 'heartbeatIntervalMs'),
-    rebalanceTimeoutMs: checkPositiveInteger(options.rebalanceTimeoutMs ?? 60_000, 'rebalanceTimeoutMs'),
-    maxBytesPerPartition: checkPositiveInteger(
-      options.maxBytesPerPartition ?? 1_048_576,
-      'maxBytesPerPartition',
-    ),
-    maxWaitTimeMs: checkIntegerInRange(
-      options.maxWaitTimeMs ?? 500,
-      'maxWaitTimeMs',
-      0,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    partitionsConsumedConcurrently: checkPositiveInteger(
-      options.partitionsConsumedConcurrently ?? 1,
-      'partitionsConsumedConcurrently',
-    ),
-  };
+  const resolved = resolveTransportConsumerOptions(options);
+  // The broker refuses session timeouts outside its group.min/max.session.timeout.ms.
+  if (
+    resolved.sessionTimeoutMs < broker.minSessionTimeoutMs ||
+    resolved.sessionTimeoutMs > broker.maxSessionTimeoutMs
+  ) {
+    throw new InletValidationError(InletErrorCode.invalidOption, undefined, [
+      {
+        path: '/sessionTimeoutMs',
+        message: `must be between the broker's group.min.session.timeout.ms (${broker.minSessionTimeoutMs}) and group.max.session.timeout.ms (${broker.maxSessionTimeoutMs})`,
+      },
+    ]);
+  }
+  return resolved;
 }

@@ -382,7 +382,7 @@ describe('in-memory backbone: consumer groups', () => {
     const groupId = unique('group');
     const release = deferred();
     const stuck = deferred<BatchControls>();
-    const slow = recorder(transport, { groupId, sessionTimeoutMs: 100 }, async (_batch, controls) => {
+    const slow = recorder(transport, { groupId, sessionTimeoutMs: 100, heartbeatIntervalMs: 20 }, async (_batch, controls) => {
       if (slow.recorder.errors.length === 0) {
         stuck.resolve(controls);
         await release.promise;
@@ -425,7 +425,7 @@ describe('in-memory backbone: consumer groups', () => {
     const transport = backbone({ minSessionTimeoutMs: 10 });
     const topic = await topicWith(transport, 1);
     const groupId = unique('group');
-    const worker = recorder(transport, { groupId, sessionTimeoutMs: 250 }, async (_batch, controls) => {
+    const worker = recorder(transport, { groupId, sessionTimeoutMs: 250, heartbeatIntervalMs: 50 }, async (_batch, controls) => {
       // Work for two session timeouts, heartbeating in between.
       for (let step = 0; step < 20; step += 1) {
         await new Promise((resolve) => setTimeout(resolve, 25));

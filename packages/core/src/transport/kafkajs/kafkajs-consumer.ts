@@ -9,9 +9,9 @@ import type {
   TransportConsumer,
   TransportConsumerOptions,
 } from '../transport';
+import { resolveConsumerOptions } from '../transport-options';
 import { BatchStaleness } from './batch-staleness';
 import { toInletError } from './classify-kafkajs-error';
-import { resolveConsumerOptions } from './client-options';
 import { toIncomingBatch } from './incoming-batch';
 import { PartitionPauses } from './partition-pauses';
 import { ResourceLifecycle } from './resource-lifecycle';

@@ -19,9 +19,9 @@ import type {
   TransportProducerOptions,
   TransportTransaction,
 } from '../transport';
+import { resolveProducerOptions } from '../transport-options';
 import { abortable } from './abortable';
 import { classifyKafkaJsError } from './classify-kafkajs-error';
-import { resolveProducerOptions } from './client-options';
 import { PartitionCountCache } from './partition-count-cache';
 import { recordAcks } from './record-acks';
 import { type PlacedRecord, placeRecords, RoundRobin } from './record-placement';

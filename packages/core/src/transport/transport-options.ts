@@ -1,5 +1,5 @@
-import { InletErrorCode, InletValidationError, type ValidationIssue } from '../../errors';
-import type { IsolationLevel, TransportConsumerOptions, TransportProducerOptions } from '../transport';
+import { InletErrorCode, InletValidationError, type ValidationIssue } from '../errors';
+import type { IsolationLevel, TransportConsumerOptions, TransportProducerOptions } from './transport';
 
 export interface ResolvedProducerOptions {
   readonly idempotent: boolean;
