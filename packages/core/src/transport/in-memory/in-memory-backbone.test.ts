@@ -382,12 +382,16 @@ describe('in-memory backbone: consumer groups', () => {
     const groupId = unique('group');
     const release = deferred();
     const stuck = deferred<BatchControls>();
-    const slow = recorder(transport, { groupId, sessionTimeoutMs: 100, heartbeatIntervalMs: 20 }, async (_batch, controls) => {
-      if (slow.recorder.errors.length === 0) {
-        stuck.resolve(controls);
-        await release.promise;
-      }
-    });
+    const slow = recorder(
+      transport,
+      { groupId, sessionTimeoutMs: 100, heartbeatIntervalMs: 20 },
+      async (_batch, controls) => {
+        if (slow.recorder.errors.length === 0) {
+          stuck.resolve(controls);
+          await release.promise;
+        }
+      },
+    );
     await slow.run([topic]);
     const healthy = recorder(transport, { groupId });
     await healthy.run([topic]);
@@ -425,13 +429,17 @@ describe('in-memory backbone: consumer groups', () => {
     const transport = backbone({ minSessionTimeoutMs: 10 });
     const topic = await topicWith(transport, 1);
     const groupId = unique('group');
-    const worker = recorder(transport, { groupId, sessionTimeoutMs: 250, heartbeatIntervalMs: 50 }, async (_batch, controls) => {
-      // Work for two session timeouts, heartbeating in between.
-      for (let step = 0; step < 20; step += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        await controls.heartbeat();
-      }
-    });
+    const worker = recorder(
+      transport,
+      { groupId, sessionTimeoutMs: 250, heartbeatIntervalMs: 50 },
+      async (_batch, controls) => {
+        // Work for two session timeouts, heartbeating in between.
+        for (let step = 0; step < 20; step += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          await controls.heartbeat();
+        }
+      },
+    );
     await worker.run([topic]);
     const memberId = (await transport.admin().describeGroup(groupId)).members[0]?.memberId;
     await transport.producer().send([{ topic, key: null, value: Buffer.from('long') }]);
