@@ -105,16 +105,27 @@ export function createKafkaJsProducer(
   options: TransportProducerOptions = {},
 ): TransportProducer {
   const settings = resolveProducerOptions(options);
-  const producer = kafka.producer({
-    createPartitioner: explicitPartitioner,
-    allowAutoTopicCreation: false,
-    idempotent: settings.idempotent,
-    // kafkajs keeps idempotent sequence numbers in order only with one request in flight.
-    ...(settings.idempotent ? { maxInFlightRequests: 1 } : {}),
-    ...(settings.transactionalId === undefined
-      ? {}
-      : { transactionalId: settings.transactionalId, transactionTimeout: settings.transactionTimeoutMs }),
-  });
+  const newKafkaJsProducer = () =>
+    kafka.producer({
+      createPartitioner: explicitPartitioner,
+      allowAutoTopicCreation: false,
+      idempotent: settings.idempotent,
+      // kafkajs keeps idempotent sequence numbers in order only with one request in flight.
+      ...(settings.idempotent ? { maxInFlightRequests: 1 } : {}),
+      ...(settings.transactionalId === undefined
+        ? {}
+        : { transactionalId: settings.transactionalId, transactionTimeout: settings.transactionTimeoutMs }),
+    });
+  let producer = newKafkaJsProducer();
+  // kafkajs numbers an idempotent producer's records when it builds a request and moves the
+  // numbers on only when the request succeeds. A send that failed may still have been written,
+  // so a *different* batch sent next under the same numbers is taken by the broker for a retry of
+  // it: acknowledged with the first batch's offsets and dropped. Hence, outside transactions:
+  // one send at a time, and after a failure either the same records again (a true retry, which
+  // the broker deduplicates) or a new producer id, as the Java client does when a batch expires.
+  const guardsSequences = settings.idempotent && settings.transactionalId === undefined;
+  let sendQueue: Promise<unknown> = Promise.resolve();
+  let unsettled: { readonly records: readonly OutgoingRecord[]; readonly placed: PlacedRecord[] } | undefined;
   const metadata = kafka.admin();
   const lifecycle = new ResourceLifecycle('producer');
   const partitionCounts = new PartitionCountCache((topic) =>
@@ -153,10 +164,26 @@ export function createKafkaJsProducer(
     return counts;
   }
 
+  async function renewProducerId(): Promise<void> {
+    const previous = producer;
+    producer = newKafkaJsProducer();
+    await previous.disconnect().catch(() => undefined);
+    await producer.connect();
+  }
+
   async function sendWith(sendBatch: SendBatch, records: readonly OutgoingRecord[]): Promise<RecordAck[]> {
     records.forEach(checkRecord);
     await connect();
-    const placed = placeRecords(records, await countsFor(records), roundRobin);
+    let placed: PlacedRecord[];
+    if (guardsSequences && unsettled !== undefined && unsettled.records === records) {
+      placed = unsettled.placed;
+    } else {
+      if (guardsSequences && unsettled !== undefined) {
+        await renewProducerId();
+        unsettled = undefined;
+      }
+      placed = placeRecords(records, await countsFor(records), roundRobin);
+    }
     const topicMessages = new Map<string, Message[]>();
     for (const entry of placed) {
       const messages = topicMessages.get(entry.record.topic) ?? [];
@@ -170,8 +197,10 @@ export function createKafkaJsProducer(
         compression: settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         topicMessages: [...topicMessages].map(([topic, messages]) => ({ topic, messages })),
       });
+      if (guardsSequences) unsettled = undefined;
       return recordAcks(placed, settings.acks === 0 ? undefined : response);
     } catch (error) {
+      if (guardsSequences) unsettled = { records, placed };
       const classified = classifyKafkaJsError(error);
       if (classified.code === InletErrorCode.kafkaUnknownTopic) {
         for (const topic of topicMessages.keys()) partitionCounts.invalidate(topic);
@@ -210,7 +239,13 @@ export function createKafkaJsProducer(
 
   return {
     connect,
-    send: (records, sendOptions) => send((batch) => producer.sendBatch(batch), records, sendOptions),
+    send(records, sendOptions) {
+      const sendNow = () => send((batch) => producer.sendBatch(batch), records, sendOptions);
+      if (!guardsSequences) return sendNow();
+      const queued = sendQueue.then(sendNow);
+      sendQueue = queued.catch(() => undefined);
+      return abortable(queued, sendOptions?.signal, 'send');
+    },
     async transaction() {
       lifecycle.assertOpen();
       if (settings.transactionalId === undefined) {

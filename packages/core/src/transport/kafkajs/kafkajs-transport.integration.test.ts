@@ -237,6 +237,37 @@ describe('kafkajs transport: behaviour specific to kafkajs and a real broker', (
     expect(await producer.partitionCount(topic)).toBe(3);
   });
 
+  it('keeps concurrent idempotent sends apart: each record lands once, at the offset its ack names', async () => {
+    await using transport = transportFor();
+    const topic = await topicWith(transport, 1);
+    const producer = transport.producer({ idempotent: true });
+    // Equal-sized batches to one partition, all in flight at once: the case where shared sequence
+    // numbers would let the broker take one batch for a retry of another and drop it.
+    const batches = Array.from({ length: 20 }, (_, batch) =>
+      [0, 1].map((index) => ({
+        topic,
+        partition: 0,
+        key: null,
+        value: Buffer.from(`batch-${batch}-record-${index}`),
+      })),
+    );
+    const acks = await Promise.all(batches.map((batch) => producer.send(batch)));
+    const ackedAt = new Map<string, string>();
+    for (const [batch, batchAcks] of acks.entries()) {
+      for (const [index, ack] of batchAcks.entries()) {
+        ackedAt.set(`${ack.partition}@${ack.offset}`, `batch-${batch}-record-${index}`);
+      }
+    }
+    expect(ackedAt.size).toBe(40);
+    const reader = await join(transport, topic, uniqueName('group'));
+    await eventually(() => expect(reader.records.length).toBeGreaterThanOrEqual(40));
+    await reader.consumer.close();
+    const logged = new Map(
+      reader.records.map((record) => [`${record.partition}@${record.offset}`, record.value?.toString()]),
+    );
+    expect(logged).toEqual(ackedAt);
+  });
+
   it('classifies a real broker rejection of an oversize record', async () => {
     await using transport = transportFor();
     const topic = await topicWith(transport, 1);
