@@ -116,4 +116,19 @@ describe('kafkajs producer: sends whose outcome is unknown', () => {
     ).toEqual(['c', 'd']);
     await producer.close();
   });
+
+  it('never sends a queued send whose signal fired before its turn, and still sends one already under way', async () => {
+    const broker = idempotentBrokerModel();
+    const producer = createKafkaJsProducer(broker.kafka, noRetry, { idempotent: true });
+    const underWay = new AbortController();
+    const queued = new AbortController();
+    const first = producer.send(records('a'), { signal: underWay.signal });
+    const second = producer.send(records('b'), { signal: queued.signal });
+    underWay.abort(new Error('caller gave up'));
+    queued.abort(new Error('caller gave up'));
+    await expect(first).rejects.toMatchObject({ code: InletErrorCode.aborted });
+    await expect(second).rejects.toMatchObject({ code: InletErrorCode.aborted });
+    await producer.close();
+    expect(broker.log).toEqual(['a']);
+  });
 });

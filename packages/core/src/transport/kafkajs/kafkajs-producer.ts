@@ -125,6 +125,7 @@ export function createKafkaJsProducer(
   // the broker deduplicates) or a new producer id, as the Java client does when a batch expires.
   const guardsSequences = settings.idempotent && settings.transactionalId === undefined;
   let sendQueue: Promise<unknown> = Promise.resolve();
+  let sendsAhead = 0;
   let unsettled: { readonly records: readonly OutgoingRecord[]; readonly placed: PlacedRecord[] } | undefined;
   const metadata = kafka.admin();
   const lifecycle = new ResourceLifecycle('producer');
@@ -242,8 +243,15 @@ export function createKafkaJsProducer(
     send(records, sendOptions) {
       const sendNow = () => send((batch) => producer.sendBatch(batch), records, sendOptions);
       if (!guardsSequences) return sendNow();
-      const queued = sendQueue.then(sendNow);
-      sendQueue = queued.catch(() => undefined);
+      // Started at once when nothing is ahead of it, so a send under way stays under way even
+      // if its caller stops waiting; one still queued when its signal fires is never sent.
+      const queued = sendsAhead === 0 ? sendNow() : sendQueue.then(sendNow);
+      sendsAhead += 1;
+      sendQueue = queued
+        .catch(() => undefined)
+        .finally(() => {
+          sendsAhead -= 1;
+        });
       return abortable(queued, sendOptions?.signal, 'send');
     },
     async transaction() {
