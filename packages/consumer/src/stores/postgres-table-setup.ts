@@ -3,8 +3,9 @@ import { classifyPostgresError } from './classify-postgres-error';
 import type { PostgresQueryable } from './postgres-pool';
 
 // Two sessions running CREATE TABLE IF NOT EXISTS at once can both miss the table and one then
-// fails on the catalog's unique index (23505) or with duplicate_table (42P07): the table is there.
-const createdConcurrently = new Set(['23505', '42P07']);
+// fails on the catalog's unique index (23505), with duplicate_table (42P07) or, when they race on
+// the table's row type, with duplicate_object (42710): in each case the table is there.
+const createdConcurrently = new Set(['23505', '42P07', '42710']);
 const undefinedTable = '42P01';
 
 function sqlStateOf(error: unknown): unknown {
