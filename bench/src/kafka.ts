@@ -17,7 +17,23 @@ export async function createTopic(kafka: Kafka, topic: string, partitions: numbe
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+    // kafkajs's own waitForLeaders gives up when a fresh broker briefly answers the metadata
+    // request with UNKNOWN_TOPIC_OR_PARTITION; wait for every partition's leader here instead.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then(({ topics }) => {
+          const found = topics.find((metadata) => metadata.name === topic)?.partitions ?? [];
+          return found.length === partitions && found.every((partition) => partition.leader >= 0);
+        })
+        .catch(() => false);
+      if (ready) break;
+      if (Date.now() > deadline)
+        throw new Error(`topic ${topic} has no leader for every partition after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await admin.disconnect();
   }

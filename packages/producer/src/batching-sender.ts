@@ -288,7 +288,11 @@ export class BatchingSender {
       this.#queueHead += 1;
     }
     this.#queuedBytes -= bytes;
-    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+    // Sent records should not stay reachable from the queue once their batch is settled.
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#queueHead);
       this.#queueHead = 0;
     }
