@@ -39,8 +39,31 @@ export function formatRfc3339(millis: number): string {
   const minutes = Math.floor(rest / 60_000);
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
-  const yearText = year >= 1000 ? String(year) : String(year).padStart(4, '0');
-  return `${yearText}-${twoDigits[month]}-${twoDigits[day]}T${twoDigits[hours]}:${twoDigits[minutes]}:${twoDigits[seconds]}.${threeDigits[rest - seconds * 1000]}Z`;
+  const millisOfSecond = rest - seconds * 1000;
+  if (year < 0 || year > 9999) {
+    return `${String(year).padStart(4, '0')}-${twoDigits[month]}-${twoDigits[day]}T${twoDigits[hours]}:${twoDigits[minutes]}:${twoDigits[seconds]}.${threeDigits[millisOfSecond]}Z`;
+  }
+  // Written into bytes and read back as one flat string: a template literal would leave a tree
+  // of string pieces, several times the size, alive for as long as the event is.
+  const text = scratch;
+  putDigits(text, 0, year, 4);
+  putDigits(text, 5, month, 2);
+  putDigits(text, 8, day, 2);
+  putDigits(text, 11, hours, 2);
+  putDigits(text, 14, minutes, 2);
+  putDigits(text, 17, seconds, 2);
+  putDigits(text, 20, millisOfSecond, 3);
+  return text.toString('latin1', 0, 24);
+}
+
+const scratch = Buffer.from('0000-00-00T00:00:00.000Z', 'latin1');
+
+function putDigits(bytes: Buffer, at: number, value: number, width: number): void {
+  let rest = value;
+  for (let index = at + width - 1; index >= at; index -= 1) {
+    bytes[index] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
 }
 
 const zero = 48;

@@ -5,13 +5,17 @@ import { randomFillSync } from 'node:crypto';
 // generator sort in creation order; when it overflows, the timestamp is advanced by one.
 export type UuidV7Generator = () => string;
 
-const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const hexCodes = Buffer.from(
+  Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0')).join(''),
+  'latin1',
+);
 
 export function createUuidV7Generator(now: () => number = Date.now): UuidV7Generator {
   let lastMillis = -1;
   let counter = 0;
   const random = Buffer.alloc(4096);
   let randomOffset = random.length;
+  const text = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
 
   // Offset of `count` fresh random bytes in `random`.
   function take(count: number): number {
@@ -40,7 +44,30 @@ export function createUuidV7Generator(now: () => number = Date.now): UuidV7Gener
     const high = Math.floor(millis / 0x1000000);
     const low = millis % 0x1000000;
     const r = take(8);
-    return `${hex[(high >>> 16) & 0xff]}${hex[(high >>> 8) & 0xff]}${hex[high & 0xff]}${hex[(low >>> 16) & 0xff]}-${hex[(low >>> 8) & 0xff]}${hex[low & 0xff]}-${hex[0x70 | (counter >>> 8)]}${hex[counter & 0xff]}-${hex[0x80 | ((random[r] as number) & 0x3f)]}${hex[random[r + 1] as number]}-${hex[random[r + 2] as number]}${hex[random[r + 3] as number]}${hex[random[r + 4] as number]}${hex[random[r + 5] as number]}${hex[random[r + 6] as number]}${hex[random[r + 7] as number]}`;
+    let at = 0;
+    const put = (byte: number) => {
+      text[at] = hexCodes[byte * 2] as number;
+      text[at + 1] = hexCodes[byte * 2 + 1] as number;
+      at += 2;
+    };
+    put((high >>> 16) & 0xff);
+    put((high >>> 8) & 0xff);
+    put(high & 0xff);
+    put((low >>> 16) & 0xff);
+    at += 1;
+    put((low >>> 8) & 0xff);
+    put(low & 0xff);
+    at += 1;
+    put(0x70 | (counter >>> 8));
+    put(counter & 0xff);
+    at += 1;
+    put(0x80 | ((random[r] as number) & 0x3f));
+    put(random[r + 1] as number);
+    at += 1;
+    for (let index = 2; index < 8; index += 1) put(random[r + index] as number);
+    // One flat string read from bytes: a template literal would leave a tree of string pieces,
+    // several times the size, alive for as long as the event is.
+    return text.toString('latin1', 0, 36);
   };
 }
 

@@ -8,6 +8,9 @@ import { AvroTruncatedError } from './bounded-collection-types';
 import type { FromAvroSchema } from './from-avro-schema';
 import { collectIssues, describeFound } from './validation-issues';
 
+// Encoding is synchronous, so one scratch buffer serves every codec.
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 export interface AvroSchemaOptions {
   /**
    * Accept objects with properties their record does not declare; `encode` then drops them.
@@ -178,35 +181,36 @@ class AvscAvroCodec<TData, TDecoded> implements AvroCodec<TData, TDecoded> {
    * fields, lone surrogates) are not detected here.
    */
   encode(value: TData): Buffer {
-    try {
-      return this.#type.toBuffer(value);
-    } catch (cause) {
-      const checked = this.validate(value);
-      const issues = checked.ok ? [{ path: '', message: messageOf(cause) }] : checked.issues;
-      throw new InletValidationError(InletErrorCode.validationFailed, undefined, issues, { cause });
-    }
+    return this.#encodeCopy(value, 0);
   }
 
-  /** Encodes past a 5-byte registry header in one buffer (avsc writes at an offset). */
+  /** Encodes past a 5-byte registry header, and writes the header. */
   encodeFramed(value: TData, schemaId: number): Buffer {
-    let framed = Buffer.allocUnsafe(this.#framedSizeHint);
-    let end = this.#encodeAt(value, framed);
-    if (end < 0) {
-      framed = Buffer.allocUnsafe(framed.length - end);
-      end = this.#encodeAt(value, framed);
-    }
-    this.#framedSizeHint = Math.max(64, Math.min(64 * 1024, end + (end >> 1)));
+    const framed = this.#encodeCopy(value, 5);
     framed[0] = 0;
     framed.writeUInt32BE(schemaId, 1);
-    return framed.subarray(0, end);
+    return framed;
   }
 
-  #framedSizeHint = 256;
+  // avsc's toBuffer gives every value an ArrayBuffer of its own, and a producer holds thousands
+  // of them until their batch is acknowledged: the young-generation collector then spent more
+  // time on them than encoding took. So values are written into one scratch buffer and copied
+  // into Node's pooled allocation, where many small buffers share one ArrayBuffer.
+  #encodeCopy(value: TData, offset: number): Buffer {
+    let end = this.#encodeAt(value, scratch, offset);
+    if (end < 0) {
+      scratch = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, scratch.length - end));
+      end = this.#encodeAt(value, scratch, offset);
+    }
+    const bytes = Buffer.allocUnsafe(end);
+    scratch.copy(bytes, offset, offset, end);
+    return bytes;
+  }
 
   // avsc returns the position after the value, or a negative number when the buffer is too small.
-  #encodeAt(value: TData, buffer: Buffer): number {
+  #encodeAt(value: TData, buffer: Buffer, offset: number): number {
     try {
-      return this.#type.encode(value, buffer, 5);
+      return this.#type.encode(value, buffer, offset);
     } catch (cause) {
       const checked = this.validate(value);
       const issues = checked.ok ? [{ path: '', message: messageOf(cause) }] : checked.issues;
