@@ -31,4 +31,18 @@ describe('encodeFramed', () => {
       }),
     );
   });
+
+  it('gives every value bytes of its own, also past the scratch buffer it writes into first', () => {
+    const small = { text: 'first', tags: ['a'] };
+    const large = { text: 'x'.repeat(200_000), tags: ['b'] };
+    const smallBytes = avro.encode(small);
+    const smallFramed = avro.encodeFramed(small, 7);
+    const largeBytes = avro.encode(large);
+    const largeFramed = avro.encodeFramed(large, 8);
+    avro.encode({ text: 'overwrite', tags: ['c', 'd'] });
+    expect(avro.decode(smallBytes)).toEqual({ ok: true, value: small });
+    expect(avro.decode(largeBytes)).toEqual({ ok: true, value: large });
+    expect(smallFramed).toEqual(frameConfluent(7, smallBytes));
+    expect(largeFramed).toEqual(frameConfluent(8, largeBytes));
+  });
 });
