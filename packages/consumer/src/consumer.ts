@@ -29,7 +29,7 @@ import { deadLetterRecord } from './dead-letter';
 import { KeyLanes } from './key-lanes';
 import { PartitionTracker } from './partition-tracker';
 import { coalescingDedupStore } from './stores/coalescing-dedup-store';
-import { createMemoryDedupStore } from './stores/memory-stores';
+import { dedupStoreOver, MemoryDedupMarks } from './stores/memory-stores';
 import type { DedupStore } from './stores/stores';
 
 /** Throw this from a handler to dead-letter the event at once, without retries. */
@@ -137,13 +137,15 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   const dedupDisabled = options.dedup === false;
   const ownsDedupStore =
     !dedupDisabled && options.transactionalDedup === undefined && options.dedup?.store === undefined;
-  // A store given by the user may be remote: coalesce its calls. The in-memory default needs not.
+  // A store given by the user may be remote: coalesce its calls. The in-memory default is called
+  // synchronously on the per-event path (`localMarks`), without a promise per call.
+  const localMarks = ownsDedupStore ? new MemoryDedupMarks() : undefined;
   const dedupStore: DedupStore | undefined =
     dedupDisabled || options.transactionalDedup !== undefined
       ? undefined
-      : options.dedup?.store === undefined
-        ? createMemoryDedupStore()
-        : coalescingDedupStore(options.dedup.store);
+      : localMarks !== undefined
+        ? dedupStoreOver(localMarks)
+        : coalescingDedupStore((options.dedup as { readonly store: DedupStore }).store);
   const versionStore = options.versionGate?.store;
 
   const counters = { handled: 0, duplicates: 0, stale: 0, retries: 0, deadLettered: 0, rebalances: 0 };
@@ -511,7 +513,11 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
         transaction,
       }) as HandlerContext<TTransaction>;
     return exclusive(item.dedupKey, async () => {
-      if (dedupStore !== undefined && (await dedupStore.seen([item.dedupKey]))[0]) return 'duplicate';
+      const seen =
+        localMarks !== undefined
+          ? localMarks.has(item.dedupKey)
+          : dedupStore !== undefined && (await dedupStore.seen([item.dedupKey]))[0] === true;
+      if (seen) return 'duplicate';
       if (await isStale(item)) return 'stale';
       let duplicate = false;
       const failure = await withRetries(async (attempt) => {
@@ -533,7 +539,8 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
           : 'abandoned';
       }
       if (duplicate) return 'duplicate';
-      await dedupStore?.mark([item.dedupKey], settings.dedupWindowMs);
+      if (localMarks !== undefined) localMarks.mark(item.dedupKey, settings.dedupWindowMs);
+      else await dedupStore?.mark([item.dedupKey], settings.dedupWindowMs);
       if (versionStore !== undefined && event.entityVersion !== undefined) {
         await versionStore.record([{ key: versionKeyOf(item), version: event.entityVersion }]);
       }

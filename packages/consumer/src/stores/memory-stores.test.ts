@@ -1,4 +1,6 @@
-import { createMemoryDedupStore, createMemoryVersionStore } from './memory-stores';
+import { InletErrorCode } from '@inlet/core';
+import { describe, expect, it } from 'vitest';
+import { createMemoryDedupStore, createMemoryVersionStore, MemoryDedupMarks } from './memory-stores';
 import { describeDedupStoreContract, describeVersionStoreContract } from './store-contract.test-support';
 
 // Memory stores live and die with their process: no durability to show, and close() only forgets.
@@ -6,3 +8,38 @@ const memory = { durable: false, rejectsAfterClose: false } as const;
 
 describeDedupStoreContract('memory', () => createMemoryDedupStore(), memory);
 describeVersionStoreContract('memory', () => createMemoryVersionStore(), memory);
+
+describe('memory dedup marks', () => {
+  it('forgets the least recently marked key first when over its bound', () => {
+    const marks = new MemoryDedupMarks(3);
+    for (const key of ['a', 'b', 'c']) marks.mark(key, 60_000, 1_000);
+    marks.mark('a', 60_000, 1_001); // marked again: now the most recent
+    marks.mark('d', 60_000, 1_002);
+    expect(['a', 'b', 'c', 'd'].map((key) => marks.has(key, 1_003))).toEqual([true, false, true, true]);
+  });
+
+  it('sees a key until its mark expires, by the clock it is given', () => {
+    const marks = new MemoryDedupMarks();
+    marks.mark('a', 100, 1_000);
+    expect(marks.has('a', 1_099)).toBe(true);
+    expect(marks.has('a', 1_100)).toBe(false);
+  });
+
+  it('drops expired marks at the front as new ones arrive', () => {
+    const marks = new MemoryDedupMarks(10);
+    marks.mark('old', 10, 0);
+    marks.mark('new', 10, 50);
+    // 'old' had expired when 'new' was marked, so it is gone although the bound was not reached
+    // (asked with an earlier clock, a mark still held would answer true).
+    expect(marks.has('old', 0)).toBe(false);
+    expect(marks.has('new', 50)).toBe(true);
+  });
+
+  it('refuses a bound that is not a positive whole number', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new MemoryDedupMarks(bad)).toThrow(
+        expect.objectContaining({ code: InletErrorCode.invalidOption }),
+      );
+    }
+  });
+});

@@ -1,4 +1,6 @@
+import { InletError, InletErrorCode } from '@inlet/core';
 import { LRUCache } from 'lru-cache';
+import { ttlMillis } from './store-arguments';
 import type { DedupStore, VersionStore } from './stores';
 
 export interface MemoryDedupStoreOptions {
@@ -7,18 +9,68 @@ export interface MemoryDedupStoreOptions {
 }
 
 /**
+ * Dedup marks in this process: each key with the instant its mark expires, in a `Map` kept in
+ * the order keys were last marked, so the least recently marked is always first and eviction by
+ * count is O(1). Memory grows with use rather than being set aside for the bound up front (an
+ * LRU cache with a million slots allocated ~40 MB per consumer), and calls are synchronous so
+ * the consumer's default path makes no promise per event.
+ */
+export class MemoryDedupMarks {
+  readonly #expiries = new Map<string, number>();
+  readonly #maxEntries: number;
+
+  constructor(maxEntries = 1_000_000) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+      throw new InletError(
+        InletErrorCode.invalidOption,
+        `maxEntries must be a positive whole number, got ${String(maxEntries)}`,
+      );
+    }
+    this.#maxEntries = maxEntries;
+  }
+
+  has(key: string, now = Date.now()): boolean {
+    const expiry = this.#expiries.get(key);
+    if (expiry === undefined) return false;
+    if (expiry > now) return true;
+    this.#expiries.delete(key);
+    return false;
+  }
+
+  mark(key: string, ttlMs: number, now = Date.now()): void {
+    this.#expiries.delete(key);
+    this.#expiries.set(key, now + ttlMillis(ttlMs));
+    // Drop from the front what is over the bound, and what has expired there anyway.
+    for (const [first, expiry] of this.#expiries) {
+      if (this.#expiries.size <= this.#maxEntries && expiry > now) break;
+      this.#expiries.delete(first);
+    }
+  }
+
+  clear(): void {
+    this.#expiries.clear();
+  }
+}
+
+/**
  * The default dedup store: in this process only, bounded by count and by each mark's time to
  * live. It does not survive a restart or follow a partition to another member: use the Redis or
  * PostgreSQL store for that.
  */
 export function createMemoryDedupStore(options: MemoryDedupStoreOptions = {}): DedupStore & AsyncDisposable {
-  const marks = new LRUCache<string, true>({ max: options.maxEntries ?? 1_000_000, ttlAutopurge: false });
+  return dedupStoreOver(new MemoryDedupMarks(options.maxEntries));
+}
+
+/** The {@link DedupStore} interface over marks the caller may also use directly. */
+export function dedupStoreOver(marks: MemoryDedupMarks): DedupStore & AsyncDisposable {
   return {
     async seen(keys) {
-      return keys.map((key) => marks.has(key));
+      const now = Date.now();
+      return keys.map((key) => marks.has(key, now));
     },
     async mark(keys, ttlMs) {
-      for (const key of keys) marks.set(key, true, { ttl: ttlMs });
+      const now = Date.now();
+      for (const key of keys) marks.mark(key, ttlMs, now);
     },
     async close() {
       marks.clear();
