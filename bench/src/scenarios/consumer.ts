@@ -1,6 +1,5 @@
 import {
   createConsumer,
-  createMemoryDedupStore,
   createRedisDedupStore,
   type DedupStore,
 } from '@inlet/consumer';
