@@ -1,8 +1,4 @@
-import {
-  createConsumer,
-  createRedisDedupStore,
-  type DedupStore,
-} from '@inlet/consumer';
+import { createConsumer, createRedisDedupStore, type DedupStore } from '@inlet/consumer';
 import {
   createInMemoryBackbone,
   createKafkaJsTransport,
