@@ -11,9 +11,9 @@ export interface MemoryDedupStoreOptions {
 /**
  * Dedup marks in this process: each key with the instant its mark expires, in a `Map` kept in
  * the order keys were last marked, so the least recently marked is always first and eviction by
- * count is O(1). Memory grows with use rather than being set aside for the bound up front (an
- * LRU cache with a million slots allocated ~40 MB per consumer), and calls are synchronous so
- * the consumer's default path makes no promise per event.
+ * count is O(1). Memory grows with use rather than being set aside for the bound up front (as
+ * an LRU cache sized for a million keys does, per consumer), and calls are synchronous so the
+ * consumer's default path makes no promise per event.
  */
 export class MemoryDedupMarks {
   readonly #expiries = new Map<string, number>();
