@@ -1,10 +1,6 @@
-import { ExpiredMarkPurge } from './expired-mark-purge';
-import { dedupTableStatements, defaultDedupTable, purgeBatchSize } from './postgres-dedup-table';
+import { dedupTable } from './postgres-dedup-table';
 import { postgresKey } from './postgres-key';
 import type { PostgresQueryable } from './postgres-pool';
-import { purgeIntervalOption } from './postgres-purge-option';
-import { postgresTableName } from './postgres-table-name';
-import { PostgresTableSetup } from './postgres-table-setup';
 import { requireMethods, ttlMillis } from './store-arguments';
 import { StoreLifecycle } from './store-lifecycle';
 import type { DedupStore } from './stores';
@@ -34,23 +30,8 @@ export interface PostgresDedupStoreOptions {
 export function createPostgresDedupStore(options: PostgresDedupStoreOptions): DedupStore & AsyncDisposable {
   requireMethods(options.pool, 'pool', ['query']);
   const { pool } = options;
-  const statements = dedupTableStatements(
-    postgresTableName(options.table, options.schema, defaultDedupTable),
-  );
-  const purgeIntervalMs = purgeIntervalOption(options.purgeIntervalMs);
-  const table = new PostgresTableSetup(pool, statements.create);
+  const { statements, setup: table, purge } = dedupTable(pool, options);
   const lifecycle = new StoreLifecycle('PostgreSQL dedup store');
-  const purge =
-    purgeIntervalMs === false
-      ? undefined
-      : new ExpiredMarkPurge({
-          intervalMs: purgeIntervalMs,
-          batchSize: purgeBatchSize,
-          purge: async (limit) => {
-            const result = await pool.query(statements.purge, [limit]);
-            return Number(result.rows[0]?.purged ?? 0);
-          },
-        });
 
   async function seen(keys: readonly string[]): Promise<boolean[]> {
     if (keys.length === 0) return [];

@@ -1,3 +1,9 @@
+import { ExpiredMarkPurge } from './expired-mark-purge';
+import type { PostgresQueryable } from './postgres-pool';
+import { purgeIntervalOption } from './postgres-purge-option';
+import { postgresTableName } from './postgres-table-name';
+import { PostgresTableSetup } from './postgres-table-setup';
+
 /** The default table of the PostgreSQL dedup store and the transactional dedup, which share a layout. */
 export const defaultDedupTable = 'inlet_dedup';
 
@@ -5,7 +11,7 @@ export const defaultDedupTable = 'inlet_dedup';
 export const defaultPurgeIntervalMs = 5 * 60_000;
 
 /** The most expired marks one purge deletes. */
-export const purgeBatchSize = 10_000;
+const purgeBatchSize = 10_000;
 
 // Expiry is computed and compared on the server's clock only, so members with skewed clocks agree.
 const expiresAfterTtl = `now() + $2::double precision * interval '1 millisecond'`;
@@ -41,4 +47,30 @@ returning key`,
   ) returning 1
 ) select count(*)::integer as purged from purged`,
   };
+}
+
+/**
+ * What the dedup store and the transactional dedup both set up on their table: its statements,
+ * its creation on first use, and (unless `purgeIntervalMs` is false) the purge of expired marks.
+ */
+export function dedupTable(
+  pool: PostgresQueryable,
+  options: { readonly table?: string; readonly schema?: string; readonly purgeIntervalMs?: number | false },
+) {
+  const statements = dedupTableStatements(
+    postgresTableName(options.table, options.schema, defaultDedupTable),
+  );
+  const purgeIntervalMs = purgeIntervalOption(options.purgeIntervalMs);
+  const purge =
+    purgeIntervalMs === false
+      ? undefined
+      : new ExpiredMarkPurge({
+          intervalMs: purgeIntervalMs,
+          batchSize: purgeBatchSize,
+          purge: async (limit) => {
+            const result = await pool.query(statements.purge, [limit]);
+            return Number(result.rows[0]?.purged ?? 0);
+          },
+        });
+  return { statements, setup: new PostgresTableSetup(pool, statements.create), purge };
 }

@@ -1,12 +1,8 @@
 import { InletErrorCode } from '@inlet/core';
 import { classifyPostgresError } from './classify-postgres-error';
-import { ExpiredMarkPurge } from './expired-mark-purge';
-import { dedupTableStatements, defaultDedupTable, purgeBatchSize } from './postgres-dedup-table';
+import { dedupTable } from './postgres-dedup-table';
 import { postgresKey } from './postgres-key';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';
-import { purgeIntervalOption } from './postgres-purge-option';
-import { postgresTableName } from './postgres-table-name';
-import { PostgresTableSetup } from './postgres-table-setup';
 import { requireMethods, ttlMillis } from './store-arguments';
 import { InletStoreError } from './store-error';
 import { StoreLifecycle } from './store-lifecycle';
@@ -44,23 +40,8 @@ export function createPostgresTransactionalDedup<TClient extends PostgresPoolCli
 ): TransactionalDedup<TClient> & AsyncDisposable {
   requireMethods(options.pool, 'pool', ['query', 'connect']);
   const { pool } = options;
-  const statements = dedupTableStatements(
-    postgresTableName(options.table, options.schema, defaultDedupTable),
-  );
-  const purgeIntervalMs = purgeIntervalOption(options.purgeIntervalMs);
-  const table = new PostgresTableSetup(pool, statements.create);
+  const { statements, setup: table, purge } = dedupTable(pool, options);
   const lifecycle = new StoreLifecycle('PostgreSQL transactional dedup');
-  const purge =
-    purgeIntervalMs === false
-      ? undefined
-      : new ExpiredMarkPurge({
-          intervalMs: purgeIntervalMs,
-          batchSize: purgeBatchSize,
-          purge: async (limit) => {
-            const result = await pool.query(statements.purge, [limit]);
-            return Number(result.rows[0]?.purged ?? 0);
-          },
-        });
 
   // Our own statements: their errors leave classified. The work's errors leave as they came.
   async function query(client: TClient, operation: string, text: string, values?: unknown[]) {
