@@ -7,7 +7,7 @@ import {
   encodeEventRecord,
   type KafkaTransport,
 } from '@inlet/core';
-import { createProducer } from '@inlet/producer';
+import { createProducer, type ProducerOptions } from '@inlet/producer';
 import type { Message, Producer } from 'kafkajs';
 import { type Arm, median, type Scenario } from '../harness';
 import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
@@ -44,6 +44,34 @@ async function rawProducer(brokers: readonly string[]): Promise<Producer> {
   return producer;
 }
 
+/** What every producer scenario sets up: a topic per arm, Inlet's producer and a raw one. */
+async function producerArena(
+  brokers: readonly string[],
+  name: string,
+  options: Omit<ProducerOptions, 'transport' | 'brokers'> = {},
+) {
+  const kafka = benchKafka(brokers);
+  const oursTopic = benchTopicName(`producer-${name}-ours`);
+  const rawTopic = benchTopicName(`producer-${name}-raw`);
+  await createTopic(kafka, oursTopic, partitions);
+  await createTopic(kafka, rawTopic, partitions);
+  const transport: KafkaTransport = createKafkaJsTransport({ brokers, clientId: 'bench-inlet' });
+  const producer = createProducer({ ...options, transport });
+  const raw = await rawProducer(brokers);
+  return {
+    oursTopic,
+    rawTopic,
+    producer,
+    raw,
+    async teardown() {
+      await producer.close();
+      await transport.close();
+      await raw.disconnect();
+      await deleteTopics(kafka, [oursTopic, rawTopic]);
+    },
+  };
+}
+
 function sendBatchScenario(format: 'avro' | 'json'): Scenario {
   const definition = (format === 'avro' ? OrderPlacedAvro : OrderPlacedJson) as EventDefinition<
     string,
@@ -61,20 +89,13 @@ function sendBatchScenario(format: 'avro' | 'json'): Scenario {
     needsKafka: true,
     pairs: 6,
     async prepare({ brokers, quick }) {
-      const kafka = benchKafka(brokers);
-      const oursTopic = benchTopicName(`producer-${format}-ours`);
-      const rawTopic = benchTopicName(`producer-${format}-raw`);
-      await createTopic(kafka, oursTopic, partitions);
-      await createTopic(kafka, rawTopic, partitions);
-      const orders = sampleOrders(quick ? 10_000 : 50_000);
-      const topic = defineTopic({ name: oursTopic, events: [definition] });
-      const transport = createKafkaJsTransport({ brokers, clientId: 'bench-inlet' });
-      const producer = createProducer({
-        transport,
+      const arena = await producerArena(brokers, format, {
         linger: { ms: 0, maxRecords: batchSize },
         buffer: { maxRecords: 20_000 },
       });
-      const raw = await rawProducer(brokers);
+      const { oursTopic, rawTopic, producer, raw } = arena;
+      const orders = sampleOrders(quick ? 10_000 : 50_000);
+      const topic = defineTopic({ name: oursTopic, events: [definition] });
       const rawMessages = preEncoded(definition, orders, rawTopic);
       const ours: Arm = {
         label: `inlet sendBatch (${format})`,
@@ -103,12 +124,7 @@ function sendBatchScenario(format: 'avro' | 'json'): Scenario {
       return {
         ours,
         baseline,
-        async teardown() {
-          await producer.close();
-          await transport.close();
-          await raw.disconnect();
-          await deleteTopics(kafka, [oursTopic, rawTopic]);
-        },
+        teardown: arena.teardown,
       };
     },
   };
@@ -151,16 +167,10 @@ const awaitedSends: Scenario = {
   needsKafka: true,
   pairs: 5,
   async prepare({ brokers, quick }) {
-    const kafka = benchKafka(brokers);
-    const oursTopic = benchTopicName('producer-send-ours');
-    const rawTopic = benchTopicName('producer-send-raw');
-    await createTopic(kafka, oursTopic, partitions);
-    await createTopic(kafka, rawTopic, partitions);
+    const arena = await producerArena(brokers, 'send');
+    const { oursTopic, rawTopic, producer, raw } = arena;
     const orders = sampleOrders(quick ? 2_000 : 10_000);
     const topic = defineTopic({ name: oursTopic, events: [OrderPlacedAvro] });
-    const transport: KafkaTransport = createKafkaJsTransport({ brokers, clientId: 'bench-inlet' });
-    const producer = createProducer({ transport });
-    const raw = await rawProducer(brokers);
     const rawMessages = preEncoded(OrderPlacedAvro as EventDefinition<string, OrderData>, orders, rawTopic);
     const workers = 64;
     const ours: Arm = {
@@ -190,12 +200,7 @@ const awaitedSends: Scenario = {
     return {
       ours,
       baseline,
-      async teardown() {
-        await producer.close();
-        await transport.close();
-        await raw.disconnect();
-        await deleteTopics(kafka, [oursTopic, rawTopic]);
-      },
+      teardown: arena.teardown,
     };
   },
 };
@@ -230,17 +235,11 @@ const fixedRateLatency: Scenario = {
   needsKafka: true,
   pairs: 5,
   async prepare({ brokers, quick }) {
-    const kafka = benchKafka(brokers);
-    const oursTopic = benchTopicName('producer-latency-ours');
-    const rawTopic = benchTopicName('producer-latency-raw');
-    await createTopic(kafka, oursTopic, partitions);
-    await createTopic(kafka, rawTopic, partitions);
+    const arena = await producerArena(brokers, 'latency');
+    const { oursTopic, rawTopic, producer, raw } = arena;
     const total = quick ? 1_000 : 4_000;
     const orders = sampleOrders(total);
     const topic = defineTopic({ name: oursTopic, events: [OrderPlacedAvro] });
-    const transport = createKafkaJsTransport({ brokers, clientId: 'bench-inlet' });
-    const producer = createProducer({ transport });
-    const raw = await rawProducer(brokers);
     const rawMessages = preEncoded(OrderPlacedAvro as EventDefinition<string, OrderData>, orders, rawTopic);
     const rate = 2_000;
     const summary = (latencies: number[]) => ({
@@ -267,12 +266,7 @@ const fixedRateLatency: Scenario = {
             ),
           ),
       },
-      async teardown() {
-        await producer.close();
-        await transport.close();
-        await raw.disconnect();
-        await deleteTopics(kafka, [oursTopic, rawTopic]);
-      },
+      teardown: arena.teardown,
     };
   },
 };
