@@ -10,6 +10,13 @@ const hexCodes = Buffer.from(
   'latin1',
 );
 
+// Writes `byte` as two hex digits at `at`; returns the position after them.
+function putHex(text: Buffer, at: number, byte: number): number {
+  text[at] = hexCodes[byte * 2] as number;
+  text[at + 1] = hexCodes[byte * 2 + 1] as number;
+  return at + 2;
+}
+
 export function createUuidV7Generator(now: () => number = Date.now): UuidV7Generator {
   let lastMillis = -1;
   let counter = 0;
@@ -44,27 +51,18 @@ export function createUuidV7Generator(now: () => number = Date.now): UuidV7Gener
     const high = Math.floor(millis / 0x1000000);
     const low = millis % 0x1000000;
     const r = take(8);
-    let at = 0;
-    const put = (byte: number) => {
-      text[at] = hexCodes[byte * 2] as number;
-      text[at + 1] = hexCodes[byte * 2 + 1] as number;
-      at += 2;
-    };
-    put((high >>> 16) & 0xff);
-    put((high >>> 8) & 0xff);
-    put(high & 0xff);
-    put((low >>> 16) & 0xff);
+    let at = putHex(text, 0, (high >>> 16) & 0xff);
+    at = putHex(text, at, (high >>> 8) & 0xff);
+    at = putHex(text, at, high & 0xff);
+    at = putHex(text, at, (low >>> 16) & 0xff);
+    at = putHex(text, at + 1, (low >>> 8) & 0xff);
+    at = putHex(text, at, low & 0xff);
+    at = putHex(text, at + 1, 0x70 | (counter >>> 8));
+    at = putHex(text, at, counter & 0xff);
+    at = putHex(text, at + 1, 0x80 | ((random[r] as number) & 0x3f));
+    at = putHex(text, at, random[r + 1] as number);
     at += 1;
-    put((low >>> 8) & 0xff);
-    put(low & 0xff);
-    at += 1;
-    put(0x70 | (counter >>> 8));
-    put(counter & 0xff);
-    at += 1;
-    put(0x80 | ((random[r] as number) & 0x3f));
-    put(random[r + 1] as number);
-    at += 1;
-    for (let index = 2; index < 8; index += 1) put(random[r + index] as number);
+    for (let index = 2; index < 8; index += 1) at = putHex(text, at, random[r + index] as number);
     // One flat string read from bytes: a template literal would leave a tree of string pieces,
     // several times the size, alive for as long as the event is.
     return text.toString('latin1', 0, 36);
