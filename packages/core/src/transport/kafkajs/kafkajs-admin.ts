@@ -93,7 +93,9 @@ export function createKafkaJsAdmin(
           return topics.find((metadata) => metadata.name === topic)?.partitions.length ?? 0;
         }, retry),
       ),
-    topicOffsets: (topic) => call(() => topicOffsets(topic)),
+    // Offsets are read from each partition's leader: right after a topic is created or a broker
+    // restarts, a leader may still be moving, which retryMetadata waits out.
+    topicOffsets: (topic) => call(() => retryMetadata(() => topicOffsets(topic), retry)),
     // kafkajs asks ListOffsets for the first offset whose timestamp is at or after the given
     // one, and substitutes the high watermark where the broker has none (-1).
     offsetsForTimestamp: async (topic, timestamp) => {
@@ -105,7 +107,10 @@ export function createKafkaJsAdmin(
         );
       }
       return call(async () => {
-        const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+        const offsets = await retryMetadata(
+          () => admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
+          retry,
+        );
         return offsets.sort(byPartition).map(({ partition, offset }) => ({ topic, partition, offset }));
       });
     },

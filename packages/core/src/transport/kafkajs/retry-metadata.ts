@@ -4,7 +4,7 @@ import type { ConnectionRetryOptions } from '../connection-options';
 import { toInletError } from './classify-kafkajs-error';
 
 /**
- * Runs a metadata lookup again while its topic is unknown or leaderless. A topic just created
+ * Runs a metadata or offsets lookup again while its topic is unknown or leaderless. A topic just created
  * takes a moment to reach every broker's metadata (Kafka 3.9 shows it most), and kafkajs's
  * metadata calls give up on UNKNOWN_TOPIC_OR_PARTITION at once. Waits double up to the maximum.
  */
