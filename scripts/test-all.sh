@@ -7,8 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "services (PostgreSQL, Redis)"
+step "services (PostgreSQL, Redis) and client tools (kcat)"
 bash scripts/servers/check-services.sh
+bash scripts/servers/tools.sh
 step "lint (biome)"
 pnpm lint
 step "typecheck"

@@ -3,6 +3,7 @@
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 "$here/check-services.sh"
+"$here/tools.sh"
 "$here/kafka.sh" start
 "$here/registry.sh" start
 echo "export KAFKA_BROKERS=127.0.0.1:${INLET_KAFKA_PORT:-9092}"
