@@ -118,16 +118,19 @@ export class InletValidationError extends InletError {
     code: InletErrorCode,
     eventType: string | undefined,
     issues: readonly ValidationIssue[],
-    options: InletErrorOptions = {},
+    options: InletErrorOptions & {
+      /** What was invalid when it is not an event ("consumer options"). */
+      readonly subject?: string;
+    } = {},
   ) {
-    super(code, describeIssues(eventType, issues), options);
+    const subject = options.subject ?? (eventType === undefined ? 'value' : `event "${eventType}"`);
+    super(code, describeIssues(subject, issues), options);
     this.eventType = eventType;
     this.issues = issues;
   }
 }
 
-function describeIssues(eventType: string | undefined, issues: readonly ValidationIssue[]): string {
-  const subject = eventType === undefined ? 'value' : `event "${eventType}"`;
+function describeIssues(subject: string, issues: readonly ValidationIssue[]): string {
   const listed = issues
     .slice(0, 5)
     .map((issue) => `${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`)

@@ -86,6 +86,16 @@ export { type EntityKey, entityKeyBytes } from './events/entity-key';
 export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events/event-time';
 export { createUuidV7Generator, isUuidV7, type UuidV7Generator, uuidV7Time } from './events/uuid-v7';
 export { type InletLogger, silentLogger } from './logger';
+export {
+  checkOptions,
+  describeValue,
+  type ObjectOptionRule,
+  type OptionRule,
+  type OptionShape,
+  option,
+  required,
+  suggestKey,
+} from './options/option-rules';
 export { Redacted } from './redacted';
 export {
   type ConnectionRetryOptions,
