@@ -8,6 +8,8 @@
 #   scripts/servers/kafka.sh start     start (or reuse) the broker and wait until it serves
 #   scripts/servers/kafka.sh stop      stop the broker we started (clean shutdown), keep its data
 #   scripts/servers/kafka.sh kill      SIGKILL the broker (for fault tests), keep its data
+#   scripts/servers/kafka.sh freeze    SIGSTOP the broker (for fault tests): its sockets stay open, nothing answers
+#   scripts/servers/kafka.sh thaw      SIGCONT a frozen broker
 #   scripts/servers/kafka.sh restart   stop + start, keeping data
 #   scripts/servers/kafka.sh status    exit 0 when a broker answers on the port
 #   scripts/servers/kafka.sh reset     stop and delete data (the next start formats fresh storage)
@@ -222,6 +224,7 @@ start() {
   exec 9>"$RUN_DIR/start.lock"
   flock 9
   if pid_alive "$PID_FILE"; then
+    thaw
     if node "$INLET_ROOT/scripts/servers/probe-kafka.mjs" "127.0.0.1:$KAFKA_PORT"; then
       log "reusing the running broker (pid $(cat "$PID_FILE")) on 127.0.0.1:$KAFKA_PORT"
       port_open 127.0.0.1 "$SASL_PORT" ||
@@ -262,7 +265,22 @@ stop() {
     return 0
   fi
   log "stopping pid $(cat "$PID_FILE")"
+  # A frozen broker would hold SIGTERM until the grace period ends in SIGKILL.
+  thaw
   stop_pid "$PID_FILE" 60
+}
+
+# A frozen broker keeps its listening sockets: connections are accepted by the kernel and then
+# nothing answers, as with a broker stuck in a long GC pause or on a hung host.
+freeze() {
+  pid_alive "$PID_FILE" || die "no broker started by this script on port $KAFKA_PORT to freeze"
+  log "freezing pid $(cat "$PID_FILE") (SIGSTOP)"
+  kill -STOP "$(cat "$PID_FILE")"
+}
+
+thaw() {
+  pid_alive "$PID_FILE" || return 0
+  kill -CONT "$(cat "$PID_FILE")" 2>/dev/null || true
 }
 
 case "${1:-}" in
@@ -272,6 +290,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   kill) kill_pid "$PID_FILE" ;;
+  freeze) freeze ;;
+  thaw) thaw && log "thawed (SIGCONT)" ;;
   restart) stop && start ;;
   status)
     if node "$INLET_ROOT/scripts/servers/probe-kafka.mjs" "127.0.0.1:$KAFKA_PORT"; then
@@ -284,7 +304,7 @@ case "${1:-}" in
   reset) stop && rm -rf "$RUN_DIR" && log "deleted $RUN_DIR" ;;
   tls-ca) ensure_tls && echo "$TLS_DIR/ca.pem" ;;
   *)
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
     [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] || exit 2
     ;;
 esac

@@ -8,6 +8,13 @@ export interface DedicatedBroker {
   restart(): Promise<void>;
   /** SIGKILL: the broker dies without a clean shutdown. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP: the broker hangs with its sockets open (connections are accepted, nothing answers),
+   * like a broker in a long GC pause. `thaw` resumes it; `stop`, `restart` and `remove` thaw first.
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT: a frozen broker carries on where it stopped. */
+  thaw(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Stops it and deletes its data. */
@@ -23,7 +30,7 @@ function portFor(name: string): number {
 
 /**
  * Starts a fresh broker for one test file (named, so parallel files get different ports), for
- * fault tests that restart or kill it without disturbing the shared broker.
+ * fault tests that restart, kill or freeze it without disturbing the shared broker.
  */
 export async function startDedicatedBroker(name: string): Promise<DedicatedBroker> {
   const port = portFor(name);
@@ -40,6 +47,12 @@ export async function startDedicatedBroker(name: string): Promise<DedicatedBroke
     },
     kill: async () => {
       await script('kill');
+    },
+    freeze: async () => {
+      await script('freeze');
+    },
+    thaw: async () => {
+      await script('thaw');
     },
     start: async () => {
       await script('start');
