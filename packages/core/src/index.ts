@@ -96,6 +96,7 @@ export {
   required,
   suggestKey,
 } from './options/option-rules';
+export { type BackoffBounds, backoffDelayMs, sleep } from './retry/backoff';
 export { Redacted } from './redacted';
 export {
   type ConnectionRetryOptions,
