@@ -4,7 +4,7 @@ import {
   createKafkaJsTransport,
   decodeEventRecord,
   defineTopic,
-  type IncomingRecord,
+  headerViews,
   type KafkaTransport,
 } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
@@ -133,7 +133,12 @@ function rawArm(
             offset: message.offset,
             key: message.key,
             value: message.value,
-            headers: (message.headers ?? {}) as IncomingRecord['headers'],
+            ...headerViews(
+              Object.entries(message.headers ?? {}).map(([name, value]) => ({
+                name,
+                value: value as Buffer,
+              })),
+            ),
             timestamp: Number(message.timestamp),
           },
           prefilled.topic,

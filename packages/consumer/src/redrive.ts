@@ -108,7 +108,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
           else {
             const headers: Record<string, Buffer> = {};
             for (const [name, value] of Object.entries(record.headers)) {
-              if (value !== undefined && !isDeadLetterHeader(name)) headers[name] = value;
+              if (value !== null && !isDeadLetterHeader(name)) headers[name] = value;
             }
             outgoing.push({
               topic: options.to?.(letter) ?? letter.sourceTopic,

@@ -139,6 +139,12 @@ function describeIssues(subject: string, issues: readonly ValidationIssue[]): st
   return `invalid ${subject}: ${listed}${more}`;
 }
 
+/** One record header as it is on the wire. Kafka allows a header with no value: `value` is then null. */
+export interface RecordHeader {
+  readonly name: string;
+  readonly value: Buffer | null;
+}
+
 /** A record as it came off the wire, kept whole on every decode error. */
 export interface RawRecord {
   readonly topic: string;
@@ -146,7 +152,17 @@ export interface RawRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer | undefined>>;
+  /**
+   * The headers by name. A name that occurs more than once maps to its last value, as the Java
+   * client's `Headers.lastHeader()` does; `headerList` has every one.
+   */
+  readonly headers: Readonly<Record<string, Buffer | null>>;
+  /**
+   * Every header, null values and repeated names included: each name's values in the order they
+   * were written, names in the order they first occur (kafkajs collects a record's headers in an
+   * object, which loses finer order and puts integer-like names such as `"1"` first).
+   */
+  readonly headerList: readonly RecordHeader[];
   readonly timestamp: number;
 }
 

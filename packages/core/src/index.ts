@@ -64,6 +64,7 @@ export {
   InletKafkaError,
   InletValidationError,
   type RawRecord,
+  type RecordHeader,
   throwIfAborted,
   type ValidationIssue,
 } from './errors';
@@ -96,8 +97,8 @@ export {
   required,
   suggestKey,
 } from './options/option-rules';
-export { type BackoffBounds, backoffDelayMs, sleep } from './retry/backoff';
 export { Redacted } from './redacted';
+export { type BackoffBounds, backoffDelayMs, sleep } from './retry/backoff';
 export {
   type ConnectionRetryOptions,
   connectionDefaults,
@@ -122,16 +123,19 @@ export {
   type ResolvedKafkaJsTransportOptions,
 } from './transport/kafkajs/kafkajs-transport';
 export { murmur2, partitionForKey } from './transport/murmur2';
+export { deliveredHeaders, type HeaderViews, headerViews } from './transport/record-headers';
 export type {
   BatchControls,
   ConsumerHandlers,
   GroupDescription,
   GroupMemberDescription,
   IncomingBatch,
+  IncomingHeaders,
   IncomingRecord,
   IsolationLevel,
   KafkaTransport,
   OutgoingHeaders,
+  OutgoingHeaderValue,
   OutgoingRecord,
   PartitionOffsets,
   RecordAck,

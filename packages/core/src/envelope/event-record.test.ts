@@ -1,10 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonSchema } from '../codecs/json/json-schema-codec';
-import { InletDecodeError, InletErrorCode, InletValidationError, type RawRecord } from '../errors';
+import {
+  InletDecodeError,
+  InletErrorCode,
+  InletValidationError,
+  type RawRecord,
+  type RecordHeader,
+} from '../errors';
 import { defineEvent } from '../events/define-event';
 import { defineTopic } from '../events/define-topic';
 import { isUuidV7 } from '../events/uuid-v7';
+import { deliveredHeaders, headerViews } from '../transport/record-headers';
 import { createEvent } from './create-event';
 import { decodeEventRecord, encodeEventRecord, schemaIdOf } from './event-record';
 import { frameConfluent } from './wire-format';
@@ -54,17 +61,19 @@ const orders = defineTopic({ name: 'orders', events: [OrderPlaced, OrderPlacedV2
 const order = { orderId: 'o-1', total: 12.5, placedAt: '2026-11-25T11:59:00Z', revision: 3 };
 
 function asIncoming(record: ReturnType<typeof encodeEventRecord>, offset = '0'): RawRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(record.headers ?? {})) headers[name] = Buffer.from(value);
   return {
     topic: record.topic,
     partition: 0,
     offset,
     key: record.key,
     value: record.value,
-    headers,
+    ...deliveredHeaders(record.headers),
     timestamp: record.timestamp ?? now,
   };
+}
+
+function withHeaderList(record: RawRecord, headerList: readonly RecordHeader[]): RawRecord {
+  return { ...record, ...headerViews(headerList) };
 }
 
 function decodeFailure(record: RawRecord, options = {}): InletDecodeError {
@@ -183,15 +192,15 @@ describe('encodeEventRecord / decodeEventRecord', () => {
       offset: '7',
       key: Buffer.from('o-9'),
       value: Buffer.from(JSON.stringify({ ...order, orderId: 'o-9' })),
-      headers: {
-        ce_specversion: Buffer.from('1.0'),
-        ce_id: Buffer.from('A234-1234-1234'),
-        ce_source: Buffer.from('/mycontext/subcontext'),
-        ce_type: Buffer.from('order.placed'),
-        ce_time: Buffer.from('2026-11-25T11:59:00+00:00'),
-        'content-type': Buffer.from('application/json; charset=utf-8'),
-        ce_partitionkey: Buffer.from('o-9'),
-      },
+      ...deliveredHeaders({
+        ce_specversion: '1.0',
+        ce_id: 'A234-1234-1234',
+        ce_source: '/mycontext/subcontext',
+        ce_type: 'order.placed',
+        ce_time: '2026-11-25T11:59:00+00:00',
+        'content-type': 'application/json; charset=utf-8',
+        ce_partitionkey: 'o-9',
+      }),
       timestamp: now,
     };
     const decoded = decodeEventRecord(foreign, orders);
@@ -201,10 +210,11 @@ describe('encodeEventRecord / decodeEventRecord', () => {
 
   describe('refuses bad records with typed errors that keep the record', () => {
     const good = asIncoming(encodeEventRecord('orders', event, OrderPlaced), '12');
-    const withHeader = (name: string, value: Buffer | undefined): RawRecord => ({
-      ...good,
-      headers: { ...good.headers, [name]: value },
-    });
+    const withHeader = (name: string, value: Buffer | undefined): RawRecord =>
+      withHeaderList(good, [
+        ...good.headerList.filter((header) => header.name !== name),
+        ...(value === undefined ? [] : [{ name, value }]),
+      ]);
 
     it.each([
       ['a missing ce_id', withHeader('ce_id', undefined), InletErrorCode.missingHeader],
@@ -287,11 +297,11 @@ describe('encodeEventRecord / decodeEventRecord', () => {
         fc.dictionary(headerNames, bytes),
         fc.boolean(),
         (key, value, headers, keepGoodHeaders) => {
+          const extra = Object.entries(headers).map(([name, value]) => ({ name, value }));
           const record: RawRecord = {
-            ...good,
+            ...withHeaderList(good, keepGoodHeaders ? [...good.headerList, ...extra] : extra),
             key,
             value,
-            headers: keepGoodHeaders ? { ...good.headers, ...headers } : headers,
           };
           try {
             decodeEventRecord(record, orders, { writerCodecForSchemaId: () => OrderPlaced.codec });

@@ -80,6 +80,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 function headerText(record: RawRecord, name: string): string | undefined {
   const value = record.headers[name];
   if (value === undefined) return undefined;
+  if (value === null) {
+    throw new InletDecodeError(InletErrorCode.malformedPayload, `header ${name} has no value`, record);
+  }
   try {
     return strictUtf8.decode(value);
   } catch (cause) {
@@ -124,7 +127,10 @@ function parseNonNegativeInteger(record: RawRecord, name: string, text: string):
 /** The registry schema id of a Confluent-framed record value, when it has one. */
 export function schemaIdOf(record: RawRecord): number | undefined {
   const contentType = record.headers[CloudEventHeader.contentType];
-  const parsed = contentType === undefined ? undefined : parseContentType(contentType.toString('latin1'));
+  const parsed =
+    contentType === undefined || contentType === null
+      ? undefined
+      : parseContentType(contentType.toString('latin1'));
   if (!parsed?.registryFramed || record.value === null) return undefined;
   const unframed = unframeConfluent(record.value);
   return unframed.ok ? unframed.schemaId : undefined;

@@ -8,6 +8,7 @@ import type {
   ConsumerHandlers,
   IncomingRecord,
   KafkaTransport,
+  OutgoingHeaders,
   OutgoingRecord,
   TopicPartition,
   TransportConsumer,
@@ -72,6 +73,18 @@ function byPartition(records: readonly IncomingRecord[]): Map<number, IncomingRe
     partitions.set(record.partition, list);
   }
   return partitions;
+}
+
+/** `{ __proto__: value }` as an own property: the literal form would set the prototype instead. */
+function ownProto(value: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  Object.defineProperty(headers, '__proto__', {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return headers;
 }
 
 export function describeTransportContract(name: string, options: TransportContractOptions): void {
@@ -221,6 +234,82 @@ export function describeTransportContract(name: string, options: TransportContra
         expect(received?.timestamp).toBe(sent.timestamp);
         expect(received?.topic).toBe(topic);
       });
+    });
+
+    it('delivers headers as written: bytes, empty values, repeated names, any name', async () => {
+      const topic = await topicWith(1);
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      const binary = Buffer.from([0xff, 0x00, 0xfe, 0x80]);
+      await producer.send([
+        {
+          topic,
+          key: Buffer.from('k'),
+          value: Buffer.from('v'),
+          headers: {
+            'x-binary': binary,
+            'x-empty-bytes': Buffer.alloc(0),
+            'x-empty-text': '',
+            'x-repeated': ['first', Buffer.from('second'), 'third'],
+            'x-text-ü': 'grüße',
+            ...ownProto('not a prototype'),
+          },
+        },
+        { topic, key: Buffer.from('k'), value: Buffer.from('no headers') },
+      ]);
+      const collector = await collect([topic], uniqueName('group'));
+      await eventually(
+        () => (collector.records.length >= 2 ? true : undefined),
+        'both records',
+        wait(20_000),
+      );
+      const [withHeaders, without] = collector.records as [IncomingRecord, IncomingRecord];
+      expect(withHeaders.headerList).toEqual([
+        { name: 'x-binary', value: binary },
+        { name: 'x-empty-bytes', value: Buffer.alloc(0) },
+        { name: 'x-empty-text', value: Buffer.alloc(0) },
+        { name: 'x-repeated', value: Buffer.from('first') },
+        { name: 'x-repeated', value: Buffer.from('second') },
+        { name: 'x-repeated', value: Buffer.from('third') },
+        { name: 'x-text-ü', value: Buffer.from('grüße') },
+        { name: '__proto__', value: Buffer.from('not a prototype') },
+      ]);
+      // The map holds the last value of a repeated name, as the Java client's lastHeader().
+      expect(withHeaders.headers['x-repeated']).toEqual(Buffer.from('third'));
+      expect(withHeaders.headers['x-binary']).toEqual(binary);
+      expect(Object.getPrototypeOf(withHeaders.headers)).toBe(Object.prototype);
+      expect(Object.keys(withHeaders.headers)).toContain('__proto__');
+      expect(without.headerList).toEqual([]);
+      expect(without.headers).toEqual({});
+    });
+
+    it('refuses headers it cannot write faithfully, before sending anything', async () => {
+      const topic = await topicWith(1);
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      const attempts: [Record<string, unknown>, string][] = [
+        // kafkajs 2.2.4 cannot encode a null header value (tulios/kafkajs#1789).
+        [{ 'x-flag': null }, '"x-flag" has a null value'],
+        [{ 'x-list': ['ok', null] }, '"x-list" has a null value'],
+        // A lone surrogate has no UTF-8 form: it would arrive as U+FFFD.
+        [{ 'x-text': 'broken \uD800' }, '"x-text" has a lone surrogate'],
+        [{ 'x-name-\uDC00': 'value' }, 'lone surrogate in its name'],
+        [{ 'x-number': 5 }, '"x-number" must be a Buffer, a string'],
+      ];
+      for (const [headers, problem] of attempts) {
+        const error = await producer
+          .send([
+            { topic, key: null, value: Buffer.from('fine') },
+            { topic, key: null, value: Buffer.from('bad'), headers: headers as OutgoingHeaders },
+          ])
+          .catch((e: unknown) => e);
+        expect(InletError.hasCode(error, InletErrorCode.kafkaInvalidRecord), String(error)).toBe(true);
+        expect((error as InletError).retryable).toBe(false);
+        expect((error as InletError).message).toContain(`record 1: header `);
+        expect((error as InletError).message).toContain(problem);
+      }
+      const admin = transport.admin();
+      expect((await admin.topicOffsets(topic))[0]?.high).toBe('0');
     });
 
     it('resumes a group from its committed offsets and commits nothing on its own', async () => {

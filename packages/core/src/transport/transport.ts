@@ -29,8 +29,19 @@ export interface TopicPartitionOffset extends TopicPartition {
   readonly offset: string;
 }
 
-/** Header values as sent: strings are sent as UTF-8. */
-export type OutgoingHeaders = Readonly<Record<string, Buffer | string>>;
+/** A header value to send: bytes, or text, which is sent as its UTF-8 bytes. */
+export type OutgoingHeaderValue = Buffer | string;
+
+/**
+ * Headers to send, by name; an array sends the name once per value, in order. A null value cannot
+ * be sent: Kafka allows one, but kafkajs 2.2.4 cannot encode it (tulios/kafkajs#1789), so both
+ * transports refuse it, as they refuse text with a lone surrogate (UTF-8 cannot carry it), with
+ * INLET_KAFKA_INVALID_RECORD naming the header, before anything is sent.
+ */
+export type OutgoingHeaders = Readonly<Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]>>;
+
+/** Received headers by name: the last value of a repeated name; null for a header with no value. */
+export type IncomingHeaders = RawRecord['headers'];
 
 export interface OutgoingRecord {
   readonly topic: string;

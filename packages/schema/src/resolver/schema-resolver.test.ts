@@ -1,4 +1,11 @@
-import { createEvent, decodeEventRecord, encodeEventRecord, type RawRecord, schemaIdOf } from '@inlet/core';
+import {
+  createEvent,
+  decodeEventRecord,
+  deliveredHeaders,
+  encodeEventRecord,
+  type RawRecord,
+  schemaIdOf,
+} from '@inlet/core';
 import { describe, expect, it } from 'vitest';
 import { OrderPlacedV1, OrderPlacedV2, orders } from '../ci/fixtures/order-topics.fixture';
 import { createEmbeddedRegistry } from '../registry/embedded-registry';
@@ -7,15 +14,13 @@ import { createSchemaResolver } from './schema-resolver';
 const now = Date.UTC(2026, 10, 25, 12);
 
 function incoming(record: ReturnType<typeof encodeEventRecord>): RawRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(record.headers ?? {})) headers[name] = Buffer.from(value);
   return {
     topic: record.topic,
     partition: 0,
     offset: '0',
     key: record.key,
     value: record.value,
-    headers,
+    ...deliveredHeaders(record.headers),
     timestamp: now,
   };
 }

@@ -1,6 +1,8 @@
+import type { RecordHeader } from '../../errors';
+import { headerViews } from '../record-headers';
 import type { IncomingBatch, IncomingRecord } from '../transport';
 import type { LogEntry, PartitionLog } from './partition-log';
-import { defineHeader, noHeaders } from './record-headers';
+import type { StoredHeaders } from './record-headers';
 
 /**
  * The batch a handler gets. Its bytes are copied into one buffer per batch, so a handler that
@@ -28,7 +30,7 @@ export function toIncomingBatch(
         offset: String(entry.offset),
         key: entry.key === null ? null : copy(entry.key),
         value: entry.value === null ? null : copy(entry.value),
-        headers: copyHeaders(entry.headers, copy),
+        ...headerViews(copyHeaders(entry.headers, copy)),
         timestamp: entry.timestamp,
       }),
   );
@@ -44,18 +46,11 @@ function payloadBytes(entries: readonly LogEntry[]): number {
   let bytes = 0;
   for (const entry of entries) {
     bytes += (entry.key?.length ?? 0) + (entry.value?.length ?? 0);
-    for (const value of Object.values(entry.headers)) bytes += value.length;
+    for (const header of entry.headers) bytes += header.value.length;
   }
   return bytes;
 }
 
-function copyHeaders(
-  headers: Readonly<Record<string, Buffer>>,
-  copy: (source: Buffer) => Buffer,
-): Readonly<Record<string, Buffer>> {
-  const names = Object.keys(headers);
-  if (names.length === 0) return noHeaders;
-  const copied: Record<string, Buffer> = {};
-  for (const name of names) defineHeader(copied, name, copy(headers[name] as Buffer));
-  return Object.freeze(copied);
+function copyHeaders(headers: StoredHeaders, copy: (source: Buffer) => Buffer): RecordHeader[] {
+  return headers.map(({ name, value }) => ({ name, value: copy(value) }));
 }

@@ -1,5 +1,5 @@
 import type { IsolationLevel } from '../transport';
-import type { StoredHeaders } from './record-headers';
+import { noHeaders, type StoredHeaders } from './record-headers';
 
 export type TransactionStatus = 'open' | 'committed' | 'aborted';
 
@@ -99,7 +99,7 @@ export class PartitionLog {
       timestamp,
       key: null,
       value: null,
-      headers: {},
+      headers: noHeaders,
       bytes: 0,
       producerId,
       transaction,

@@ -1,10 +1,11 @@
 import { partitionForKey } from '../murmur2';
+import { forEachOutgoingHeader } from '../record-headers';
 import type { OutgoingHeaders, OutgoingRecord, RecordAck } from '../transport';
 import { invalidTimestampError, messageTooLargeError, unknownPartitionError } from './broker-errors';
 import type { NullKeyPartitioner } from './null-key-partitioner';
 import { invalidOption } from './option-checks';
 import type { NewRecord, PartitionLog, TransactionMark } from './partition-log';
-import { defineHeader, noHeaders, type StoredHeaders } from './record-headers';
+import { noHeaders, type StoredHeaders } from './record-headers';
 import type { Topic, TopicRegistry } from './topic-registry';
 
 export interface AppendContext {
@@ -30,9 +31,7 @@ export function appendRecords(
 ): RecordAck[] {
   if (!Array.isArray(records)) throw invalidOption('records', 'expected an array of records');
   const now = Date.now();
-  const planned = records.map((record, index) =>
-    planRecord(topics, record, `records[${index}]`, context, now),
-  );
+  const planned = records.map((record, index) => planRecord(topics, record, index, context, now));
   return planned.map(({ log, record }) => {
     context.transaction?.partitions.add(log);
     const offset = log.append(record, context.producerId, context.transaction);
@@ -43,16 +42,17 @@ export function appendRecords(
 function planRecord(
   topics: TopicRegistry,
   outgoing: OutgoingRecord,
-  path: string,
+  index: number,
   context: AppendContext,
   now: number,
 ): PlannedRecord {
+  const path = `records[${index}]`;
   if (typeof outgoing !== 'object' || outgoing === null) throw invalidOption(path, 'expected a record');
   const topic = topics.obtain(outgoing.topic, `${path}.topic`);
   // Copies: the caller may reuse its buffers once the send resolves, as with a real broker.
   const key = copyBytes(outgoing.key, `${path}.key`);
   const value = copyBytes(outgoing.value, `${path}.value`);
-  const headers = copyHeaders(outgoing.headers, `${path}.headers`);
+  const headers = copyHeaders(outgoing.headers, index);
   const bytes = (key?.length ?? 0) + (value?.length ?? 0) + headers.bytes;
   if (bytes > topic.settings.maxRecordBytes) {
     throw messageTooLargeError(topic.name, bytes, topic.settings.maxRecordBytes);
@@ -101,21 +101,18 @@ function copyBytes(bytes: Buffer | null, path: string): Buffer | null {
   return Buffer.from(bytes);
 }
 
+// Checked by the same rules as the kafkajs transport, so what one refuses the other does too.
 function copyHeaders(
   headers: OutgoingHeaders | undefined,
-  path: string,
+  index: number,
 ): { readonly stored: StoredHeaders; readonly bytes: number } {
   if (headers === undefined) return { stored: noHeaders, bytes: 0 };
-  if (typeof headers !== 'object' || headers === null) throw invalidOption(path, 'expected an object');
-  const stored: Record<string, Buffer> = {};
+  const stored: { name: string; value: Buffer }[] = [];
   let bytes = 0;
-  for (const [name, value] of Object.entries(headers)) {
-    let buffer: Buffer;
-    if (typeof value === 'string') buffer = Buffer.from(value, 'utf8');
-    else if (value instanceof Uint8Array) buffer = Buffer.from(value);
-    else throw invalidOption(`${path}.${name}`, 'expected a Buffer or a string');
-    defineHeader(stored, name, buffer);
+  forEachOutgoingHeader(headers, index, (name, value) => {
+    const buffer = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+    stored.push({ name, value: buffer });
     bytes += Buffer.byteLength(name, 'utf8') + buffer.length;
-  }
-  return { stored, bytes };
+  });
+  return { stored: stored.length === 0 ? noHeaders : stored, bytes };
 }

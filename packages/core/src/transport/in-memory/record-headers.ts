@@ -1,12 +1,6 @@
-export type StoredHeaders = Readonly<Record<string, Buffer>>;
+import type { RecordHeader } from '../../errors';
 
-export const noHeaders: StoredHeaders = Object.freeze({});
+/** A record's headers as the log keeps them: in the order written, values never null. */
+export type StoredHeaders = readonly (RecordHeader & { readonly value: Buffer })[];
 
-/** Sets a header; a header named `__proto__` becomes an own property instead of a prototype change. */
-export function defineHeader(target: Record<string, Buffer>, name: string, value: Buffer): void {
-  if (name === '__proto__') {
-    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[name] = value;
-  }
-}
+export const noHeaders: StoredHeaders = Object.freeze([]);

@@ -1,18 +1,33 @@
 import type { Batch, IHeaders, KafkaMessage } from 'kafkajs';
+import type { RecordHeader } from '../../errors';
+import { type HeaderViews, headerViews } from '../record-headers';
 import type { IncomingBatch, IncomingRecord } from '../transport';
 
-function headerBytes(value: Buffer | string | undefined): Buffer | undefined {
-  return typeof value === 'string' ? Buffer.from(value) : value;
+// kafkajs decodes a header with no value as null; its types also allow strings and undefined,
+// which its decoder never gives. A name that occurs more than once comes as an array.
+function headerValue(value: Buffer | string | null | undefined): Buffer | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
-// A record may repeat a header name; kafkajs then gives an array. The port keeps one value per
-// name, and like the Java client's lastHeader() that is the last one.
-export function toIncomingHeaders(headers: IHeaders | undefined): Record<string, Buffer | undefined> {
-  const incoming: Record<string, Buffer | undefined> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    incoming[name] = headerBytes(Array.isArray(value) ? value[value.length - 1] : value);
+export function toIncomingHeaders(headers: IHeaders | undefined): HeaderViews {
+  const list: RecordHeader[] = [];
+  if (headers !== undefined) {
+    for (const name of Object.keys(headers)) {
+      const value = headers[name] as Buffer | string | null | undefined | (Buffer | string | null)[];
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          // kafkajs collects a header named __proto__ after reading obj.__proto__, so its array
+          // starts with Object.prototype: not a header.
+          if (item === Object.prototype) continue;
+          list.push({ name, value: headerValue(item) });
+        }
+      } else {
+        list.push({ name, value: headerValue(value) });
+      }
+    }
   }
-  return incoming;
+  return headerViews(list);
 }
 
 export function toIncomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
@@ -22,7 +37,7 @@ export function toIncomingRecord(topic: string, partition: number, message: Kafk
     offset: message.offset,
     key: message.key,
     value: message.value,
-    headers: toIncomingHeaders(message.headers),
+    ...toIncomingHeaders(message.headers),
     timestamp: Number(message.timestamp),
   };
 }

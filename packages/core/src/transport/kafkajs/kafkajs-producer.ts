@@ -10,6 +10,7 @@ import {
 } from 'kafkajs';
 import { InletError, InletErrorCode, InletKafkaError, throwIfAborted } from '../../errors';
 import type { ConnectionRetryOptions } from '../connection-options';
+import { forEachOutgoingHeader } from '../record-headers';
 import type {
   OutgoingRecord,
   RecordAck,
@@ -47,7 +48,8 @@ const explicitPartitioner: ICustomPartitioner =
 
 function toMessage({ record, partition }: PlacedRecord): Message {
   const message: Message = { key: record.key, value: record.value, partition };
-  // kafkajs only reads the headers; no copy.
+  // kafkajs takes the port's header map as is (an array value writes the name once per value) and
+  // only reads it, so no copy; checkRecord has refused what kafkajs would mangle or throw on.
   if (record.headers !== undefined) message.headers = record.headers as NonNullable<Message['headers']>;
   if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
   return message;
@@ -72,7 +74,10 @@ function checkRecord(record: OutgoingRecord, index: number): void {
   if (record.timestamp !== undefined && (!Number.isSafeInteger(record.timestamp) || record.timestamp < 0)) {
     throw invalidRecord(index, 'timestamp must be whole ms since the epoch', 'INVALID_TIMESTAMP');
   }
+  forEachOutgoingHeader(record.headers, index, acceptHeader);
 }
+
+function acceptHeader(): void {}
 
 function groupOffsetsByTopic(offsets: readonly TopicPartitionOffset[]) {
   const topics = new Map<string, { partition: number; offset: string }[]>();
