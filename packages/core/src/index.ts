@@ -83,7 +83,7 @@ export {
   type TopicEventData,
   type TopicEventType,
 } from './events/define-topic';
-export { type EntityKey, entityKeyBytes } from './events/entity-key';
+export { type EntityKey, entityKeyBytes, entityKeyFromBytes, entityKeyId } from './events/entity-key';
 export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events/event-time';
 export { createUuidV7Generator, isUuidV7, type UuidV7Generator, uuidV7Time } from './events/uuid-v7';
 export { type InletLogger, silentLogger } from './logger';
