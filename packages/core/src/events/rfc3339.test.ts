@@ -39,7 +39,47 @@ describe('RFC 3339', () => {
     }
   });
 
+  it('accepts any number of fraction digits, keeping the milliseconds a Date holds', () => {
+    expect(parseRfc3339('2026-11-25T10:00:00.1234567890Z')).toBe(Date.UTC(2026, 10, 25, 10, 0, 0, 123));
+    expect(parseRfc3339(`2026-11-25T10:00:00.${'9'.repeat(40)}+01:00`)).toBe(
+      Date.UTC(2026, 10, 25, 9, 0, 0, 999),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: minMillis, max: maxMillis }),
+        fc.stringMatching(/^[0-9]{0,30}$/),
+        fc.constantFrom('Z', 'z', '+00:00', '-00:00'),
+        (millis, extraDigits, zone) => {
+          // Digits past the millisecond never round up: the instant is truncated, not rounded.
+          const text = `${formatRfc3339(millis).slice(0, -1)}${extraDigits}${zone}`;
+          return parseRfc3339(text) === millis;
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('reads every offset as the same instant', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1970, 0, 2), max: Date.UTC(9998, 11, 30) }),
+        fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
+        (millis, offsetMinutes) => {
+          const local = formatRfc3339(millis + offsetMinutes * 60_000).slice(0, -1);
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const magnitude = Math.abs(offsetMinutes);
+          const hours = String(Math.floor(magnitude / 60)).padStart(2, '0');
+          const minutes = String(magnitude % 60).padStart(2, '0');
+          return parseRfc3339(`${local}${sign}${hours}:${minutes}`) === millis;
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
   it.each([
+    '2026-11-25T10:00:00.1234567890x',
+    '2026-11-25T10:00:00.12a4Z',
     '2026-02-31T00:00:00Z',
     '2025-02-29T00:00:00Z',
     '2026-13-01T00:00:00Z',

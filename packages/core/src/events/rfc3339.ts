@@ -87,7 +87,7 @@ function daysInMonth(year: number, month: number): number {
  * Epoch milliseconds of an RFC 3339 timestamp with an explicit offset
  * (`2026-11-25T10:00:00Z`, `2026-11-25T11:00:00.123+01:00`), or NaN for anything else,
  * including impossible dates (February 31st) and leap seconds (JavaScript has none).
- * Digits beyond milliseconds are truncated.
+ * Any number of fraction digits is read; digits beyond milliseconds are truncated.
  */
 export function parseRfc3339(text: string): number {
   if (text.length < 20) return Number.NaN;
@@ -114,7 +114,9 @@ export function parseRfc3339(text: string): number {
   if (text.charCodeAt(index) === 46) {
     const start = index + 1;
     index = start;
-    while (index < text.length && index - start < 9) {
+    // RFC 3339 sets no limit on fraction digits; a Date holds milliseconds, so the rest are
+    // read and dropped (truncated, never rounded up into the next millisecond).
+    while (index < text.length) {
       const digit = text.charCodeAt(index) - zero;
       if (digit < 0 || digit > 9) break;
       if (index - start < 3) fraction = fraction * 10 + digit;
