@@ -22,6 +22,26 @@ export interface DeadLetteredMessage {
   readonly attempts: number;
 }
 
+/** A failed attempt about to be retried: the handler's, or a call to a store or the dead-letter topic. */
+export interface RetryMessage {
+  readonly groupId: string;
+  /** `handler`, or the service called (`dedup store`, `version store`, `dead-letter topic`...). */
+  readonly service: string;
+  readonly operation: string;
+  /** The attempt that failed (1 for the first). */
+  readonly attempt: number;
+  readonly error: InletError;
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: string;
+}
+
+/** The consumer stopped because something failed past its retries. */
+export interface ConsumerFailedMessage {
+  readonly groupId: string;
+  readonly error: InletError;
+}
+
 export interface CommitMessage {
   readonly groupId: string;
   readonly offsets: readonly {
@@ -39,7 +59,11 @@ export const consumerChannels = {
   retry: channel('inlet:consumer:retry'),
   deadLettered: channel('inlet:consumer:dead-lettered'),
   committed: channel('inlet:consumer:committed'),
+  failed: channel('inlet:consumer:failed'),
 } as const;
+
+/** Where a consumer is in its life. */
+export type ConsumerState = 'created' | 'running' | 'closing' | 'closed' | 'failed';
 
 /** Running totals of one consumer, from `consumer.stats()`. */
 export interface ConsumerStats {
@@ -51,6 +75,8 @@ export interface ConsumerStats {
   readonly stale: number;
   /** Handler attempts retried. */
   readonly retries: number;
+  /** Calls to the dedup or version store or to the dead-letter topic retried. */
+  readonly serviceRetries: number;
   readonly deadLettered: number;
   /** Events fetched and not yet done. */
   readonly inFlight: number;
@@ -58,4 +84,7 @@ export interface ConsumerStats {
   /** Per partition: fetched records whose offsets are not committed yet. */
   readonly uncommitted: Readonly<Record<string, number>>;
   readonly rebalances: number;
+  readonly state: ConsumerState;
+  /** Why the consumer stopped, when `state` is `failed`. */
+  readonly failure: InletError | undefined;
 }

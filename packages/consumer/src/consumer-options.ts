@@ -1,14 +1,19 @@
 import {
+  type BackoffBounds,
+  checkOptions,
   InletError,
-  InletErrorCode,
   type InletEvent,
   type InletLogger,
   type KafkaConnectionOptions,
   type KafkaTransport,
+  type OptionShape,
+  option,
+  required,
   type SchemaResolver,
   silentLogger,
   type TopicDefinition,
   type TopicEvent,
+  type ValidationIssue,
 } from '@inlet/core';
 import type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
 
@@ -55,13 +60,36 @@ export interface ConsumerRetryOptions {
 }
 
 export interface DeadLetterOptions {
-  /** The dead-letter topic for a source topic. Default `<topic>.dlq`. */
-  readonly topic?: (sourceTopic: string) => string;
+  /** The dead-letter topic: a name, or the name for each source topic. Default `<topic>.dlq`. */
+  readonly topic?: string | ((sourceTopic: string) => string);
   /**
    * Replace values with copies whose contract-tagged fields are redacted (default true when the
    * event's definition has a contract). Redacted copies cannot be redriven as they were.
    */
   readonly redact?: boolean;
+  /**
+   * What the `inlet-dlq-error-message` header says. Default: the error's message with
+   * credentials masked (a URL's password, `password=`, `secret=`, `token=` and the like);
+   * `false` writes no message (the error code is always written); a function writes what it
+   * returns (for error texts that may name customer data).
+   */
+  readonly errorMessage?: false | ((error: InletError) => string);
+  /**
+   * The largest dead letter written, counting key, value and headers. A letter that would be
+   * larger keeps its headers and a truncated value, with `inlet-dlq-value-truncated` giving the
+   * value's original size. Default 1 000 000 (under Kafka's default `max.message.bytes`); a
+   * topic whose limit is lower shrinks it further on its own.
+   */
+  readonly maxRecordBytes?: number;
+}
+
+export interface ServiceRetryOptions {
+  /** Retries of a failed call to a dedup or version store or to the dead-letter topic. Default 8. */
+  readonly retries?: number;
+  /** Default 100 ms. */
+  readonly minDelayMs?: number;
+  /** Default 5 000 ms. */
+  readonly maxDelayMs?: number;
 }
 
 export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTransaction = never> {
@@ -90,7 +118,16 @@ export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTr
   /** How many keys are handled at once. Default 64. */
   readonly maxConcurrency?: number;
   readonly retry?: ConsumerRetryOptions;
-  /** `false`: a record that cannot be handled stops its key until it can (not recommended). */
+  /**
+   * Retries of the consumer's own calls to its stores and its dead-letter topic. When they run
+   * out, the consumer stops (see `stopped()`): nothing is committed past the event concerned.
+   */
+  readonly serviceRetry?: ServiceRetryOptions;
+  /**
+   * Where records that cannot be handled go. `false`: an event that fails after its retries
+   * stops the consumer instead (nothing is committed past it), as Kafka Connect's
+   * `errors.tolerance=none` does.
+   */
   readonly deadLetter?: DeadLetterOptions | false;
   /** Fetched but unfinished events/bytes above which fetching pauses. Default 10 000 / 64 MiB. */
   readonly maxInFlightEvents?: number;
@@ -105,7 +142,9 @@ export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTr
   /** How long revoked partitions' and closing work may take before its signal fires. Default 15 000 ms. */
   readonly drainTimeoutMs?: number;
   readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** Default 30 000 ms: a member silent for longer leaves the group. */
   readonly sessionTimeoutMs?: number;
+  /** Default 3 000 ms, or a third of `sessionTimeoutMs` when that is shorter. */
   readonly heartbeatIntervalMs?: number;
   readonly logger?: InletLogger;
 }
@@ -116,96 +155,251 @@ export interface ResolvedConsumerOptions {
   readonly dedupKey: (event: InletEvent) => string;
   readonly maxConcurrency: number;
   readonly retries: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
+  readonly retryDelays: BackoffBounds;
   readonly isRetryable: (error: unknown) => boolean;
+  readonly serviceRetries: number;
+  readonly serviceRetryDelays: BackoffBounds;
   readonly deadLetterTopic: ((sourceTopic: string) => string) | undefined;
   readonly redactDeadLetters: boolean | undefined;
+  readonly deadLetterErrorMessage: false | ((error: InletError) => string) | undefined;
+  readonly deadLetterMaxRecordBytes: number;
   readonly maxInFlightEvents: number;
   readonly maxInFlightBytes: number;
   readonly commitIntervalMs: number;
   readonly drainTimeoutMs: number;
+  readonly sessionTimeoutMs: number | undefined;
+  readonly heartbeatIntervalMs: number | undefined;
   readonly logger: InletLogger;
 }
 
-function invalid(path: string, message: string): InletError {
-  return new InletError(InletErrorCode.invalidOption, `consumer option ${path}: ${message}`);
-}
+export const consumerDefaults = {
+  dedupWindowMs: 24 * 3_600_000,
+  maxConcurrency: 64,
+  retry: { retries: 5, minDelayMs: 200, maxDelayMs: 10_000 },
+  serviceRetry: { retries: 8, minDelayMs: 100, maxDelayMs: 5_000 },
+  deadLetterMaxRecordBytes: 1_000_000,
+  maxInFlightEvents: 10_000,
+  maxInFlightBytes: 64 * 1024 * 1024,
+  commitIntervalMs: 1_000,
+  drainTimeoutMs: 15_000,
+  heartbeatIntervalMs: 3_000,
+} as const;
 
-function positive(value: number | undefined, fallback: number, path: string, allowZero = false): number {
-  const resolved = value ?? fallback;
-  if (!Number.isSafeInteger(resolved) || resolved < (allowZero ? 0 : 1)) {
-    throw invalid(
-      path,
-      `must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`,
-    );
+const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+const falseOrObject = (value: unknown) => (value === false ? 0 : isObject(value) ? 1 : undefined);
+
+const retryDelays = {
+  minDelayMs: option.integer({ min: 0 }),
+  maxDelayMs: option.integer({ min: 0 }),
+};
+
+const topicDefinition = option.custom(
+  'a topic made with defineTopic()',
+  (value) => isObject(value) && typeof (value as { find?: unknown }).find === 'function',
+);
+
+/** Every option `createConsumer` takes, and what each must be. */
+export const consumerOptionShape: OptionShape = {
+  transport: option.methods('a KafkaTransport', ['producer', 'consumer', 'admin', 'close']),
+  brokers: option.arrayOf(option.nonEmptyString(), { minItems: 1 }),
+  connection: option.custom('connection options (an object)', isObject),
+  groupId: required(option.nonEmptyString()),
+  topics: required(option.arrayOf(topicDefinition, { minItems: 1 })),
+  handle: option.function('a function (event, context) => Promise<void>'),
+  handleBatch: option.function('a function (events, context) => Promise<void>'),
+  registry: option.methods('a SchemaResolver', ['writerCodecFor', 'cachedWriterCodecFor']),
+  dedup: option.either(
+    [
+      option.oneOf([false]),
+      option.object({
+        store: option.methods(
+          'a dedup store',
+          ['seen', 'mark', 'close'],
+          'for Redis or PostgreSQL, wrap the client: createRedisDedupStore({ redis }) or createPostgresDedupStore({ pool })',
+        ),
+        windowMs: option.integer({ min: 1 }),
+        key: option.function('a function (event) => string'),
+      }),
+    ],
+    falseOrObject,
+  ),
+  transactionalDedup: option.methods('a transactional dedup (createPostgresTransactionalDedup)', [
+    'run',
+    'runBatch',
+    'close',
+  ]),
+  versionGate: option.object({
+    store: required(
+      option.methods(
+        'a version store',
+        ['latest', 'record', 'close'],
+        'make one with createMemoryVersionStore, createRedisVersionStore or createPostgresVersionStore',
+      ),
+    ),
+  }),
+  maxConcurrency: option.integer({ min: 1 }),
+  retry: option.object({
+    retries: option.integer({ min: 0 }),
+    ...retryDelays,
+    isRetryable: option.function('a function (error) => boolean'),
+  }),
+  serviceRetry: option.object({ retries: option.integer({ min: 0 }), ...retryDelays }),
+  deadLetter: option.either(
+    [
+      option.oneOf([false]),
+      option.object({
+        topic: option.either(
+          [option.nonEmptyString(), option.function('a function (sourceTopic) => string')],
+          (value) => (typeof value === 'string' ? 0 : typeof value === 'function' ? 1 : undefined),
+        ),
+        redact: option.boolean(),
+        errorMessage: option.either(
+          [option.oneOf([false]), option.function('a function (error) => string')],
+          (value) => (value === false ? 0 : typeof value === 'function' ? 1 : undefined),
+        ),
+        maxRecordBytes: option.integer({ min: 1_024 }),
+      }),
+    ],
+    falseOrObject,
+  ),
+  maxInFlightEvents: option.integer({ min: 1 }),
+  maxInFlightBytes: option.integer({ min: 1 }),
+  maxBytesPerPartition: option.integer({ min: 1 }),
+  commitIntervalMs: option.integer({ min: 1 }),
+  drainTimeoutMs: option.integer({ min: 1 }),
+  autoOffsetReset: option.oneOf(['earliest', 'latest']),
+  sessionTimeoutMs: option.integer({ min: 1 }),
+  heartbeatIntervalMs: option.integer({ min: 1 }),
+  logger: option.methods('a logger', ['debug', 'info', 'warn', 'error']),
+};
+
+function crossChecks(options: Record<string, unknown>, issues: ValidationIssue[]): void {
+  const given = options as Partial<ConsumerOptions<readonly TopicDefinition[], unknown>>;
+  if ((given.handle === undefined) === (given.handleBatch === undefined)) {
+    issues.push({ path: 'handle', message: 'give exactly one of handle and handleBatch' });
   }
-  return resolved;
+  if (given.transport === undefined && given.brokers === undefined) {
+    issues.push({ path: 'transport', message: 'give a transport or a brokers list' });
+  }
+  if (given.transport !== undefined && given.brokers !== undefined) {
+    issues.push({ path: 'brokers', message: 'give a transport or brokers, not both' });
+  }
+  if (given.transport !== undefined && given.connection !== undefined) {
+    issues.push({ path: 'connection', message: 'goes with brokers; a transport has its own connection' });
+  }
+  if (
+    given.transactionalDedup !== undefined &&
+    given.dedup !== undefined &&
+    given.dedup !== false &&
+    given.dedup.store !== undefined
+  ) {
+    issues.push({
+      path: 'dedup.store',
+      message: 'transactionalDedup replaces the dedup store; give one or the other',
+    });
+  }
+  if (given.transactionalDedup !== undefined && given.dedup === false) {
+    issues.push({ path: 'dedup', message: 'cannot be false with transactionalDedup, which is dedup' });
+  }
+  const names = new Set<string>();
+  for (const [index, topic] of (given.topics ?? []).entries()) {
+    if (names.has(topic.name))
+      issues.push({ path: `topics[${index}]`, message: `topic "${topic.name}" is listed twice` });
+    names.add(topic.name);
+  }
+  const retry = given.retry ?? {};
+  if (
+    (retry.maxDelayMs ?? consumerDefaults.retry.maxDelayMs) <
+    (retry.minDelayMs ?? consumerDefaults.retry.minDelayMs)
+  ) {
+    issues.push({ path: 'retry.maxDelayMs', message: 'must not be less than retry.minDelayMs' });
+  }
+  const service = given.serviceRetry ?? {};
+  if (
+    (service.maxDelayMs ?? consumerDefaults.serviceRetry.maxDelayMs) <
+    (service.minDelayMs ?? consumerDefaults.serviceRetry.minDelayMs)
+  ) {
+    issues.push({
+      path: 'serviceRetry.maxDelayMs',
+      message: 'must not be less than serviceRetry.minDelayMs',
+    });
+  }
+  if (
+    given.sessionTimeoutMs !== undefined &&
+    given.heartbeatIntervalMs !== undefined &&
+    given.heartbeatIntervalMs >= given.sessionTimeoutMs
+  ) {
+    issues.push({
+      path: 'heartbeatIntervalMs',
+      message: `must be less than sessionTimeoutMs (${given.sessionTimeoutMs}), got ${given.heartbeatIntervalMs}`,
+    });
+  }
+  if (
+    given.sessionTimeoutMs === undefined &&
+    given.heartbeatIntervalMs !== undefined &&
+    given.heartbeatIntervalMs >= 30_000
+  ) {
+    issues.push({
+      path: 'heartbeatIntervalMs',
+      message: `must be less than sessionTimeoutMs (30000 by default), got ${given.heartbeatIntervalMs}`,
+    });
+  }
 }
 
 function defaultIsRetryable(error: unknown): boolean {
   return InletError.is(error) ? error.retryable : true;
 }
 
+/** Checks every option (unknown keys included) and fills in the defaults. */
 export function resolveConsumerOptions<TTopics extends readonly TopicDefinition[], TTransaction>(
   options: ConsumerOptions<TTopics, TTransaction>,
 ): ResolvedConsumerOptions {
-  if (typeof options.groupId !== 'string' || options.groupId.length === 0)
-    throw invalid('groupId', 'is required');
-  if (!Array.isArray(options.topics) || options.topics.length === 0)
-    throw invalid('topics', 'give at least one topic');
-  for (const topic of options.topics as readonly unknown[]) {
-    if (typeof (topic as TopicDefinition | undefined)?.find !== 'function') {
-      throw invalid('topics', 'each topic must be made with defineTopic()');
-    }
-  }
-  if ((options.handle === undefined) === (options.handleBatch === undefined)) {
-    throw invalid('handle', 'give exactly one of handle and handleBatch');
-  }
-  if (options.transport === undefined && (options.brokers === undefined || options.brokers.length === 0)) {
-    throw invalid('transport', 'give a transport or a non-empty brokers list');
-  }
-  if (options.transport !== undefined && options.brokers !== undefined) {
-    throw invalid('brokers', 'give a transport or brokers, not both');
-  }
-  if (
-    options.transactionalDedup !== undefined &&
-    options.dedup !== undefined &&
-    options.dedup !== false &&
-    options.dedup.store !== undefined
-  ) {
-    throw invalid('dedup.store', 'transactionalDedup replaces the dedup store; give one or the other');
-  }
+  checkOptions('consumer', options, consumerOptionShape, crossChecks);
   const dedup = options.dedup === false ? undefined : options.dedup;
   const deadLetter = options.deadLetter === false ? undefined : (options.deadLetter ?? {});
-  const minDelayMs = positive(options.retry?.minDelayMs, 200, 'retry.minDelayMs', true);
-  const maxDelayMs = positive(options.retry?.maxDelayMs, 10_000, 'retry.maxDelayMs', true);
+  const deadLetterTopic = deadLetter?.topic;
+  const defaults = consumerDefaults;
+  const heartbeatIntervalMs =
+    options.heartbeatIntervalMs ??
+    (options.sessionTimeoutMs === undefined
+      ? undefined
+      : Math.max(1, Math.min(defaults.heartbeatIntervalMs, Math.floor(options.sessionTimeoutMs / 3))));
   return {
     groupId: options.groupId,
-    dedupWindowMs: positive(dedup?.windowMs, 24 * 3_600_000, 'dedup.windowMs'),
+    dedupWindowMs: dedup?.windowMs ?? defaults.dedupWindowMs,
     dedupKey: dedup?.key ?? ((event: InletEvent) => event.id),
-    maxConcurrency: positive(options.maxConcurrency, 64, 'maxConcurrency'),
-    retries: positive(options.retry?.retries, 5, 'retry.retries', true),
-    minDelayMs,
-    maxDelayMs: Math.max(minDelayMs, maxDelayMs),
+    maxConcurrency: options.maxConcurrency ?? defaults.maxConcurrency,
+    retries: options.retry?.retries ?? defaults.retry.retries,
+    retryDelays: {
+      minDelayMs: options.retry?.minDelayMs ?? defaults.retry.minDelayMs,
+      maxDelayMs: options.retry?.maxDelayMs ?? defaults.retry.maxDelayMs,
+    },
     isRetryable: options.retry?.isRetryable ?? defaultIsRetryable,
+    serviceRetries: options.serviceRetry?.retries ?? defaults.serviceRetry.retries,
+    serviceRetryDelays: {
+      minDelayMs: options.serviceRetry?.minDelayMs ?? defaults.serviceRetry.minDelayMs,
+      maxDelayMs: options.serviceRetry?.maxDelayMs ?? defaults.serviceRetry.maxDelayMs,
+    },
     deadLetterTopic:
-      deadLetter === undefined ? undefined : (deadLetter.topic ?? ((topic: string) => `${topic}.dlq`)),
+      deadLetter === undefined
+        ? undefined
+        : typeof deadLetterTopic === 'string'
+          ? () => deadLetterTopic
+          : (deadLetterTopic ?? ((topic: string) => `${topic}.dlq`)),
     redactDeadLetters: deadLetter?.redact,
-    maxInFlightEvents: positive(options.maxInFlightEvents, 10_000, 'maxInFlightEvents'),
-    maxInFlightBytes: positive(options.maxInFlightBytes, 64 * 1024 * 1024, 'maxInFlightBytes'),
-    commitIntervalMs: positive(options.commitIntervalMs, 1_000, 'commitIntervalMs'),
-    drainTimeoutMs: positive(options.drainTimeoutMs, 15_000, 'drainTimeoutMs'),
+    deadLetterErrorMessage: deadLetter?.errorMessage,
+    deadLetterMaxRecordBytes: deadLetter?.maxRecordBytes ?? defaults.deadLetterMaxRecordBytes,
+    maxInFlightEvents: options.maxInFlightEvents ?? defaults.maxInFlightEvents,
+    maxInFlightBytes: options.maxInFlightBytes ?? defaults.maxInFlightBytes,
+    commitIntervalMs: options.commitIntervalMs ?? defaults.commitIntervalMs,
+    drainTimeoutMs: options.drainTimeoutMs ?? defaults.drainTimeoutMs,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    heartbeatIntervalMs,
     logger: options.logger ?? silentLogger,
   };
 }
 
-/** Every definition of the given topics, for decoding. */
+/** Every definition of the given topics, for decoding (the options are checked already). */
 export function topicsByName(topics: readonly TopicDefinition[]): Map<string, TopicDefinition> {
-  const byName = new Map<string, TopicDefinition>();
-  for (const topic of topics) {
-    if (byName.has(topic.name)) throw invalid('topics', `topic "${topic.name}" is listed twice`);
-    byName.set(topic.name, topic);
-  }
-  return byName;
+  return new Map(topics.map((topic) => [topic.name, topic]));
 }

@@ -1,8 +1,10 @@
 import {
   type AnyEventDefinition,
+  backoffDelayMs,
   closedError,
   createKafkaJsTransport,
   decodeEventRecord,
+  entityKeyId,
   type IncomingBatch,
   type IncomingRecord,
   InletError,
@@ -10,13 +12,13 @@ import {
   type InletEvent,
   type KafkaTransport,
   schemaIdOf,
+  sleep,
   type TopicDefinition,
   type TopicPartition,
   type TopicPartitionOffset,
   type TransportConsumer,
-  type TransportProducer,
 } from '@inlet/core';
-import { type ConsumerStats, consumerChannels } from './consumer-diagnostics';
+import { type ConsumerState, type ConsumerStats, consumerChannels } from './consumer-diagnostics';
 import {
   type BatchHandlerContext,
   type ConsumerOptions,
@@ -25,12 +27,14 @@ import {
   resolveConsumerOptions,
   topicsByName,
 } from './consumer-options';
-import { deadLetterRecord } from './dead-letter';
+import { DeadLetterWriter } from './dead-letter-writer';
 import { KeyLanes } from './key-lanes';
+import { type CheckOutcome, OffsetOrderChecks } from './offset-order-checks';
 import { PartitionTracker } from './partition-tracker';
-import { coalescingDedupStore } from './stores/coalescing-dedup-store';
+import { AbandonedWork, ConsumerFailedError, endsRetries, ServiceCalls, toInletError } from './retries';
+import { coalescingDedupStore, coalescingVersionStore } from './stores/coalescing-dedup-store';
 import { dedupStoreOver, MemoryDedupMarks } from './stores/memory-stores';
-import type { DedupStore } from './stores/stores';
+import type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
 
 /** Throw this from a handler to dead-letter the event at once, without retries. */
 export class UnrecoverableEventError extends InletError {
@@ -46,8 +50,16 @@ export interface InletConsumer {
   start(): Promise<void>;
   stats(): ConsumerStats;
   /**
-   * Stops fetching, lets work in flight finish (its signal fires after `drainTimeoutMs`),
-   * commits what is done, leaves the group. Safe to call twice.
+   * Resolves once the consumer has stopped and let go of everything: after `close()`, or after
+   * it stopped by itself because something failed past its retries, with that error (then
+   * `stats().state` is `failed`, and nothing was committed past the event concerned).
+   */
+  stopped(): Promise<InletError | undefined>;
+  /**
+   * Stops fetching, drops queued work (it is delivered again to the next owner), lets running
+   * handlers finish (their signal fires after `drainTimeoutMs`), commits what is done, leaves the
+   * group. Resolves only once no handler is running; none starts after `close()` is called.
+   * Safe to call twice.
    */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -56,6 +68,8 @@ export interface InletConsumer {
 interface WorkItem {
   readonly epoch: number;
   readonly partitionKey: string;
+  /** Records with the same Kafka key, whoever produced them, share a lane. */
+  readonly laneKey: string;
   readonly record: IncomingRecord;
   readonly offset: number;
   readonly event: InletEvent | undefined;
@@ -63,7 +77,12 @@ interface WorkItem {
   readonly decodeError: InletError | undefined;
   /** The group-namespaced dedup key ('' when the record did not decode). */
   readonly dedupKey: string;
+  /** The version-store key of the event's entity, when the gate is on and the event has a version. */
+  readonly versionKey: string | undefined;
+  readonly entityVersion: number | undefined;
   readonly bytes: number;
+  /** Counted and completed (or released): nothing more happens to it. */
+  settled: boolean;
 }
 
 /** A partition's batch of work, for `handleBatch` consumers. */
@@ -85,37 +104,24 @@ interface PartitionState {
 
 type Outcome = 'handled' | 'duplicate' | 'stale' | 'dead-lettered' | 'abandoned';
 
+interface HandlerFailure {
+  readonly error: InletError;
+  readonly attempts: number;
+}
+
 function partitionKeyOf(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
-function entityKeyText(key: string | Uint8Array | Buffer): string {
-  return typeof key === 'string' ? key : Buffer.from(key).toString('hex');
+function laneKeyOf(record: IncomingRecord): string {
+  // The key's bytes, one character per byte: equal exactly when the bytes are equal.
+  return record.key === null
+    ? `${record.topic}\u0000n${record.offset}`
+    : `${record.topic}\u0000k${record.key.toString('latin1')}`;
 }
 
-function toInletError(error: unknown): InletError {
-  if (InletError.is(error)) return error;
-  return new InletError(
-    InletErrorCode.handlerFailed,
-    error instanceof Error ? error.message : String(error),
-    {
-      cause: error,
-      retryable: true,
-    },
-  );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+function timeout(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 }
 
 /**
@@ -134,21 +140,43 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   const transport: KafkaTransport =
     options.transport ??
     createKafkaJsTransport({ ...options.connection, brokers: options.brokers as readonly string[], logger });
+  const transactional = options.transactionalDedup as TransactionalDedup<TTransaction> | undefined;
   const dedupDisabled = options.dedup === false;
-  const ownsDedupStore =
-    !dedupDisabled && options.transactionalDedup === undefined && options.dedup?.store === undefined;
+  const userDedupStore = options.dedup === false ? undefined : options.dedup?.store;
+  const ownsDedupStore = !dedupDisabled && transactional === undefined && userDedupStore === undefined;
   // A store given by the user may be remote: coalesce its calls. The in-memory default is called
   // synchronously on the per-event path (`localMarks`), without a promise per call.
   const localMarks = ownsDedupStore ? new MemoryDedupMarks() : undefined;
   const dedupStore: DedupStore | undefined =
-    dedupDisabled || options.transactionalDedup !== undefined
-      ? undefined
-      : localMarks !== undefined
-        ? dedupStoreOver(localMarks)
-        : coalescingDedupStore((options.dedup as { readonly store: DedupStore }).store);
-  const versionStore = options.versionGate?.store;
+    localMarks !== undefined
+      ? dedupStoreOver(localMarks)
+      : userDedupStore === undefined
+        ? undefined
+        : coalescingDedupStore(userDedupStore);
+  const versionStore: VersionStore | undefined =
+    options.versionGate === undefined ? undefined : coalescingVersionStore(options.versionGate.store);
+  const handle = options.handle;
+  const handleBatch = options.handleBatch;
 
-  const counters = { handled: 0, duplicates: 0, stale: 0, retries: 0, deadLettered: 0, rebalances: 0 };
+  const counters = {
+    handled: 0,
+    duplicates: 0,
+    stale: 0,
+    retries: 0,
+    serviceRetries: 0,
+    deadLettered: 0,
+    rebalances: 0,
+  };
+  const service = new ServiceCalls({
+    groupId,
+    retries: settings.serviceRetries,
+    delays: settings.serviceRetryDelays,
+    logger,
+    onRetry: () => {
+      counters.serviceRetries += 1;
+    },
+  });
+  const deadLetters = new DeadLetterWriter(transport, settings, service);
   const partitions = new Map<string, PartitionState>();
   const inProgress = new Map<string, (() => void)[]>();
   let epoch = 0;
@@ -157,11 +185,16 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   let pausedForBackpressure = false;
   const roomWaiters: (() => void)[] = [];
   let consumer: TransportConsumer | undefined;
-  let deadLetterProducer: TransportProducer | undefined;
   let commitTimer: NodeJS.Timeout | undefined;
   let committing: Promise<void> = Promise.resolve();
   let started: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  let state: ConsumerState = 'created';
+  let failure: InletError | undefined;
+  let markStopped: (error: InletError | undefined) => void = () => undefined;
+  const stopped = new Promise<InletError | undefined>((resolve) => {
+    markStopped = resolve;
+  });
   const closingController = new AbortController();
 
   const eventLanes = new KeyLanes<WorkItem>(settings.maxConcurrency, (item) => runEvent(item));
@@ -171,10 +204,10 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
 
   function stateFor(topic: string, partition: number): PartitionState {
     const key = partitionKeyOf(topic, partition);
-    let state = partitions.get(key);
-    if (state === undefined) {
+    let partitionState = partitions.get(key);
+    if (partitionState === undefined) {
       const controller = new AbortController();
-      state = {
+      partitionState = {
         topic,
         partition,
         tracker: new PartitionTracker(),
@@ -182,9 +215,9 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
         signal: AbortSignal.any([controller.signal, closingController.signal]),
         lastCommitted: undefined,
       };
-      partitions.set(key, state);
+      partitions.set(key, partitionState);
     }
-    return state;
+    return partitionState;
   }
 
   function overLimit(): boolean {
@@ -192,6 +225,8 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   }
 
   function release(item: WorkItem): void {
+    if (item.settled) return;
+    item.settled = true;
     inFlightEvents -= 1;
     inFlightBytes -= item.bytes;
     if (!overLimit() && roomWaiters.length > 0) for (const wake of roomWaiters.splice(0)) wake();
@@ -220,14 +255,76 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     }
   }
 
-  function complete(item: WorkItem): void {
+  function publish(channel: 'handled' | 'duplicate' | 'stale', item: WorkItem, startedAt: number): void {
+    if (!consumerChannels[channel].hasSubscribers) return;
+    consumerChannels[channel].publish({
+      groupId,
+      topic: item.record.topic,
+      partition: item.record.partition,
+      offset: item.record.offset,
+      eventId: item.event?.id,
+      freshnessMs: item.event === undefined ? undefined : Date.now() - item.event.eventTime.getTime(),
+      handlingMs: performance.now() - startedAt,
+    });
+  }
+
+  /** Counts an item's outcome and marks its offset done (or, when abandoned, only lets it go). */
+  function settle(item: WorkItem, outcome: Outcome, startedAt: number): void {
+    if (item.settled) return;
+    if (outcome === 'handled') {
+      counters.handled += 1;
+      publish('handled', item, startedAt);
+    } else if (outcome === 'duplicate') {
+      counters.duplicates += 1;
+      publish('duplicate', item, startedAt);
+    } else if (outcome === 'stale') {
+      counters.stale += 1;
+      publish('stale', item, startedAt);
+    } else if (outcome === 'dead-lettered') {
+      counters.deadLettered += 1;
+    }
+    const sameEpoch = item.epoch === epoch;
     release(item);
-    if (item.epoch !== epoch) return;
-    partitions.get(item.partitionKey)?.tracker.complete(item.offset);
+    if (outcome !== 'abandoned' && sameEpoch)
+      partitions.get(item.partitionKey)?.tracker.complete(item.offset);
   }
 
   function signalFor(item: { readonly partitionKey: string }): AbortSignal {
     return partitions.get(item.partitionKey)?.signal ?? closingController.signal;
+  }
+
+  // ---- failing -------------------------------------------------------------------------------
+
+  /** Stops the consumer because something failed past its retries; reported, never silent. */
+  function fail(error: InletError): void {
+    if (failure !== undefined) return;
+    if (closing !== undefined && state !== 'running') {
+      // Closing already: the work concerned stays uncommitted; say so and let the close finish.
+      logger.error('consumer failure while closing', { groupId, code: error.code, error: error.message });
+      return;
+    }
+    failure = error;
+    state = 'failed';
+    logger.error('consumer stopped', { groupId, code: error.code, error: error.message });
+    if (consumerChannels.failed.hasSubscribers) consumerChannels.failed.publish({ groupId, error });
+    void shutdown();
+  }
+
+  /** What a thrown error means for the work that threw it. */
+  function thrownOutcome(error: unknown): Outcome {
+    if (error instanceof AbandonedWork) return 'abandoned';
+    fail(
+      error instanceof ConsumerFailedError
+        ? error
+        : new ConsumerFailedError(
+            InletErrorCode.handlerFailed,
+            `consumer failed: ${toInletError(error).message}`,
+            {
+              cause: error,
+            },
+          ),
+    );
+    return 'abandoned';
   }
 
   // ---- decoding ----------------------------------------------------------------------------
@@ -249,39 +346,49 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     }
   }
 
-  const decodeOptions = {
-    writerCodecForSchemaId: (id: number) => options.registry?.cachedWriterCodecFor(id),
-  };
+  const registry = options.registry;
+  const decodeOptions =
+    registry === undefined
+      ? {}
+      : { writerCodecForSchemaId: (id: number) => registry.cachedWriterCodecFor(id) };
 
   function workItem(record: IncomingRecord, partitionKey: string): WorkItem {
     const topic = topics.get(record.topic) as TopicDefinition;
     const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-    const offset = Number(record.offset);
+    const base = {
+      epoch,
+      partitionKey,
+      laneKey: laneKeyOf(record),
+      record,
+      offset: Number(record.offset),
+      bytes,
+    };
     try {
       const event = decodeEventRecord(record, topic, decodeOptions);
+      const entityVersion = event.entityVersion;
       return {
-        epoch,
-        partitionKey,
-        record,
-        offset,
+        ...base,
         event,
         definition: topic.find(event.type, event.version) ?? topic.latest(event.type),
         decodeError: undefined,
         dedupKey: `${groupId}\u0000${settings.dedupKey(event)}`,
-        bytes,
+        versionKey:
+          versionStore === undefined || entityVersion === undefined
+            ? undefined
+            : `${groupId}\u0000${record.topic}\u0000${entityKeyId(event.key)}`,
+        entityVersion,
+        settled: false,
       };
     } catch (error) {
-      const decodeError = toInletError(error);
       return {
-        epoch,
-        partitionKey,
-        record,
-        offset,
+        ...base,
         event: undefined,
         definition: undefined,
-        decodeError,
+        decodeError: toInletError(error),
         dedupKey: '',
-        bytes,
+        versionKey: undefined,
+        entityVersion: undefined,
+        settled: false,
       };
     }
   }
@@ -294,27 +401,22 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
   ): Promise<void> {
     if (closing !== undefined || controls.isStale() || batch.records.length === 0) return;
     await resolveWriterSchemas(batch.records);
-    if (controls.isStale()) return;
-    const state = stateFor(batch.topic, batch.partition);
+    if (closing !== undefined || controls.isStale()) return;
+    const partitionState = stateFor(batch.topic, batch.partition);
     const partitionKey = partitionKeyOf(batch.topic, batch.partition);
     const items: WorkItem[] = [];
     for (const record of batch.records) {
       const item = workItem(record, partitionKey);
-      state.tracker.add(item.offset);
+      partitionState.tracker.add(item.offset);
       inFlightEvents += 1;
       inFlightBytes += item.bytes;
       items.push(item);
     }
-    if (options.handleBatch !== undefined) {
-      batchLanes.push(partitionKey, { epoch, partitionKey, items });
+    if (handleBatch !== undefined) {
+      if (!batchLanes.push(partitionKey, { epoch, partitionKey, items }))
+        for (const item of items) release(item);
     } else {
-      for (const item of items) {
-        const laneKey =
-          item.event !== undefined
-            ? `${batch.topic}\u0000${entityKeyText(item.event.key)}`
-            : `${batch.topic}\u0000raw:${item.record.key?.toString('hex') ?? `offset:${item.offset}`}`;
-        eventLanes.push(laneKey, item);
-      }
+      for (const item of items) if (!eventLanes.push(item.laneKey, item)) release(item);
     }
     if (!pausedForBackpressure && overLimit()) {
       pausedForBackpressure = true;
@@ -335,21 +437,21 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
       ...batchLanes.drop((work) => work.epoch !== epoch).flatMap((work) => work.items),
     ];
     for (const item of dropped) release(item);
-    for (const [key, state] of partitions) {
+    for (const [key, partitionState] of partitions) {
       if (!owned.has(key)) {
-        const revoked = state.controller;
+        const revoked = partitionState.controller;
         setTimeout(() => revoked.abort(closedError('partition (revoked)')), settings.drainTimeoutMs).unref();
         partitions.delete(key);
       } else {
-        state.tracker = new PartitionTracker();
-        state.lastCommitted = undefined;
+        partitionState.tracker = new PartitionTracker();
+        partitionState.lastCommitted = undefined;
       }
     }
     for (const { topic, partition } of assignment) stateFor(topic, partition);
     logger.info('consumer assignment', { groupId, partitions: assignment.length, epoch });
   }
 
-  // ---- handling ------------------------------------------------------------------------------
+  // ---- the checks before the handler ---------------------------------------------------------
 
   async function exclusive<T>(dedupKey: string, work: () => Promise<T>): Promise<T> {
     // Copies of one event never run concurrently, even across a rebalance. Waiting copies queue
@@ -367,305 +469,453 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     }
   }
 
-  function versionKeyOf(item: WorkItem): string {
-    return `${groupId}\u0000${item.record.topic}\u0000${entityKeyText((item.event as InletEvent).key)}`;
-  }
-
-  async function isStale(item: WorkItem): Promise<boolean> {
-    const version = item.event?.entityVersion;
-    if (versionStore === undefined || version === undefined) return false;
-    const [latest] = await versionStore.latest([versionKeyOf(item)]);
-    return latest !== undefined && version <= latest;
-  }
-
-  function backoff(attempt: number): number {
-    const delay = Math.min(settings.maxDelayMs, settings.minDelayMs * 2 ** (attempt - 1));
-    return Math.round(delay * (0.8 + Math.random() * 0.4));
-  }
-
-  function publish(channel: keyof typeof consumerChannels, item: WorkItem, started: number): void {
-    if (!consumerChannels[channel].hasSubscribers) return;
-    consumerChannels[channel].publish({
-      groupId,
-      topic: item.record.topic,
-      partition: item.record.partition,
-      offset: item.record.offset,
-      eventId: item.event?.id,
-      freshnessMs: item.event === undefined ? undefined : Date.now() - item.event.eventTime.getTime(),
-      handlingMs: performance.now() - started,
-    });
-  }
-
-  const deadLetterTopics = new Map<string, Promise<void>>();
-
-  // Dead-letter topics are made on first use, with as many partitions as their source topic.
-  function ensureDeadLetterTopic(sourceTopic: string, deadLetterTopic: string): Promise<void> {
-    let ready = deadLetterTopics.get(deadLetterTopic);
-    if (ready === undefined) {
-      const admin = transport.admin();
-      ready = admin
-        .partitionCount(sourceTopic)
-        .then((partitions) => admin.createTopics([{ topic: deadLetterTopic, partitions }]))
-        .then(() => undefined);
-      ready.catch(() => deadLetterTopics.delete(deadLetterTopic));
-      deadLetterTopics.set(deadLetterTopic, ready);
+  /** Per item: is its dedup key marked in the dedup store? */
+  async function markedInStore(items: readonly WorkItem[], signal: AbortSignal): Promise<readonly boolean[]> {
+    if (localMarks !== undefined) {
+      const now = Date.now();
+      return items.map((item) => localMarks.has(item.dedupKey, now));
     }
-    return ready;
+    const store = dedupStore;
+    if (store === undefined) return items.map(() => false);
+    return service.call('dedup store', 'seen', () => store.seen(items.map((item) => item.dedupKey)), signal);
   }
 
-  async function deadLetter(
-    item: WorkItem,
-    error: InletError,
-    attempts: number,
+  /** The stored latest version of each entity the items have a version key for. */
+  async function storedLatest(
+    items: readonly WorkItem[],
     signal: AbortSignal,
-  ): Promise<boolean> {
-    const topicOf = settings.deadLetterTopic;
-    if (topicOf === undefined) return false;
-    const deadLetterTopic = topicOf(item.record.topic);
-    const contract = item.definition?.contract;
-    let redactedValue: Buffer | undefined;
-    if (item.event !== undefined && contract !== undefined && settings.redactDeadLetters !== false) {
-      redactedValue = Buffer.from(JSON.stringify(contract.redact(item.event.data)));
-    }
-    const record = deadLetterRecord(item.record, {
-      deadLetterTopic,
-      groupId,
-      error,
-      attempts,
-      ...(redactedValue === undefined ? {} : { redactedValue }),
-    });
-    if (redactedValue !== undefined)
-      (record.headers as Record<string, string>)['content-type'] = 'application/json';
-    deadLetterProducer ??= transport.producer({ idempotent: true });
-    for (let attempt = 1; !signal.aborted; attempt += 1) {
-      try {
-        await ensureDeadLetterTopic(item.record.topic, deadLetterTopic);
-        await deadLetterProducer.send([record]);
-        counters.deadLettered += 1;
-        logger.warn('event dead-lettered', {
-          groupId,
-          topic: item.record.topic,
-          partition: item.record.partition,
-          offset: item.record.offset,
-          deadLetterTopic,
-          code: error.code,
-        });
-        if (consumerChannels.deadLettered.hasSubscribers) {
-          consumerChannels.deadLettered.publish({
-            groupId,
-            topic: item.record.topic,
-            partition: item.record.partition,
-            offset: item.record.offset,
-            deadLetterTopic,
-            error,
-            attempts,
-          });
-        }
-        return true;
-      } catch (sendError) {
-        logger.error('dead-lettering failed; retrying', {
-          deadLetterTopic,
-          error: toInletError(sendError).message,
-        });
-        await sleep(backoff(Math.min(attempt, 10)), signal);
-      }
-    }
-    return false;
+  ): Promise<ReadonlyMap<string, number | undefined>> {
+    const store = versionStore;
+    const keys = [
+      ...new Set(items.flatMap((item) => (item.versionKey === undefined ? [] : [item.versionKey]))),
+    ];
+    if (store === undefined || keys.length === 0) return new Map();
+    const versions = await service.call('version store', 'latest', () => store.latest(keys), signal);
+    return new Map(keys.map((key, index) => [key, versions[index]]));
   }
 
-  /** Runs `attemptOnce` with retries; returns the final error, or undefined when it succeeded. */
-  async function withRetries(
+  /** Marks the items done in the dedup store: handled ones, and stale ones (so copies are duplicates). */
+  async function markDone(items: readonly WorkItem[], signal: AbortSignal): Promise<void> {
+    if (items.length === 0) return;
+    if (localMarks !== undefined) {
+      const now = Date.now();
+      for (const item of items) localMarks.mark(item.dedupKey, settings.dedupWindowMs, now);
+      return;
+    }
+    const store = dedupStore;
+    if (store === undefined) return;
+    await service.call(
+      'dedup store',
+      'mark',
+      () =>
+        store.mark(
+          items.map((item) => item.dedupKey),
+          settings.dedupWindowMs,
+        ),
+      signal,
+    );
+  }
+
+  async function recordVersions(items: readonly WorkItem[], signal: AbortSignal): Promise<void> {
+    const store = versionStore;
+    if (store === undefined) return;
+    const entries = items.flatMap((item) =>
+      item.versionKey === undefined || item.entityVersion === undefined
+        ? []
+        : [{ key: item.versionKey, version: item.entityVersion }],
+    );
+    if (entries.length > 0)
+      await service.call('version store', 'record', () => store.record(entries), signal);
+  }
+
+  // ---- handler attempts ----------------------------------------------------------------------
+
+  /** Runs `attemptOnce` with the handler's retries; the final failure, or undefined on success. */
+  async function attemptHandler(
     attemptOnce: (attempt: number) => Promise<void>,
     signal: AbortSignal,
-  ): Promise<{ error: InletError; attempts: number } | undefined> {
+    where: IncomingRecord,
+  ): Promise<HandlerFailure | undefined> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await attemptOnce(attempt);
         return undefined;
       } catch (error) {
-        const failure = toInletError(error);
+        if (endsRetries(error)) throw error;
+        const failed = toInletError(error);
         const retryable = settings.isRetryable(error) && !(error instanceof UnrecoverableEventError);
         if (!retryable || attempt > settings.retries || signal.aborted)
-          return { error: failure, attempts: attempt };
+          return { error: failed, attempts: attempt };
         counters.retries += 1;
         logger.warn('handler failed; retrying', {
           groupId,
           attempt,
-          code: failure.code,
-          error: failure.message,
+          code: failed.code,
+          error: failed.message,
         });
-        await sleep(backoff(attempt), signal);
-        if (signal.aborted) return { error: failure, attempts: attempt };
-      }
-    }
-  }
-
-  async function handleOne(item: WorkItem, signal: AbortSignal): Promise<Outcome> {
-    const event = item.event as InletEvent;
-    const handle = options.handle as NonNullable<typeof options.handle>;
-    const context = (attempt: number, transaction: TTransaction | undefined): HandlerContext<TTransaction> =>
-      ({
-        topic: item.record.topic,
-        partition: item.record.partition,
-        offset: item.record.offset,
-        attempt,
-        signal,
-        transaction,
-      }) as HandlerContext<TTransaction>;
-    return exclusive(item.dedupKey, async () => {
-      const seen =
-        localMarks !== undefined
-          ? localMarks.has(item.dedupKey)
-          : dedupStore !== undefined && (await dedupStore.seen([item.dedupKey]))[0] === true;
-      if (seen) return 'duplicate';
-      if (await isStale(item)) return 'stale';
-      let duplicate = false;
-      const failure = await withRetries(async (attempt) => {
-        if (options.transactionalDedup !== undefined) {
-          const result = await options.transactionalDedup.run(
-            item.dedupKey,
-            settings.dedupWindowMs,
-            (transaction) => handle(event as never, context(attempt, transaction)),
-          );
-          duplicate = result === 'duplicate';
-        } else {
-          await handle(event as never, context(attempt, undefined));
+        if (consumerChannels.retry.hasSubscribers) {
+          consumerChannels.retry.publish({
+            groupId,
+            service: 'handler',
+            operation: 'handle',
+            attempt,
+            error: failed,
+            topic: where.topic,
+            partition: where.partition,
+            offset: where.offset,
+          });
         }
-      }, signal);
-      if (failure !== undefined) {
-        if (signal.aborted) return 'abandoned';
-        return (await deadLetter(item, failure.error, failure.attempts, signal))
-          ? 'dead-lettered'
-          : 'abandoned';
+        await sleep(backoffDelayMs(attempt, settings.retryDelays), signal);
+        if (signal.aborted) return { error: failed, attempts: attempt };
       }
-      if (duplicate) return 'duplicate';
-      if (localMarks !== undefined) localMarks.mark(item.dedupKey, settings.dedupWindowMs);
-      else await dedupStore?.mark([item.dedupKey], settings.dedupWindowMs);
-      if (versionStore !== undefined && event.entityVersion !== undefined) {
-        await versionStore.record([{ key: versionKeyOf(item), version: event.entityVersion }]);
-      }
-      return 'handled';
-    });
+    }
   }
 
-  function count(outcome: Outcome, item: WorkItem, started: number): void {
-    if (outcome === 'handled') {
-      counters.handled += 1;
-      publish('handled', item, started);
-    } else if (outcome === 'duplicate') {
-      counters.duplicates += 1;
-      publish('duplicate', item, started);
-    } else if (outcome === 'stale') {
-      counters.stale += 1;
-      publish('stale', item, started);
+  /** An event that failed for good: dead-lettered, or (dead-lettering off) the consumer stops. */
+  async function afterFailure(item: WorkItem, failed: HandlerFailure, signal: AbortSignal): Promise<Outcome> {
+    if (signal.aborted) return 'abandoned';
+    if (!deadLetters.enabled) {
+      const { record } = item;
+      throw new ConsumerFailedError(
+        failed.error.code,
+        `${record.topic}/${record.partition}@${record.offset} failed after ${failed.attempts} attempt(s) ` +
+          `and dead-lettering is off: ${failed.error.message}`,
+        { cause: failed.error },
+      );
     }
+    await deadLetters.write(item, failed.error, failed.attempts, signal);
+    return 'dead-lettered';
+  }
+
+  function context(item: WorkItem, attempt: number, transaction: unknown, signal: AbortSignal) {
+    return {
+      topic: item.record.topic,
+      partition: item.record.partition,
+      offset: item.record.offset,
+      attempt,
+      signal,
+      transaction,
+    } as HandlerContext<TTransaction>;
+  }
+
+  function batchContext(
+    items: readonly WorkItem[],
+    attempt: number,
+    transaction: unknown,
+    signal: AbortSignal,
+  ) {
+    const first = items[0] as WorkItem;
+    return {
+      topic: first.record.topic,
+      partition: first.record.partition,
+      offsets: items.map((item) => item.record.offset),
+      attempt,
+      signal,
+      transaction,
+    } as BatchHandlerContext<TTransaction>;
+  }
+
+  /** The handler for one event: `handle`, or `handleBatch` with a batch of one. */
+  function handleAlone(
+    item: WorkItem,
+    attempt: number,
+    transaction: unknown,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const event = item.event as never;
+    if (handle !== undefined) return handle(event, context(item, attempt, transaction, signal));
+    return (handleBatch as NonNullable<typeof handleBatch>)(
+      [event],
+      batchContext([item], attempt, transaction, signal),
+    );
+  }
+
+  // ---- one event at a time -------------------------------------------------------------------
+
+  /**
+   * One decoded event through the checks and its handler, on its own: the path of `handle`, and of
+   * `handleBatch` events when their batch keeps failing. `checks` carries what earlier events of
+   * the same batch did.
+   */
+  async function processAlone(
+    item: WorkItem,
+    signal: AbortSignal,
+    checks?: OffsetOrderChecks,
+  ): Promise<Outcome> {
+    if (transactional !== undefined) return processAloneTransactional(transactional, item, signal, checks);
+    const gate =
+      checks ??
+      (item.versionKey === undefined ? undefined : new OffsetOrderChecks(await storedLatest([item], signal)));
+    const marked =
+      localMarks !== undefined
+        ? localMarks.has(item.dedupKey)
+        : (await markedInStore([item], signal))[0] === true;
+    const checked: CheckOutcome =
+      gate === undefined ? (marked ? 'duplicate' : 'fresh') : gate.check(item, marked);
+    if (checked === 'duplicate') return 'duplicate';
+    if (checked === 'stale') {
+      gate?.skipped(item);
+      await markDone([item], signal);
+      return 'stale';
+    }
+    const failed = await attemptHandler(
+      (attempt) => handleAlone(item, attempt, undefined, signal),
+      signal,
+      item.record,
+    );
+    if (failed !== undefined) return afterFailure(item, failed, signal);
+    gate?.handled(item);
+    if (localMarks !== undefined) localMarks.mark(item.dedupKey, settings.dedupWindowMs);
+    else await markDone([item], signal);
+    await recordVersions([item], signal);
+    return 'handled';
+  }
+
+  async function processAloneTransactional(
+    dedup: TransactionalDedup<TTransaction>,
+    item: WorkItem,
+    signal: AbortSignal,
+    checks: OffsetOrderChecks | undefined,
+  ): Promise<Outcome> {
+    let outcome: 'handled' | 'stale' | 'duplicate' = 'handled';
+    let handlerError: unknown;
+    const failed = await attemptHandler(
+      async (attempt) => {
+        outcome = 'handled';
+        handlerError = undefined;
+        const result = await service.call(
+          'transactional dedup',
+          'run',
+          () =>
+            dedup.run(item.dedupKey, settings.dedupWindowMs, async (transaction) => {
+              // The mark is in: the event is no duplicate. A stale one commits its mark alone.
+              const gate =
+                checks ??
+                (item.versionKey === undefined
+                  ? undefined
+                  : new OffsetOrderChecks(await storedLatest([item], signal)));
+              if (gate?.check(item, false) === 'stale') {
+                outcome = 'stale';
+                return;
+              }
+              try {
+                await handleAlone(item, attempt, transaction, signal);
+              } catch (error) {
+                handlerError = error;
+                throw error;
+              }
+            }),
+          signal,
+          (error) => handlerError !== undefined && error === handlerError,
+        );
+        if (result === 'duplicate') outcome = 'duplicate';
+      },
+      signal,
+      item.record,
+    );
+    if (failed !== undefined) return afterFailure(item, failed, signal);
+    if (outcome === 'handled') {
+      checks?.handled(item);
+      await recordVersions([item], signal);
+    } else if (outcome === 'stale') {
+      checks?.skipped(item);
+    }
+    return outcome;
   }
 
   async function runEvent(item: WorkItem): Promise<void> {
-    const started = performance.now();
+    const startedAt = performance.now();
     const signal = signalFor(item);
     let outcome: Outcome;
     try {
       if (item.decodeError !== undefined) {
-        outcome = (await deadLetter(item, item.decodeError, 1, signal)) ? 'dead-lettered' : 'abandoned';
+        outcome = await afterFailure(item, { error: item.decodeError, attempts: 1 }, signal);
       } else {
-        outcome = await handleOne(item, signal);
+        outcome = await exclusive(item.dedupKey, () => processAlone(item, signal));
       }
     } catch (error) {
-      // A store or the dead-letter topic failing past its retries: the event stays unfinished
-      // (uncommitted) and is delivered again after the next rebalance or restart.
-      logger.error('event could not be finished', {
-        groupId,
-        offset: item.record.offset,
-        error: toInletError(error).message,
-      });
-      outcome = 'abandoned';
+      outcome = thrownOutcome(error);
     }
-    count(outcome, item, started);
-    if (outcome === 'abandoned') release(item);
-    else complete(item);
+    settle(item, outcome, startedAt);
+  }
+
+  // ---- a batch at a time ---------------------------------------------------------------------
+
+  /** Sorts a batch's events in offset order, assuming every fresh one will be handled. */
+  function classify(items: readonly WorkItem[], marked: readonly boolean[], checks: OffsetOrderChecks) {
+    const outcomes = new Map<WorkItem, CheckOutcome>();
+    const fresh: WorkItem[] = [];
+    for (const [index, item] of items.entries()) {
+      const outcome = checks.check(item, marked[index] === true);
+      outcomes.set(item, outcome);
+      if (outcome === 'fresh') {
+        checks.handled(item);
+        fresh.push(item);
+      } else if (outcome === 'stale') {
+        checks.skipped(item);
+      }
+    }
+    return { outcomes, fresh };
+  }
+
+  function settleClassified(
+    items: readonly WorkItem[],
+    outcomes: ReadonlyMap<WorkItem, CheckOutcome>,
+    startedAt: number,
+  ) {
+    for (const item of items) {
+      const outcome = outcomes.get(item) ?? 'duplicate';
+      settle(item, outcome === 'fresh' ? 'handled' : outcome, startedAt);
+    }
+  }
+
+  async function runBatchPlain(
+    items: readonly WorkItem[],
+    signal: AbortSignal,
+    startedAt: number,
+  ): Promise<void> {
+    const marked = await markedInStore(items, signal);
+    const latest = await storedLatest(items, signal);
+    const { outcomes, fresh } = classify(items, marked, new OffsetOrderChecks(latest));
+    const run = handleBatch as NonNullable<typeof handleBatch>;
+    const failed =
+      fresh.length === 0
+        ? undefined
+        : await attemptHandler(
+            (attempt) =>
+              run(fresh.map((item) => item.event) as never, batchContext(fresh, attempt, undefined, signal)),
+            signal,
+            (fresh[0] as WorkItem).record,
+          );
+    if (failed === undefined) {
+      await markDone(
+        items.filter((item) => outcomes.get(item) !== 'duplicate'),
+        signal,
+      );
+      await recordVersions(fresh, signal);
+      settleClassified(items, outcomes, startedAt);
+      return;
+    }
+    if (signal.aborted) throw new AbandonedWork('batch abandoned');
+    await processEachAlone(items, marked, latest, signal, startedAt);
+  }
+
+  /** The batch keeps failing: each event on its own, in offset order, so only failing ones go. */
+  async function processEachAlone(
+    items: readonly WorkItem[],
+    marked: readonly boolean[],
+    latest: ReadonlyMap<string, number | undefined>,
+    signal: AbortSignal,
+    startedAt: number,
+  ): Promise<void> {
+    const checks = new OffsetOrderChecks(latest);
+    for (const [index, item] of items.entries()) {
+      if (transactional !== undefined) {
+        // The transactional dedup checks the stored mark itself; earlier events of the batch
+        // marked theirs in their own transactions.
+        settle(item, await processAloneTransactional(transactional, item, signal, checks), startedAt);
+        continue;
+      }
+      const checked = checks.check(item, marked[index] === true);
+      if (checked === 'duplicate') {
+        settle(item, 'duplicate', startedAt);
+      } else if (checked === 'stale') {
+        checks.skipped(item);
+        await markDone([item], signal);
+        settle(item, 'stale', startedAt);
+      } else {
+        const failed = await attemptHandler(
+          (attempt) => handleAlone(item, attempt, undefined, signal),
+          signal,
+          item.record,
+        );
+        if (failed !== undefined) {
+          settle(item, await afterFailure(item, failed, signal), startedAt);
+          continue;
+        }
+        checks.handled(item);
+        await markDone([item], signal);
+        await recordVersions([item], signal);
+        settle(item, 'handled', startedAt);
+      }
+    }
+  }
+
+  async function runBatchTransactional(
+    dedup: TransactionalDedup<TTransaction>,
+    items: readonly WorkItem[],
+    signal: AbortSignal,
+    startedAt: number,
+  ): Promise<void> {
+    const run = handleBatch as NonNullable<typeof handleBatch>;
+    let classified: ReturnType<typeof classify> | undefined;
+    let latest: ReadonlyMap<string, number | undefined> = new Map();
+    let handlerError: unknown;
+    const failed = await attemptHandler(
+      async (attempt) => {
+        classified = undefined;
+        handlerError = undefined;
+        await service.call(
+          'transactional dedup',
+          'run',
+          () =>
+            dedup.runBatch(
+              items.map((item) => item.dedupKey),
+              settings.dedupWindowMs,
+              async (transaction, fresh) => {
+                latest = await storedLatest(items, signal);
+                classified = classify(
+                  items,
+                  fresh.map((isFresh) => !isFresh),
+                  new OffsetOrderChecks(latest),
+                );
+                if (classified.fresh.length === 0) return;
+                try {
+                  await run(
+                    classified.fresh.map((item) => item.event) as never,
+                    batchContext(classified.fresh, attempt, transaction, signal),
+                  );
+                } catch (error) {
+                  handlerError = error;
+                  throw error;
+                }
+              },
+            ),
+          signal,
+          (error) => handlerError !== undefined && error === handlerError,
+        );
+      },
+      signal,
+      (items[0] as WorkItem).record,
+    );
+    if (failed === undefined) {
+      // No key fresh: every event was marked already, and the work did not run.
+      const outcomes = classified?.outcomes ?? new Map<WorkItem, CheckOutcome>();
+      await recordVersions(classified?.fresh ?? [], signal);
+      settleClassified(items, outcomes, startedAt);
+      return;
+    }
+    if (signal.aborted) throw new AbandonedWork('batch abandoned');
+    await processEachAlone(items, [], latest, signal, startedAt);
   }
 
   async function runBatch(work: BatchWork): Promise<void> {
-    const started = performance.now();
+    const startedAt = performance.now();
     const signal = signalFor(work);
-    const handleBatch = options.handleBatch as NonNullable<typeof options.handleBatch>;
-    const pending: WorkItem[] = [];
-    for (const item of work.items) {
-      if (item.decodeError !== undefined) {
-        const outcome: Outcome = (await deadLetter(item, item.decodeError, 1, signal))
-          ? 'dead-lettered'
-          : 'abandoned';
-        if (outcome === 'abandoned') release(item);
-        else complete(item);
-        continue;
+    try {
+      const decoded: WorkItem[] = [];
+      for (const item of work.items) {
+        if (item.decodeError === undefined) decoded.push(item);
+        else
+          settle(item, await afterFailure(item, { error: item.decodeError, attempts: 1 }, signal), startedAt);
       }
-      pending.push(item);
-    }
-    const seen =
-      dedupStore === undefined
-        ? pending.map(() => false)
-        : await dedupStore.seen(pending.map((item) => item.dedupKey));
-    const fresh: WorkItem[] = [];
-    for (const [index, item] of pending.entries()) {
-      if (seen[index]) {
-        count('duplicate', item, started);
-        complete(item);
-      } else if (await isStale(item)) {
-        count('stale', item, started);
-        complete(item);
-      } else {
-        fresh.push(item);
-      }
-    }
-    const runGroup = async (group: readonly WorkItem[]) =>
-      withRetries(async (attempt) => {
-        const events = group.map((item) => item.event as InletEvent);
-        const context = {
-          topic: group[0]?.record.topic as string,
-          partition: group[0]?.record.partition as number,
-          offsets: group.map((item) => item.record.offset),
-          attempt,
-          signal,
-          transaction: undefined,
-        } as unknown as BatchHandlerContext<TTransaction>;
-        await handleBatch(events as never, context);
-      }, signal);
-    const finish = async (group: readonly WorkItem[]) => {
-      await dedupStore?.mark(
-        group.map((item) => item.dedupKey),
-        settings.dedupWindowMs,
-      );
-      if (versionStore !== undefined) {
-        const entries = group.flatMap((item) =>
-          item.event?.entityVersion === undefined
-            ? []
-            : [{ key: versionKeyOf(item), version: item.event.entityVersion }],
-        );
-        if (entries.length > 0) await versionStore.record(entries);
-      }
-      for (const item of group) {
-        count('handled', item, started);
-        complete(item);
-      }
-    };
-    if (fresh.length === 0) return;
-    const failure = await runGroup(fresh);
-    if (failure === undefined) {
-      await finish(fresh);
-      return;
-    }
-    if (signal.aborted) {
-      for (const item of fresh) release(item);
-      return;
-    }
-    // The batch keeps failing: find the events that fail on their own and dead-letter only them.
-    for (const item of fresh) {
-      const alone = await runGroup([item]);
-      if (alone === undefined) await finish([item]);
-      else if (!signal.aborted && (await deadLetter(item, alone.error, alone.attempts, signal)))
-        complete(item);
-      else release(item);
+      if (decoded.length === 0) return;
+      if (transactional !== undefined) await runBatchTransactional(transactional, decoded, signal, startedAt);
+      else await runBatchPlain(decoded, signal, startedAt);
+    } catch (error) {
+      thrownOutcome(error);
+      // Whatever did not finish stays uncommitted and is delivered again.
+      for (const item of work.items) release(item);
     }
   }
 
@@ -675,10 +925,14 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     committing = committing.then(async () => {
       if (consumer === undefined) return;
       const offsets: TopicPartitionOffset[] = [];
-      for (const state of partitions.values()) {
-        const committable = state.tracker.committable();
-        if (committable === undefined || committable === state.lastCommitted) continue;
-        offsets.push({ topic: state.topic, partition: state.partition, offset: String(committable) });
+      for (const partitionState of partitions.values()) {
+        const committable = partitionState.tracker.committable();
+        if (committable === undefined || committable === partitionState.lastCommitted) continue;
+        offsets.push({
+          topic: partitionState.topic,
+          partition: partitionState.partition,
+          offset: String(committable),
+        });
       }
       if (offsets.length === 0) return;
       const committedEpoch = epoch;
@@ -686,8 +940,8 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
         await consumer.commit(offsets);
         if (committedEpoch === epoch) {
           for (const { topic, partition, offset } of offsets) {
-            const state = partitions.get(partitionKeyOf(topic, partition));
-            if (state !== undefined) state.lastCommitted = Number(offset);
+            const partitionState = partitions.get(partitionKeyOf(topic, partition));
+            if (partitionState !== undefined) partitionState.lastCommitted = Number(offset);
           }
         }
         if (consumerChannels.committed.hasSubscribers)
@@ -702,45 +956,86 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
+  function runningHandlers(): number {
+    return eventLanes.running + batchLanes.running;
+  }
+
+  // Lets running handlers finish; at the deadline their signal fires. A handler that ignores it
+  // still holds close() (no JavaScript work can be cut short): close says so every few seconds.
   async function drain(deadlineMs: number): Promise<void> {
     const idle = Promise.all([eventLanes.idle(), batchLanes.idle()]);
-    const deadline = new Promise<'timeout'>((resolve) =>
-      setTimeout(() => resolve('timeout'), deadlineMs).unref(),
-    );
-    if ((await Promise.race([idle, deadline])) !== 'timeout') return;
+    if ((await Promise.race([idle, timeout(deadlineMs)])) !== 'timeout') return;
     closingController.abort(closedError('consumer'));
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, Math.min(2_000, deadlineMs)).unref());
-    await Promise.race([idle, grace]);
+    while ((await Promise.race([idle, timeout(5_000)])) === 'timeout') {
+      logger.warn('close is waiting for handlers that ignore their abort signal', {
+        groupId,
+        running: runningHandlers(),
+      });
+    }
+  }
+
+  function shutdown(): Promise<void> {
+    closing ??= (async () => {
+      if (state !== 'failed') state = 'closing';
+      clearInterval(commitTimer);
+      // Before anything else (this runs synchronously from close() or from the failing work):
+      // nothing queued starts any more; it is delivered again to the next owner.
+      for (const item of eventLanes.stop()) release(item);
+      for (const work of batchLanes.stop()) for (const item of work.items) release(item);
+      for (const wake of roomWaiters.splice(0)) wake();
+      try {
+        await started?.catch(() => undefined);
+        if (consumer !== undefined) consumer.pause(consumer.assignment());
+        await drain(settings.drainTimeoutMs);
+        await commitNow();
+        await consumer?.close();
+      } finally {
+        await deadLetters.close();
+        if (ownsDedupStore) await dedupStore?.close();
+        if (ownsTransport) await transport.close();
+        if (state !== 'failed') state = 'closed';
+        markStopped(failure);
+      }
+    })();
+    return closing;
   }
 
   const api: InletConsumer = {
     start() {
-      if (closing !== undefined) return Promise.reject(closedError('consumer'));
+      if (closing !== undefined) return Promise.reject(failure ?? closedError('consumer'));
       started ??= (async () => {
         const transportConsumer = transport.consumer({
           groupId,
           ...(options.autoOffsetReset === undefined ? {} : { autoOffsetReset: options.autoOffsetReset }),
-          ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
-          ...(options.heartbeatIntervalMs === undefined
+          ...(settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: settings.sessionTimeoutMs }),
+          ...(settings.heartbeatIntervalMs === undefined
             ? {}
-            : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+            : { heartbeatIntervalMs: settings.heartbeatIntervalMs }),
           ...(options.maxBytesPerPartition === undefined
             ? {}
             : { maxBytesPerPartition: options.maxBytesPerPartition }),
           partitionsConsumedConcurrently: Math.min(8, settings.maxConcurrency),
         });
         consumer = transportConsumer;
+        state = 'running';
         await transportConsumer.subscribe([...topics.keys()]);
         await transportConsumer.run({
           onBatch,
           onAssigned,
-          onError: (error, fatal) =>
+          onError: (error, fatal) => {
             logger.error('consumer transport error', {
               groupId,
               fatal,
               code: error.code,
               error: error.message,
-            }),
+            });
+            if (fatal)
+              fail(
+                new ConsumerFailedError(error.code, `the Kafka consumer stopped: ${error.message}`, {
+                  cause: error,
+                }),
+              );
+          },
         });
         commitTimer = setInterval(() => void commitNow(), settings.commitIntervalMs);
         commitTimer.unref();
@@ -750,28 +1045,14 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
 
     stats() {
       const uncommitted: Record<string, number> = {};
-      for (const state of partitions.values())
-        uncommitted[`${state.topic}/${state.partition}`] = state.tracker.pending();
-      return { ...counters, inFlight: inFlightEvents, inFlightBytes, uncommitted };
+      for (const partitionState of partitions.values())
+        uncommitted[`${partitionState.topic}/${partitionState.partition}`] = partitionState.tracker.pending();
+      return { ...counters, inFlight: inFlightEvents, inFlightBytes, uncommitted, state, failure };
     },
 
-    close() {
-      closing ??= (async () => {
-        clearInterval(commitTimer);
-        try {
-          await started?.catch(() => undefined);
-          if (consumer !== undefined) consumer.pause(consumer.assignment());
-          await drain(settings.drainTimeoutMs);
-          await commitNow();
-          await consumer?.close();
-        } finally {
-          await deadLetterProducer?.close().catch(() => undefined);
-          if (ownsDedupStore) await dedupStore?.close();
-          if (ownsTransport) await transport.close();
-        }
-      })();
-      return closing;
-    },
+    stopped: () => stopped,
+
+    close: () => shutdown(),
 
     [Symbol.asyncDispose]() {
       return api.close();

@@ -12,6 +12,7 @@ export class KeyLanes<TItem> {
   readonly #run: (item: TItem) => Promise<void>;
   #idleWaiters: (() => void)[] = [];
   #queuedItems = 0;
+  #stopped = false;
 
   constructor(maxConcurrency: number, run: (item: TItem) => Promise<void>) {
     this.#maxConcurrency = maxConcurrency;
@@ -28,7 +29,9 @@ export class KeyLanes<TItem> {
     return this.#running.size;
   }
 
-  push(laneKey: string, item: TItem): void {
+  /** Queues an item; returns false (and queues nothing) once the lanes are stopped. */
+  push(laneKey: string, item: TItem): boolean {
+    if (this.#stopped) return false;
     let lane = this.#lanes.get(laneKey);
     if (lane === undefined) {
       lane = [];
@@ -38,6 +41,16 @@ export class KeyLanes<TItem> {
     lane.push(item);
     this.#queuedItems += 1;
     this.#startMore();
+    return true;
+  }
+
+  /**
+   * Starts nothing more, ever: removes every queued item and returns them. Running items finish;
+   * `idle()` resolves when they have.
+   */
+  stop(): TItem[] {
+    this.#stopped = true;
+    return this.drop(() => true);
   }
 
   /** Removes queued (not started) items that match; running ones are not touched. */
@@ -66,7 +79,11 @@ export class KeyLanes<TItem> {
   }
 
   #startMore(): void {
-    while (this.#running.size < this.#maxConcurrency && this.#readyHead < this.#ready.length) {
+    while (
+      !this.#stopped &&
+      this.#running.size < this.#maxConcurrency &&
+      this.#readyHead < this.#ready.length
+    ) {
       const laneKey = this.#ready[this.#readyHead] as string;
       this.#readyHead += 1;
       const lane = this.#lanes.get(laneKey);

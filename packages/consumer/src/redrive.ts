@@ -14,6 +14,8 @@ export interface DeadLetter {
   readonly errorCode: string;
   readonly errorMessage: string;
   readonly redacted: boolean;
+  /** The letter's value was cut to fit (`inlet-dlq-value-truncated`): it is not the original. */
+  readonly truncated: boolean;
 }
 
 export interface RedriveOptions {
@@ -40,6 +42,8 @@ export interface RedriveResult {
   readonly skipped: number;
   /** Redacted dead letters matched by the filter but refused: their values are not the originals. */
   readonly refusedRedacted: number;
+  /** Truncated dead letters matched by the filter but refused, likewise. */
+  readonly refusedTruncated: number;
 }
 
 function header(record: IncomingRecord, name: string): string {
@@ -53,7 +57,21 @@ function asDeadLetter(record: IncomingRecord): DeadLetter {
     errorCode: header(record, DeadLetterHeader.errorCode),
     errorMessage: header(record, DeadLetterHeader.errorMessage),
     redacted: header(record, DeadLetterHeader.redacted) === 'true',
+    truncated: record.headers[DeadLetterHeader.valueTruncated] !== undefined,
   };
+}
+
+/** The letter's headers without Inlet's dead-letter ones, repeated names kept in order. */
+function originalHeaders(record: IncomingRecord): Record<string, Buffer[]> {
+  const headers: Record<string, Buffer[]> = Object.create(null);
+  for (const { name, value } of record.headerList) {
+    if (isDeadLetterHeader(name)) continue;
+    const values = headers[name];
+    // A header that had no value was written empty into the letter (kafkajs cannot write null).
+    if (values === undefined) headers[name] = [value ?? Buffer.alloc(0)];
+    else values.push(value ?? Buffer.alloc(0));
+  }
+  return headers;
 }
 
 /**
@@ -71,7 +89,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
       .filter(({ low, high }) => Number(high) > Number(low))
       .map(({ partition, high }) => [partition, Number(high)]),
   );
-  const result = { seen: 0, redriven: 0, skipped: 0, refusedRedacted: 0 };
+  const result = { seen: 0, redriven: 0, skipped: 0, refusedRedacted: 0, refusedTruncated: 0 };
   if (remaining.size === 0) return result;
   const producer = options.dryRun ? undefined : options.transport.producer({ idempotent: true });
   const consumer = options.transport.consumer({
@@ -105,16 +123,13 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
           const wanted = options.filter === undefined ? true : options.filter(letter);
           if (!wanted) result.skipped += 1;
           else if (letter.redacted) result.refusedRedacted += 1;
+          else if (letter.truncated) result.refusedTruncated += 1;
           else {
-            const headers: Record<string, Buffer> = {};
-            for (const [name, value] of Object.entries(record.headers)) {
-              if (value !== null && !isDeadLetterHeader(name)) headers[name] = value;
-            }
             outgoing.push({
               topic: options.to?.(letter) ?? letter.sourceTopic,
               key: record.key,
               value: record.value,
-              headers,
+              headers: originalHeaders(record),
               timestamp: record.timestamp,
             });
           }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { coalescingDedupStore } from './coalescing-dedup-store';
-import { createMemoryDedupStore } from './memory-stores';
-import type { DedupStore } from './stores';
+import { coalescingDedupStore, coalescingVersionStore } from './coalescing-dedup-store';
+import { createMemoryDedupStore, createMemoryVersionStore } from './memory-stores';
+import type { DedupStore, VersionStore } from './stores';
 
 function counting(inner: DedupStore) {
   const calls = { seen: 0, mark: 0 };
@@ -54,5 +54,45 @@ describe('coalescingDedupStore', () => {
     const coalesced = coalescingDedupStore(failing);
     const results = await Promise.allSettled([coalesced.seen(['a']), coalesced.seen(['b'])]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
+describe('coalescingVersionStore', () => {
+  it('answers each caller from one latest call per turn, and records in one call', async () => {
+    const inner = createMemoryVersionStore();
+    const calls = { latest: 0, record: 0 };
+    const counted: VersionStore = {
+      latest: (keys) => {
+        calls.latest += 1;
+        return inner.latest(keys);
+      },
+      record: (entries) => {
+        calls.record += 1;
+        return inner.record(entries);
+      },
+      close: () => inner.close(),
+    };
+    const coalesced = coalescingVersionStore(counted);
+    await Promise.all([
+      coalesced.record([{ key: 'a', version: 2 }]),
+      coalesced.record([{ key: 'b', version: 5 }]),
+    ]);
+    expect(calls.record).toBe(1);
+    expect(await Promise.all([coalesced.latest(['a', 'x']), coalesced.latest(['b'])])).toEqual([
+      [2, undefined],
+      [5],
+    ]);
+    expect(calls.latest).toBe(1);
+  });
+
+  it('fails the callers of a store that throws synchronously instead of crashing', async () => {
+    const throwing: VersionStore = {
+      latest() {
+        throw new TypeError('not a store');
+      },
+      record: async () => undefined,
+      close: async () => undefined,
+    };
+    await expect(coalescingVersionStore(throwing).latest(['a'])).rejects.toThrow('not a store');
   });
 });

@@ -1,78 +1,44 @@
-import type { DedupStore } from './stores';
-
-interface Pending<T> {
-  readonly keys: readonly string[];
-  readonly resolve: (value: T) => void;
-  readonly reject: (error: unknown) => void;
-}
+import type { DedupStore, VersionStore } from './stores';
+import { TurnCoalescer } from './turn-coalescer';
 
 /**
- * Merges the `seen` and `mark` calls that many concurrent handlers make in the same turn of the
- * event loop into one call each, so a remote store costs one round trip per turn rather than
- * two per event. Results and errors go back to each caller.
+ * A dedup store whose `seen` and `mark` calls from many concurrent handlers in one turn of the
+ * event loop become one call each (one per time-to-live for marks). Results and errors go back
+ * to each caller.
  */
 export function coalescingDedupStore(store: DedupStore): DedupStore {
-  let seenQueue: Pending<boolean[]>[] = [];
-  const markQueues = new Map<number, Pending<void>[]>();
-  let scheduled = false;
-
-  function flush(): void {
-    scheduled = false;
-    const seenBatch = seenQueue;
-    seenQueue = [];
-    if (seenBatch.length > 0) {
-      store.seen(seenBatch.flatMap((pending) => pending.keys)).then(
-        (results) => {
-          let offset = 0;
-          for (const pending of seenBatch) {
-            pending.resolve(results.slice(offset, offset + pending.keys.length));
-            offset += pending.keys.length;
-          }
-        },
-        (error: unknown) => {
-          for (const pending of seenBatch) pending.reject(error);
-        },
-      );
-    }
-    const marks = [...markQueues];
-    markQueues.clear();
-    for (const [ttlMs, batch] of marks) {
-      store
-        .mark(
-          batch.flatMap((pending) => pending.keys),
-          ttlMs,
-        )
-        .then(
-          () => {
-            for (const pending of batch) pending.resolve();
-          },
-          (error: unknown) => {
-            for (const pending of batch) pending.reject(error);
-          },
-        );
-    }
-  }
-
-  function schedule(): void {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(flush);
-  }
-
+  const seen = new TurnCoalescer<string, boolean>((keys) => store.seen(keys));
+  const marks = new Map<number, TurnCoalescer<string, never>>();
   return {
-    seen(keys) {
-      return new Promise<boolean[]>((resolve, reject) => {
-        seenQueue.push({ keys, resolve, reject });
-        schedule();
-      });
+    seen: (keys) => seen.submit(keys),
+    async mark(keys, ttlMs) {
+      let coalescer = marks.get(ttlMs);
+      if (coalescer === undefined) {
+        coalescer = new TurnCoalescer<string, never>(async (all) => {
+          await store.mark(all, ttlMs);
+          return undefined;
+        });
+        marks.set(ttlMs, coalescer);
+      }
+      await coalescer.submit(keys);
     },
-    mark(keys, ttlMs) {
-      return new Promise<void>((resolve, reject) => {
-        const queue = markQueues.get(ttlMs) ?? [];
-        queue.push({ keys, resolve, reject });
-        markQueues.set(ttlMs, queue);
-        schedule();
-      });
+    close: () => store.close(),
+  };
+}
+
+/** The same for a version store: one `latest` and one `record` call per turn. */
+export function coalescingVersionStore(store: VersionStore): VersionStore {
+  const latest = new TurnCoalescer<string, number | undefined>((keys) => store.latest(keys));
+  const record = new TurnCoalescer<{ readonly key: string; readonly version: number }, never>(
+    async (entries) => {
+      await store.record(entries);
+      return undefined;
+    },
+  );
+  return {
+    latest: (keys) => latest.submit(keys),
+    async record(entries) {
+      await record.submit(entries);
     },
     close: () => store.close(),
   };

@@ -40,6 +40,14 @@ on conflict (key) do update set expires_at = excluded.expires_at`,
     markIfExpired: `insert into ${table} as mark (key, expires_at) values ($1, ${expiresAfterTtl})
 on conflict (key) do update set expires_at = excluded.expires_at where mark.expires_at <= now()
 returning key`,
+    /**
+     * $1: keys, sorted, without repeats; $2: ttl ms. Returns the keys it marked: those not marked
+     * or whose mark had expired. Waits while other transactions hold marks for some of the keys.
+     */
+    markManyIfExpired: `insert into ${table} as mark (key, expires_at)
+select key, ${expiresAfterTtl} from unnest($1::text[]) as marked(key)
+on conflict (key) do update set expires_at = excluded.expires_at where mark.expires_at <= now()
+returning key`,
     /** $1: the most rows to delete; returns how many it deleted. Skips rows others hold. */
     purge: `with purged as (
   delete from ${table} where key in (

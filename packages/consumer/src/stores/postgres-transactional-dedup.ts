@@ -77,29 +77,44 @@ export function createPostgresTransactionalDedup<TClient extends PostgresPoolCli
     }
   }
 
-  async function inTransaction(
-    client: TClient,
-    key: string,
-    ttl: number,
-    work: (transaction: TClient) => Promise<void>,
-  ): Promise<'handled' | 'duplicate'> {
-    await query(client, 'begin', 'begin');
-    const marked = await query(client, 'mark', statements.markIfExpired, [postgresKey(key), ttl]);
-    if (marked.rows.length === 0) {
-      await query(client, 'rollback', 'rollback');
-      return 'duplicate';
+  // Marks the keys in an open transaction; which of them this transaction marked.
+  async function markFresh(client: TClient, keys: readonly string[], ttl: number): Promise<boolean[]> {
+    const stored = keys.map(postgresKey);
+    if (stored.length === 1) {
+      const marked = await query(client, 'mark', statements.markIfExpired, [stored[0], ttl]);
+      return [marked.rows.length > 0];
     }
-    await work(client);
-    checkCommitted(await query(client, 'commit', 'commit'));
-    return 'handled';
+    // Sorted, so that members marking overlapping keys lock the rows in the same order.
+    const unique = [...new Set(stored)].sort();
+    const marked = await query(client, 'mark', statements.markManyIfExpired, [unique, ttl]);
+    const fresh = new Set(marked.rows.map((row) => row.key as string));
+    return stored.map((key) => fresh.delete(key));
   }
 
-  async function run(
-    key: string,
+  async function inTransaction(
+    client: TClient,
+    keys: readonly string[],
+    ttl: number,
+    work: (transaction: TClient, fresh: readonly boolean[]) => Promise<void>,
+  ): Promise<boolean[]> {
+    await query(client, 'begin', 'begin');
+    const fresh = await markFresh(client, keys, ttl);
+    if (!fresh.includes(true)) {
+      await query(client, 'rollback', 'rollback');
+      return fresh;
+    }
+    await work(client, fresh);
+    checkCommitted(await query(client, 'commit', 'commit'));
+    return fresh;
+  }
+
+  async function runBatch(
+    keys: readonly string[],
     ttlMs: number,
-    work: (transaction: TClient) => Promise<void>,
-  ): Promise<'handled' | 'duplicate'> {
+    work: (transaction: TClient, fresh: readonly boolean[]) => Promise<void>,
+  ): Promise<boolean[]> {
     const ttl = ttlMillis(ttlMs);
+    if (keys.length === 0) return [];
     await table.ready();
     let client: TClient;
     try {
@@ -114,12 +129,12 @@ export function createPostgresTransactionalDedup<TClient extends PostgresPoolCli
     };
     client.on('error', onConnectionError);
     try {
-      const outcome = await inTransaction(client, key, ttl, work);
-      if (outcome === 'handled') {
+      const fresh = await inTransaction(client, keys, ttl, work);
+      if (fresh.includes(true)) {
         const purging = purge?.startIfDue();
         if (purging !== undefined) lifecycle.track(purging);
       }
-      return outcome;
+      return fresh;
     } catch (error) {
       broken ??= await rollback(client);
       throw error;
@@ -129,9 +144,19 @@ export function createPostgresTransactionalDedup<TClient extends PostgresPoolCli
     }
   }
 
+  async function run(
+    key: string,
+    ttlMs: number,
+    work: (transaction: TClient) => Promise<void>,
+  ): Promise<'handled' | 'duplicate'> {
+    const [fresh] = await runBatch([key], ttlMs, (transaction) => work(transaction));
+    return fresh === true ? 'handled' : 'duplicate';
+  }
+
   const close = () => lifecycle.close();
   return {
     run: (key, ttlMs, work) => lifecycle.run(() => run(key, ttlMs, work)),
+    runBatch: (keys, ttlMs, work) => lifecycle.run(() => runBatch(keys, ttlMs, work)),
     close,
     [Symbol.asyncDispose]: close,
   };

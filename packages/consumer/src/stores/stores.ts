@@ -34,5 +34,16 @@ export interface TransactionalDedup<TTransaction> {
     ttlMs: number,
     work: (transaction: TTransaction) => Promise<void>,
   ): Promise<'handled' | 'duplicate'>;
+  /**
+   * The same for a batch, in one transaction: marks those of `keys` not marked yet (or whose
+   * mark expired), then runs `work` with the transaction and, per key, whether this call marked
+   * it (`fresh`; a key repeated in `keys` is fresh at most once). Commits, and resolves `fresh`.
+   * When no key is fresh, `work` does not run and nothing is written.
+   */
+  runBatch(
+    keys: readonly string[],
+    ttlMs: number,
+    work: (transaction: TTransaction, fresh: readonly boolean[]) => Promise<void>,
+  ): Promise<boolean[]>;
   close(): Promise<void>;
 }
