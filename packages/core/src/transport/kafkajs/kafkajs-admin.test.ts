@@ -52,3 +52,62 @@ describe('kafkajs admin: offsets while leaders move', () => {
     });
   });
 });
+
+describe('kafkajs admin: creating topics', () => {
+  // A fresh broker briefly answers metadata for a topic it just created with
+  // UNKNOWN_TOPIC_OR_PARTITION, then with partitions whose leaders are not elected yet.
+  function freshBroker() {
+    let lookups = 0;
+    const asked: unknown[] = [];
+    const admin = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      async createTopics(request: { waitForLeaders?: boolean }) {
+        asked.push(request);
+        // kafkajs's own wait gives up on the first UNKNOWN_TOPIC_OR_PARTITION.
+        if (request.waitForLeaders !== false) {
+          throw new KafkaJSProtocolError({
+            type: 'UNKNOWN_TOPIC_OR_PARTITION',
+            code: 3,
+            retriable: true,
+            message: 'This server does not host this topic-partition',
+          } as never);
+        }
+        return true;
+      },
+      async fetchTopicMetadata() {
+        lookups += 1;
+        if (lookups === 1) {
+          throw new KafkaJSProtocolError({
+            type: 'UNKNOWN_TOPIC_OR_PARTITION',
+            code: 3,
+            retriable: true,
+            message: 'This server does not host this topic-partition',
+          } as never);
+        }
+        const leader = lookups >= 3 ? 1 : -1;
+        return {
+          topics: [
+            {
+              name: 'orders',
+              partitions: [
+                { partitionId: 0, leader },
+                { partitionId: 1, leader },
+              ],
+            },
+          ],
+        };
+      },
+    };
+    const kafka = { admin: () => admin } as unknown as Kafka;
+    return { admin: createKafkaJsAdmin(kafka, retry, () => kafka), lookups: () => lookups };
+  }
+
+  it('waits until every partition of a new topic has a leader, through the moment the broker does not know it yet', async () => {
+    const broker = freshBroker();
+    await expect(broker.admin.createTopics([{ topic: 'orders', partitions: 2 }])).resolves.toEqual([
+      'orders',
+    ]);
+    expect(broker.lookups()).toBe(3);
+  });
+});

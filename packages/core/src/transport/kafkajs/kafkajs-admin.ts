@@ -1,5 +1,5 @@
 import { type Admin, AssignerProtocol, type Kafka, type MemberDescription } from 'kafkajs';
-import { InletError, InletErrorCode } from '../../errors';
+import { InletError, InletErrorCode, InletKafkaError } from '../../errors';
 import type { ConnectionRetryOptions } from '../connection-options';
 import type {
   GroupMemberDescription,
@@ -33,9 +33,34 @@ function memberAssignment(member: MemberDescription): TopicPartition[] {
   return decoded === null ? [] : fromMemberAssignment(decoded.assignment);
 }
 
-async function createTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
-  return admin.createTopics({
-    waitForLeaders: true,
+// kafkajs's own waitForLeaders gives up when the broker, a moment after creating the topic,
+// answers its metadata request with UNKNOWN_TOPIC_OR_PARTITION; this waits that out too.
+async function waitForLeaders(
+  admin: Admin,
+  spec: TopicSpec,
+  retry: Required<ConnectionRetryOptions>,
+): Promise<void> {
+  await retryMetadata(async () => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+    const partitions = topics.find((metadata) => metadata.name === spec.topic)?.partitions ?? [];
+    if (partitions.length < spec.partitions || partitions.some((partition) => partition.leader < 0)) {
+      throw new InletKafkaError(
+        InletErrorCode.kafkaNotLeader,
+        `topic "${spec.topic}" has no leader for every partition yet`,
+        'LEADER_NOT_AVAILABLE',
+        { retryable: true },
+      );
+    }
+  }, retry);
+}
+
+async function createTopic(
+  admin: Admin,
+  spec: TopicSpec,
+  retry: Required<ConnectionRetryOptions>,
+): Promise<boolean> {
+  const created = await admin.createTopics({
+    waitForLeaders: false,
     topics: [
       {
         topic: spec.topic,
@@ -45,6 +70,8 @@ async function createTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
       },
     ],
   });
+  if (created) await waitForLeaders(admin, spec, retry);
+  return created;
 }
 
 /**
@@ -77,7 +104,7 @@ export function createKafkaJsAdmin(
       return call(async () => {
         // One request per topic: kafkajs answers a batch with a single "all existed" flag, and
         // the port promises the names of exactly the topics this call created.
-        const created = await Promise.all(topics.map((spec) => createTopic(admin, spec)));
+        const created = await Promise.all(topics.map((spec) => createTopic(admin, spec, retry)));
         return topics.filter((_, index) => created[index]).map((spec) => spec.topic);
       });
     },
