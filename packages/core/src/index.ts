@@ -79,9 +79,11 @@ export {
 export {
   type AnyEventDefinition,
   defineTopic,
+  type TopicCleanupPolicy,
   type TopicDefinition,
   type TopicEventData,
   type TopicEventType,
+  type TopicSettings,
 } from './events/define-topic';
 export { type EntityKey, entityKeyBytes, entityKeyFromBytes, entityKeyId } from './events/entity-key';
 export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events/event-time';
@@ -110,6 +112,7 @@ export {
   type SaslOptions,
   saslMechanisms,
 } from './transport/connection-options';
+export { type EnsureTopicsResult, ensureTopics } from './transport/ensure-topics';
 export type { InMemoryBackboneOptions } from './transport/in-memory/backbone-options';
 export {
   createInMemoryBackbone,

@@ -298,13 +298,13 @@ describe('in-memory backbone: producing', () => {
     expect(await producer.send([{ topic: lenient, key: null, value: null, timestamp }])).toHaveLength(1);
   });
 
-  it('fails on an unknown topic when auto-creation is off, retryably', async () => {
+  it('fails on an unknown topic when auto-creation is off, not retryably, naming the topic', async () => {
     const transport = backbone({ autoCreateTopics: false });
-    const error = await rejection(
-      transport.producer().send([{ topic: unique('missing'), key: null, value: null }]),
-    );
+    const missing = unique('missing');
+    const error = await rejection(transport.producer().send([{ topic: missing, key: null, value: null }]));
     expect(error.code).toBe(InletErrorCode.kafkaUnknownTopic);
-    expect(error.retryable).toBe(true);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain(`"${missing}"`);
     const consumer = transport.consumer({ groupId: unique('group') });
     expect((await rejection(consumer.subscribe([unique('missing')]))).code).toBe(
       InletErrorCode.kafkaUnknownTopic,

@@ -1,3 +1,4 @@
+import { missingTopicError } from '../missing-topic-error';
 import type { TopicSpec } from '../transport';
 import type { ResolvedBackboneOptions } from './backbone-options';
 import { invalidTopicError, unknownTopicError } from './broker-errors';
@@ -68,12 +69,15 @@ export class TopicRegistry {
     return topic;
   }
 
-  /** The topic, created with the default partitions when unknown and auto-creation is on. */
+  /**
+   * The topic, created with the default partitions when unknown and auto-creation is on; when it
+   * is off, the same refusal as the kafkajs transport's: not retryable, naming the topic.
+   */
   obtain(name: unknown, path: string): Topic {
     const checked = checkTopicName(name, path);
     const existing = this.topics.get(checked);
     if (existing !== undefined) return existing;
-    if (!this.options.autoCreateTopics) throw unknownTopicError(checked);
+    if (!this.options.autoCreateTopics) throw missingTopicError(checked);
     return this.add({
       name: checked,
       partitions: this.options.defaultPartitions,
