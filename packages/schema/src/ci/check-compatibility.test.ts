@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +93,40 @@ describe('inlet-schema check', () => {
     expect(asJson.code).toBe(1);
     expect(JSON.parse(asJson.out)).toMatchObject({ ok: false });
   });
+
+  it('exits 2 for a registry URL that does not parse, never printing its password', async () => {
+    const result = await run([
+      'check',
+      '--registry',
+      'http://ci-user:reg-secret-123@127.0.0.1:80x81/apis',
+      './fixtures/order-topics.fixture.ts',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('http://ci-user:***@127.0.0.1:80x81/apis');
+    expect(`${result.out}\n${result.err}`).not.toContain('reg-secret-123');
+  });
+
+  it('shows an unreachable registry with the password replaced, in text and JSON', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const registry = `http://ci-user:reg-secret-123@127.0.0.1:${closedPort}`;
+    for (const format of [[], ['--json']]) {
+      const result = await run([
+        'check',
+        ...format,
+        '--registry',
+        registry,
+        './fixtures/order-topics.fixture.ts',
+      ]);
+      expect(result.code).toBe(3);
+      expect(result.out).toContain(`http://ci-user:***@127.0.0.1:${closedPort}`);
+      expect(`${result.out}\n${result.err}`).not.toContain('reg-secret-123');
+    }
+  }, 30_000);
 
   it('exits 2 on usage errors and 3 when definitions cannot be loaded', async () => {
     expect((await run([])).code).toBe(2);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { InletError, type TopicDefinition } from '@inlet/core';
+import { InletError, InletErrorCode, type TopicDefinition } from '@inlet/core';
 import { describeBreakingChange } from '../compatibility/check-compatibility';
 import { createConfluentRegistry } from '../registry/confluent-registry';
 import { createEmbeddedRegistry } from '../registry/embedded-registry';
@@ -23,8 +23,9 @@ schema, a module that does not load).
   --quiet                   print only problems
   -h, --help                this text
 
-Credentials come from the environment, never the command line: SCHEMA_REGISTRY_USERNAME and
-SCHEMA_REGISTRY_PASSWORD (basic) or SCHEMA_REGISTRY_TOKEN (bearer).`;
+Credentials come from the environment, not the command line: SCHEMA_REGISTRY_USERNAME and
+SCHEMA_REGISTRY_PASSWORD (basic) or SCHEMA_REGISTRY_TOKEN (bearer), or a user:password@ in
+SCHEMA_REGISTRY_URL. The URL is only ever printed with its password as ***.`;
 
 export interface CommandIo {
   readonly out: (line: string) => void;
@@ -135,7 +136,15 @@ export async function runSchemaCheckCommand(argv: readonly string[], io: Command
     );
     return 3;
   }
-  const registry = openRegistry(registryLocation as string, io.env);
+  let registry: SchemaRegistry;
+  try {
+    registry = openRegistry(registryLocation as string, io.env);
+  } catch (error) {
+    // The registry's own errors show its URL with the password replaced; print nothing else of it.
+    if (!InletError.hasCode(error, InletErrorCode.invalidOption)) throw error;
+    io.err(`inlet-schema: --registry: ${error.message}`);
+    return 2;
+  }
   try {
     const result = await checkCompatibility(topics, registry, {
       subjectNaming: naming as SubjectNaming,

@@ -117,9 +117,9 @@ describe('Confluent registry client', () => {
     expect(inspect(bearer, { depth: 10 })).not.toContain('tok-123');
   });
 
-  it('refuses credentials in the URL and bad numbers when it is made', () => {
-    expect(() => createConfluentRegistry({ url: 'http://user:pw@localhost:8081' })).toThrow(/credentials/);
-    expect(() => createConfluentRegistry({ url: 'not a url' })).toThrow(/not a URL/);
+  it('refuses bad URLs and bad numbers when it is made', () => {
+    expect(() => createConfluentRegistry({ url: 'not a url' })).toThrow(/not a valid URL/);
+    expect(() => createConfluentRegistry({ url: 'ftp://localhost:8081' })).toThrow(/http/);
     expect(() => createConfluentRegistry({ url: 'http://localhost', retries: -1 })).toThrow(/retries/);
   });
 
@@ -141,5 +141,119 @@ describe('Confluent registry client', () => {
     );
     const registry = createConfluentRegistry({ url });
     await expect(registry.schemaById(99)).rejects.toMatchObject({ code: 'INLET_DECODE_UNKNOWN_SCHEMA_ID' });
+  });
+
+  describe('credentials and secrets in the URL', () => {
+    // Everything a caller, a log or a CI job could see of an error.
+    function everythingPrinted(error: unknown): string {
+      const seen = error as Error & { cause?: unknown };
+      return [
+        String(error),
+        seen.message,
+        seen.stack,
+        inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+        JSON.stringify(error),
+        inspect(seen.cause, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      ].join('\n');
+    }
+
+    function creationError(options: Parameters<typeof createConfluentRegistry>[0]): unknown {
+      try {
+        createConfluentRegistry(options);
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected createConfluentRegistry to throw');
+    }
+
+    it('takes user and password out of the URL into basic auth, percent-decoded', async () => {
+      const seen: { authorization: string | undefined; path: string | undefined }[] = [];
+      const url = await serve((request, _, response) => {
+        seen.push({ authorization: request.headers.authorization, path: request.url });
+        json(response, 200, ['a']);
+      });
+      const withCredentials = url.replace('http://', 'http://ci-user:p%40ss%3Aword@');
+      const registry = createConfluentRegistry({ url: `${withCredentials}/apis/ccompat/v7/` });
+      expect(await registry.subjects()).toEqual(['a']);
+      expect(seen).toEqual([
+        {
+          authorization: `Basic ${Buffer.from('ci-user:p@ss:word').toString('base64')}`,
+          path: '/apis/ccompat/v7/subjects',
+        },
+      ]);
+      expect(inspect(registry, { depth: 10, showHidden: true })).not.toContain('p%40ss');
+      expect(inspect(registry, { depth: 10, showHidden: true })).not.toContain('p@ss');
+    });
+
+    it('shows the URL with the password replaced in errors', async () => {
+      const url = await serve(() => undefined);
+      const closing = servers.pop() as Server;
+      await new Promise((resolve) => closing.close(resolve));
+      const registry = createConfluentRegistry({
+        url: url.replace('http://', 'http://ci-user:reg-secret-123@'),
+        retries: 0,
+      });
+      const error = await registry.subjects().catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'INLET_REGISTRY_UNAVAILABLE', retryable: true });
+      expect((error as Error).message).toContain(url.replace('http://', 'http://ci-user:***@'));
+      expect(everythingPrinted(error)).not.toContain('reg-secret-123');
+    });
+
+    it('refuses credentials both in the URL and in auth', () => {
+      const error = creationError({
+        url: 'http://user:reg-secret-123@127.0.0.1:8081',
+        auth: { type: 'basic', username: 'other', password: 'other-secret' },
+      });
+      expect(error).toMatchObject({ code: 'INLET_INVALID_OPTION', retryable: false });
+      expect((error as Error).message).toMatch(/both/);
+      expect(everythingPrinted(error)).not.toContain('reg-secret-123');
+      expect(everythingPrinted(error)).not.toContain('other-secret');
+    });
+
+    it('never echoes the password of a URL that does not parse', () => {
+      const error = creationError({ url: 'http://user:reg-secret-123@127.0.0.1:80x81/apis' });
+      expect(error).toMatchObject({ code: 'INLET_INVALID_OPTION', retryable: false });
+      expect((error as Error).message).toContain('http://user:***@127.0.0.1:80x81/apis');
+      expect(everythingPrinted(error)).not.toContain('reg-secret-123');
+    });
+
+    it.each([
+      ['an unencoded @ in the password', 'http://user:reg@secret-123@127.0.0.1:80x81', 'reg@secret-123'],
+      ['an unencoded / in the password', 'http://user:reg/secret-123@127.0.0.1:8081', 'reg/secret-123'],
+      ['no scheme', 'user:reg-secret-123@127.0.0.1:8081', 'reg-secret-123'],
+    ])('never echoes the password of a URL with %s', (_, url, secret) => {
+      const error = creationError({ url });
+      expect(error).toMatchObject({ code: 'INLET_INVALID_OPTION' });
+      expect(everythingPrinted(error)).not.toContain(secret);
+      expect(everythingPrinted(error)).not.toContain(secret.slice(0, 5));
+    });
+
+    it.each([
+      ['a query string', 'http://127.0.0.1:8081/apis?token=tok-secret-456', /query/],
+      ['an empty query string', 'http://127.0.0.1:8081/apis?', /query/],
+      ['a fragment', 'http://127.0.0.1:8081/apis#tok-secret-456', /fragment/],
+    ])('refuses %s in the base URL without echoing it', (_, url, reason) => {
+      const error = creationError({ url });
+      expect(error).toMatchObject({ code: 'INLET_INVALID_OPTION', retryable: false });
+      expect((error as Error).message).toMatch(reason);
+      expect((error as Error).message).toMatch(/request paths/);
+      expect(everythingPrinted(error)).not.toContain('tok-secret-456');
+    });
+
+    it('never echoes a query secret of a URL that does not parse', () => {
+      const error = creationError({ url: 'http://127.0.0.1:80x81/apis?token=tok-secret-456' });
+      expect(error).toMatchObject({ code: 'INLET_INVALID_OPTION' });
+      expect(everythingPrinted(error)).not.toContain('tok-secret-456');
+    });
+
+    it('refuses a username without a password, and a password that is not percent-encoded properly', () => {
+      expect(creationError({ url: 'http://ci-user@127.0.0.1:8081' })).toMatchObject({
+        code: 'INLET_INVALID_OPTION',
+        message: expect.stringMatching(/password/),
+      });
+      const badEscape = creationError({ url: 'http://ci-user:reg-secret%zz@127.0.0.1:8081' });
+      expect(badEscape).toMatchObject({ code: 'INLET_INVALID_OPTION' });
+      expect(everythingPrinted(badEscape)).not.toContain('reg-secret');
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@inlet/core';
 import pRetry, { AbortError } from 'p-retry';
 import { normalizedSchemaText } from './comparable-schema';
+import { parseRegistryUrl, type RegistryUrl } from './registry-url';
 import { SchemaIncompatibleError } from './schema-incompatible-error';
 import {
   type CompatibilityMode,
@@ -25,7 +26,12 @@ export type RegistryAuth =
   | { readonly type: 'bearer'; readonly token: string | Redacted | (() => string | Promise<string>) };
 
 export interface ConfluentRegistryOptions {
-  /** Base URL, e.g. `http://localhost:8081` (Confluent) or `http://localhost:8080/apis/ccompat/v7` (Apicurio). */
+  /**
+   * Base URL, e.g. `http://localhost:8081` (Confluent) or `http://localhost:8080/apis/ccompat/v7`
+   * (Apicurio). `http://user:password@host` is taken as basic auth (percent-encode `@`, `:` and `/`
+   * in the password); errors and logs show it as `http://user:***@host`. No query or fragment:
+   * request paths are appended to it.
+   */
   readonly url: string;
   readonly auth?: RegistryAuth;
   /** Per-request timeout. Default 10 000 ms. */
@@ -76,19 +82,17 @@ function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-function checkOptions(options: ConfluentRegistryOptions): URL {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch (cause) {
-    throw new InletError(InletErrorCode.invalidOption, `url: ${JSON.stringify(options.url)} is not a URL`, {
-      cause,
-    });
-  }
-  if (url.username !== '' || url.password !== '') {
+interface CheckedOptions {
+  readonly url: RegistryUrl;
+  readonly auth: RegistryAuth | undefined;
+}
+
+function checkOptions(options: ConfluentRegistryOptions): CheckedOptions {
+  const url = parseRegistryUrl(options.url);
+  if (url.credentials !== undefined && options.auth !== undefined) {
     throw new InletError(
       InletErrorCode.invalidOption,
-      'url: put credentials in `auth`, not in the URL, so they are never logged',
+      `url: "${url.shownUrl}" carries credentials and auth is set too; give them in one place, not both`,
     );
   }
   for (const name of ['requestTimeoutMs', 'retries', 'minRetryDelayMs', 'maxRetryDelayMs'] as const) {
@@ -100,7 +104,9 @@ function checkOptions(options: ConfluentRegistryOptions): URL {
       );
     }
   }
-  return url;
+  const auth: RegistryAuth | undefined =
+    url.credentials === undefined ? options.auth : { type: 'basic', ...url.credentials };
+  return { url, auth };
 }
 
 function documentOf(body: {
@@ -121,10 +127,10 @@ function documentOf(body: {
  * immutable); versions and configuration are always asked for.
  */
 export function createConfluentRegistry(options: ConfluentRegistryOptions): SchemaRegistry {
-  const baseUrl = checkOptions(options).toString().replace(/\/+$/, '');
+  const { url, auth } = checkOptions(options);
+  const { baseUrl, shownUrl } = url;
   const doFetch = options.fetch ?? fetch;
   const logger = options.logger ?? silentLogger;
-  const auth = options.auth;
   const password = auth?.type === 'basic' ? Redacted.make(auth.password) : undefined;
   const staticToken =
     auth?.type === 'bearer' && typeof auth.token !== 'function' ? Redacted.make(auth.token) : undefined;
@@ -202,6 +208,7 @@ export function createConfluentRegistry(options: ConfluentRegistryOptions): Sche
           maxTimeout: options.maxRetryDelayMs ?? 5_000,
           onFailedAttempt: (failure) => {
             logger.warn('schema registry request failed; retrying', {
+              registry: shownUrl,
               method,
               path,
               attempt: failure.attemptNumber,
@@ -218,7 +225,7 @@ export function createConfluentRegistry(options: ConfluentRegistryOptions): Sche
 
   function classify(method: string, path: string, error: unknown): InletError {
     if (InletError.is(error)) return error;
-    const what = `${method} ${path}`;
+    const what = `${method} ${shownUrl}${path}`;
     if (error instanceof RegistryHttpError) {
       const detail = `${what}: HTTP ${error.status}${error.errorCode === undefined ? '' : ` (${error.errorCode})`} ${error.message}`;
       if (error.status === 401 || error.status === 403) {
