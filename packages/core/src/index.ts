@@ -41,6 +41,7 @@ export {
   contentTypeFor,
   type ParsedContentType,
   parseContentType,
+  registryDataSchema,
 } from './envelope/cloudevents';
 export { type CreateEventOptions, createEvent } from './envelope/create-event';
 export {
@@ -51,7 +52,13 @@ export {
   type RecordTimestampSource,
   schemaIdOf,
 } from './envelope/event-record';
-export type { InletEvent, TopicEvent } from './envelope/inlet-event';
+export type {
+  EventHeaders,
+  EventHeaderValue,
+  InletEvent,
+  OutgoingEventHeaders,
+  TopicEvent,
+} from './envelope/inlet-event';
 export type { SchemaResolver } from './envelope/schema-resolver';
 export { frameConfluent, type UnframeResult, unframeConfluent } from './envelope/wire-format';
 export {

@@ -1,17 +1,33 @@
 import type { PayloadCodec } from '../codecs/payload-codec';
-import { InletDecodeError, InletErrorCode, type RawRecord } from '../errors';
-import type { AnyEventDefinition, TopicDefinition } from '../events/define-topic';
-import { entityKeyBytes } from '../events/entity-key';
-import { formatRfc3339, parseRfc3339 } from '../events/rfc3339';
-import type { OutgoingRecord } from '../transport/transport';
 import {
+  InletDecodeError,
+  InletErrorCode,
+  InletValidationError,
+  type RawRecord,
+  type ValidationIssue,
+} from '../errors';
+import type { AnyEventDefinition, TopicDefinition } from '../events/define-topic';
+import { type EntityKey, entityKeyBytes, entityKeyFromBytes } from '../events/entity-key';
+import { formatRfc3339, parseRfc3339 } from '../events/rfc3339';
+import type { OutgoingHeaders, OutgoingHeaderValue, OutgoingRecord } from '../transport/transport';
+import { binaryModeAttributes, type RecordAttributes, sortHeaders } from './binary-mode';
+import {
+  attributeHeaderPrefix,
   CloudEventHeader,
   cloudEventsSpecVersion,
   contentTypeFor,
+  envelopeAttributeNames,
+  isJsonEventFormat,
+  isJsonMediaType,
+  isReservedHeaderName,
+  isStructuredContentType,
   isValidTraceparent,
+  type ParsedContentType,
   parseContentType,
+  registryDataSchema,
 } from './cloudevents';
-import type { InletEvent } from './inlet-event';
+import type { EventHeaders, InletEvent } from './inlet-event';
+import { readStructuredEvent, type StructuredData } from './structured-mode';
 import { frameConfluent, unframeConfluent } from './wire-format';
 
 /**
@@ -24,10 +40,53 @@ export type RecordTimestampSource = 'eventTime' | 'producedAt';
 export interface EncodeEventOptions {
   /** The registry id of the definition's schema: frames the value in the Confluent wire format. */
   readonly schemaId?: number;
+  /**
+   * The registry's URL, for the `ce_dataschema` of a framed value (`<url>/schemas/ids/<id>`,
+   * credentials removed); without it, `urn:inlet:schema-registry:id:<id>`.
+   */
+  readonly schemaRegistryUrl?: string;
   readonly recordTimestamp?: RecordTimestampSource;
 }
 
-/** The record an event travels as: CloudEvents binary mode over the Kafka protocol binding. */
+function encodeIssue(event: InletEvent<unknown>, path: string, message: string): InletValidationError {
+  return new InletValidationError(InletErrorCode.validationFailed, event.type, [{ path, message }]);
+}
+
+// `headers.__proto__ = value` would change the prototype instead of adding a header.
+function putHeader(
+  headers: Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]>,
+  name: string,
+  value: OutgoingHeaderValue | readonly OutgoingHeaderValue[],
+): void {
+  if (name === '__proto__') {
+    Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    headers[name] = value;
+  }
+}
+
+function putApplicationHeaders(
+  headers: Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]>,
+  event: InletEvent<unknown>,
+): void {
+  const own: EventHeaders = event.headers;
+  for (const name of Object.keys(own)) {
+    const value = own[name] as EventHeaders[string];
+    if (isReservedHeaderName(name)) {
+      throw encodeIssue(event, `(headers)/${name}`, 'is reserved for the CloudEvents envelope');
+    }
+    // A decoded event can hold a header with no value; no transport can write one (kafkajs cannot).
+    if (value === null || (Array.isArray(value) && value.includes(null))) {
+      throw encodeIssue(event, `(headers)/${name}`, 'has no value, and a header without one cannot be sent');
+    }
+    putHeader(headers, name, value as OutgoingHeaderValue | readonly OutgoingHeaderValue[]);
+  }
+}
+
+/**
+ * The record an event travels as: a CloudEvent in binary content mode over the Kafka protocol
+ * binding. Refuses (INLET_VALIDATION_FAILED) what the record could not carry as the event has it.
+ */
 export function encodeEventRecord<TData>(
   topic: string,
   event: InletEvent<TData>,
@@ -35,12 +94,12 @@ export function encodeEventRecord<TData>(
   options: EncodeEventOptions = {},
 ): OutgoingRecord {
   const { codec } = definition;
-  const framed = options.schemaId !== undefined;
-  const value = framed
-    ? (codec.encodeFramed?.(event.data, options.schemaId as number) ??
-      frameConfluent(options.schemaId as number, codec.encode(event.data)))
-    : codec.encode(event.data);
-  const headers: Record<string, string> = {
+  const schemaId = options.schemaId;
+  const value =
+    schemaId !== undefined
+      ? (codec.encodeFramed?.(event.data, schemaId) ?? frameConfluent(schemaId, codec.encode(event.data)))
+      : codec.encode(event.data);
+  const headers: Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]> = {
     [CloudEventHeader.specVersion]: cloudEventsSpecVersion,
     [CloudEventHeader.id]: event.id,
     [CloudEventHeader.source]: event.source,
@@ -48,92 +107,165 @@ export function encodeEventRecord<TData>(
     [CloudEventHeader.time]: formatRfc3339(event.eventTime.getTime()),
     [CloudEventHeader.recordedTime]: formatRfc3339(event.producedAt.getTime()),
     [CloudEventHeader.schemaVersion]: String(event.version),
-    [CloudEventHeader.contentType]: contentTypeFor(codec.format, framed),
+    [CloudEventHeader.contentType]: contentTypeFor(codec.format, schemaId !== undefined),
   };
   if (typeof event.key === 'string') headers[CloudEventHeader.partitionKey] = event.key;
   if (event.entityVersion !== undefined)
     headers[CloudEventHeader.entityVersion] = String(event.entityVersion);
   if (event.traceparent !== undefined) headers[CloudEventHeader.traceparent] = event.traceparent;
   if (event.tracestate !== undefined) headers[CloudEventHeader.tracestate] = event.tracestate;
-  const own = event.headers;
-  for (const name in own) headers[name] = own[name] as string;
+  if (event.subject !== undefined) headers[CloudEventHeader.subject] = event.subject;
+  // A framed value's schema is the one its id names, whatever the event said before.
+  const dataSchema =
+    schemaId !== undefined ? registryDataSchema(schemaId, options.schemaRegistryUrl) : event.dataSchema;
+  if (dataSchema !== undefined) headers[CloudEventHeader.dataSchema] = dataSchema;
+  const extensions = event.extensions;
+  for (const name in extensions) {
+    if (envelopeAttributeNames.has(name)) {
+      throw encodeIssue(event, `(extensions)/${name}`, 'is an attribute the envelope owns');
+    }
+    headers[`${attributeHeaderPrefix}${name}`] = extensions[name] as string;
+  }
+  putApplicationHeaders(headers, event);
   const timestamp = options.recordTimestamp === 'producedAt' ? event.producedAt : event.eventTime;
   return {
     topic,
     key: entityKeyBytes(event.key, event.type),
     value,
-    headers,
+    headers: headers as OutgoingHeaders,
     timestamp: timestamp.getTime(),
   };
 }
 
 export interface DecodeEventOptions {
   /**
-   * The writer's codec for a registry schema id. Return undefined when the id is unknown; the
-   * consumer resolves unknown ids (asynchronously) before decoding, see `schemaIdOf`.
+   * The writer's codec for a registry schema id; undefined when the registry does not know the
+   * id (the consumer resolves ids asynchronously before decoding, see `schemaIdOf`). Leave the
+   * option out when no schema registry is configured: a framed record then fails saying so.
    */
   readonly writerCodecForSchemaId?: (schemaId: number) => PayloadCodec<unknown> | undefined;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function headerText(record: RawRecord, name: string): string | undefined {
-  const value = record.headers[name];
-  if (value === undefined) return undefined;
-  if (value === null) {
-    throw new InletDecodeError(InletErrorCode.malformedPayload, `header ${name} has no value`, record);
-  }
-  try {
-    return strictUtf8.decode(value);
-  } catch (cause) {
-    throw new InletDecodeError(InletErrorCode.malformedPayload, `header ${name} is not valid UTF-8`, record, {
-      cause,
-    });
-  }
+/** Where an event's data is and how it is typed, whichever content mode carried it. */
+interface EventData {
+  readonly source: StructuredData;
+  /** The data's content type as written: `content-type` (binary) or `datacontenttype` (structured). */
+  readonly contentType: string | undefined;
+  /** How messages name the content type. */
+  readonly contentTypeLabel: string;
 }
 
-function requiredHeader(record: RawRecord, name: string): string {
-  const value = headerText(record, name);
-  if (value === undefined || value.length === 0) {
-    throw new InletDecodeError(InletErrorCode.missingHeader, `required header ${name} is missing`, record);
+interface ReadEnvelope {
+  readonly attributes: RecordAttributes;
+  readonly data: EventData;
+  readonly headers: EventHeaders;
+}
+
+function readEnvelope(record: RawRecord): ReadEnvelope {
+  const sorted = sortHeaders(record);
+  if (sorted.contentType !== undefined && isStructuredContentType(sorted.contentType)) {
+    if (!isJsonEventFormat(sorted.contentType)) {
+      throw new InletDecodeError(
+        InletErrorCode.unsupportedContentType,
+        `content-type "${sorted.contentType}" is a CloudEvents event format Inlet does not read (it reads application/cloudevents+json)`,
+        record,
+      );
+    }
+    const structured = readStructuredEvent(record);
+    return {
+      attributes: structured.attributes,
+      data: {
+        source: structured.data,
+        contentType: structured.dataContentType,
+        contentTypeLabel: 'datacontenttype',
+      },
+      headers: sorted.applicationHeaders,
+    };
+  }
+  if (record.value === null) {
+    throw new InletDecodeError(InletErrorCode.truncated, 'record has no value (a tombstone?)', record);
+  }
+  return {
+    attributes: binaryModeAttributes(record, sorted.attributeHeaders),
+    data: {
+      source: { kind: 'bytes', bytes: record.value },
+      contentType: sorted.contentType,
+      contentTypeLabel: 'content-type',
+    },
+    headers: sorted.applicationHeaders,
+  };
+}
+
+function optionalAttribute(
+  record: RawRecord,
+  attributes: RecordAttributes,
+  name: string,
+): string | undefined {
+  const value = attributes.values.get(name);
+  if (value !== undefined && value.length === 0 && (name === 'subject' || name === 'dataschema')) {
+    throw new InletDecodeError(
+      InletErrorCode.malformedPayload,
+      `${attributes.label(name)} is empty; CloudEvents requires a non-empty value when present`,
+      record,
+    );
   }
   return value;
 }
 
-function parseTime(record: RawRecord, name: string, text: string): Date {
+function requiredAttribute(record: RawRecord, attributes: RecordAttributes, name: string): string {
+  const value = attributes.values.get(name);
+  if (value === undefined || value.length === 0) {
+    throw new InletDecodeError(
+      InletErrorCode.missingHeader,
+      `required ${attributes.label(name)} is missing`,
+      record,
+    );
+  }
+  return value;
+}
+
+function parseTime(record: RawRecord, label: string, text: string): Date {
   const millis = parseRfc3339(text);
   if (Number.isNaN(millis)) {
     throw new InletDecodeError(
       InletErrorCode.malformedPayload,
-      `header ${name} "${text}" is not an RFC 3339 time`,
+      `${label} "${text}" is not an RFC 3339 time`,
       record,
     );
   }
   return new Date(millis);
 }
 
-function parseNonNegativeInteger(record: RawRecord, name: string, text: string): number {
+function parseNonNegativeInteger(record: RawRecord, label: string, text: string): number {
   const value = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value)) {
     throw new InletDecodeError(
       InletErrorCode.malformedPayload,
-      `header ${name} "${text}" is not an integer`,
+      `${label} "${text}" is not an integer`,
       record,
     );
   }
   return value;
 }
 
-/** The registry schema id of a Confluent-framed record value, when it has one. */
-export function schemaIdOf(record: RawRecord): number | undefined {
-  const contentType = record.headers[CloudEventHeader.contentType];
-  const parsed =
-    contentType === undefined || contentType === null
-      ? undefined
-      : parseContentType(contentType.toString('latin1'));
-  if (!parsed?.registryFramed || record.value === null) return undefined;
-  const unframed = unframeConfluent(record.value);
+function framedSchemaId(contentType: string | undefined, bytes: Buffer): number | undefined {
+  const parsed = contentType === undefined ? undefined : parseContentType(contentType);
+  if (!parsed?.registryFramed) return undefined;
+  const unframed = unframeConfluent(bytes);
   return unframed.ok ? unframed.schemaId : undefined;
+}
+
+/**
+ * The registry schema id of a Confluent-framed record value (or, in structured mode, of its
+ * `data_base64`), when it has one. Never throws: a record that cannot be read has no id.
+ */
+export function schemaIdOf(record: RawRecord): number | undefined {
+  try {
+    const { data } = readEnvelope(record);
+    return data.source.kind === 'bytes' ? framedSchemaId(data.contentType, data.source.bytes) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function pickDefinition(
@@ -157,58 +289,106 @@ function pickDefinition(
   return latest;
 }
 
-function decodeKey(record: RawRecord, stringKey: string | undefined) {
+/** The entity key is the record key, read from its bytes alone, whoever produced the record. */
+function decodeKey(record: RawRecord, attributes: RecordAttributes): EntityKey {
   if (record.key === null || record.key.length === 0) {
     throw new InletDecodeError(InletErrorCode.invalidKey, 'record has no entity key', record);
   }
-  if (stringKey === undefined) return Buffer.from(record.key);
-  try {
-    return strictUtf8.decode(record.key);
-  } catch (cause) {
-    throw new InletDecodeError(InletErrorCode.invalidKey, 'string entity key is not valid UTF-8', record, {
-      cause,
-    });
+  const key = entityKeyFromBytes(record.key);
+  const partitionKey = attributes.values.get('partitionkey');
+  // Inlet writes the key there; a different one means the writer meant another entity.
+  if (partitionKey !== undefined && partitionKey !== key) {
+    const keyText =
+      typeof key === 'string' ? JSON.stringify(key) : `bytes ${Buffer.from(key).toString('hex')}`;
+    throw new InletDecodeError(
+      InletErrorCode.invalidKey,
+      `${attributes.label('partitionkey')} ${JSON.stringify(partitionKey)} is not the record key ${keyText}`,
+      record,
+    );
   }
+  return key;
 }
 
-function decodeData(
+function unsupported(record: RawRecord, message: string): InletDecodeError {
+  return new InletDecodeError(InletErrorCode.unsupportedContentType, message, record);
+}
+
+function checkData(record: RawRecord, definition: AnyEventDefinition, data: unknown) {
+  const checked = definition.check(data);
+  if (!checked.ok) {
+    throw new InletDecodeError(
+      InletErrorCode.validationFailed,
+      `"${definition.type}" data fails its schema: ${checked.issues
+        .slice(0, 3)
+        .map((issue: ValidationIssue) => `${issue.path || '(root)'} ${issue.message}`)
+        .join('; ')}`,
+      record,
+      { issues: checked.issues },
+    );
+  }
+  return checked.value;
+}
+
+// Structured mode's `data` member holds JSON data as a JSON value, already parsed.
+function decodeJsonValue(record: RawRecord, definition: AnyEventDefinition, data: EventData, value: unknown) {
+  const { contentType } = data;
+  if (contentType !== undefined && !isJsonMediaType(contentType)) {
+    throw unsupported(
+      record,
+      `datacontenttype "${contentType}" is not JSON, and Inlet reads only JSON data in the data member`,
+    );
+  }
+  if (contentType !== undefined && parseContentType(contentType)?.registryFramed) {
+    throw unsupported(
+      record,
+      `datacontenttype "${contentType}" says wire=confluent, but a JSON value in data cannot be framed`,
+    );
+  }
+  if (definition.codec.format !== 'json') {
+    throw unsupported(
+      record,
+      `JSON data does not match the ${definition.codec.format} schema of "${definition.type}"`,
+    );
+  }
+  return value;
+}
+
+function decodeBytes(
   record: RawRecord,
   definition: AnyEventDefinition,
   version: number | undefined,
+  data: EventData,
+  bytes: Buffer,
   options: DecodeEventOptions,
 ): unknown {
-  if (record.value === null) {
-    throw new InletDecodeError(InletErrorCode.truncated, 'record has no value (a tombstone?)', record);
-  }
-  const contentTypeText = headerText(record, CloudEventHeader.contentType);
-  const contentType =
-    contentTypeText === undefined
-      ? { format: definition.codec.format, registryFramed: false }
-      : parseContentType(contentTypeText);
-  if (contentType === undefined) {
-    throw new InletDecodeError(
-      InletErrorCode.unsupportedContentType,
-      `content-type "${contentTypeText}" is not one Inlet reads`,
-      record,
-    );
-  }
+  const { contentType: text, contentTypeLabel } = data;
+  const contentType: ParsedContentType | undefined =
+    text === undefined ? { format: definition.codec.format, registryFramed: false } : parseContentType(text);
+  if (contentType === undefined)
+    throw unsupported(record, `${contentTypeLabel} "${text}" is not one Inlet reads`);
   if (contentType.format !== definition.codec.format) {
-    throw new InletDecodeError(
-      InletErrorCode.unsupportedContentType,
-      `content-type "${contentTypeText}" does not match the ${definition.codec.format} schema of "${definition.type}"`,
+    throw unsupported(
       record,
+      `${contentTypeLabel} "${text}" does not match the ${definition.codec.format} schema of "${definition.type}"`,
     );
   }
-  let payload = record.value;
+  let payload = bytes;
   let writer: PayloadCodec<unknown> | undefined;
   if (contentType.registryFramed) {
-    const unframed = unframeConfluent(record.value);
+    const unframed = unframeConfluent(bytes);
     if (!unframed.ok) {
       const code = unframed.reason === 'truncated' ? InletErrorCode.truncated : InletErrorCode.badMagicByte;
       throw new InletDecodeError(code, unframed.message, record);
     }
     payload = unframed.payload;
-    writer = options.writerCodecForSchemaId?.(unframed.schemaId);
+    if (options.writerCodecForSchemaId === undefined) {
+      throw new InletDecodeError(
+        InletErrorCode.unknownSchemaId,
+        `the value is framed for a schema registry (schema id ${unframed.schemaId}), but no schema registry is configured to read it`,
+        record,
+      );
+    }
+    writer = options.writerCodecForSchemaId(unframed.schemaId);
     if (writer === undefined) {
       throw new InletDecodeError(
         InletErrorCode.unknownSchemaId,
@@ -235,8 +415,57 @@ function decodeData(
 }
 
 /**
- * Decodes a record into an event, strictly: every problem (missing headers, a type with no
- * definition, bad framing, an unknown schema id, malformed or invalid data) is an
+ * The entity version: what the definition reads from the data, the one way whoever produced it;
+ * the `entityversion` attribute only when the definition has no such rule. An attribute that
+ * disagrees with the data is refused rather than one of them believed.
+ */
+function entityVersionOf(
+  record: RawRecord,
+  definition: AnyEventDefinition,
+  data: unknown,
+  attributes: RecordAttributes,
+): number | undefined {
+  const text = attributes.values.get('entityversion');
+  const written =
+    text === undefined ? undefined : parseNonNegativeInteger(record, attributes.label('entityversion'), text);
+  let fromData: number | undefined;
+  try {
+    fromData = definition.entityVersionOf(data);
+  } catch (cause) {
+    const issues = cause instanceof InletValidationError ? cause.issues : [];
+    throw new InletDecodeError(
+      InletErrorCode.validationFailed,
+      `"${definition.type}" data has no valid entity version: ${(cause as Error).message}`,
+      record,
+      { cause, issues },
+    );
+  }
+  if (fromData === undefined) return written;
+  if (written !== undefined && written !== fromData) {
+    throw new InletDecodeError(
+      InletErrorCode.malformedPayload,
+      `${attributes.label('entityversion')} ${written} is not the entity version ${fromData} of the data`,
+      record,
+    );
+  }
+  return fromData;
+}
+
+function extensionsOf(attributes: RecordAttributes): Readonly<Record<string, string>> {
+  let extensions: Record<string, string> | undefined;
+  for (const [name, value] of attributes.values) {
+    if (envelopeAttributeNames.has(name)) continue;
+    extensions ??= {};
+    extensions[name] = value;
+  }
+  return Object.freeze(extensions ?? {});
+}
+
+/**
+ * Decodes a record into an event, strictly. Reads both CloudEvents content modes: binary (`ce_`
+ * headers, the data as the value) and structured (`content-type: application/cloudevents+json`,
+ * the whole event as the value). Every problem (missing, repeated or malformed attributes, a type
+ * with no definition, bad framing, an unknown schema id, malformed or invalid data) is an
  * {@link InletDecodeError} with a stable code and the untouched record. Never a silent default.
  */
 export function decodeEventRecord(
@@ -244,68 +473,56 @@ export function decodeEventRecord(
   topic: TopicDefinition,
   options: DecodeEventOptions = {},
 ): InletEvent {
-  const specVersion = requiredHeader(record, CloudEventHeader.specVersion);
+  const { attributes, data: eventData, headers } = readEnvelope(record);
+  const specVersion = requiredAttribute(record, attributes, 'specversion');
   if (specVersion !== cloudEventsSpecVersion) {
-    throw new InletDecodeError(
-      InletErrorCode.unsupportedContentType,
-      `CloudEvents spec version "${specVersion}" is not 1.0`,
-      record,
-    );
+    throw unsupported(record, `CloudEvents spec version "${specVersion}" is not 1.0`);
   }
-  const id = requiredHeader(record, CloudEventHeader.id);
-  const type = requiredHeader(record, CloudEventHeader.type);
-  const source = requiredHeader(record, CloudEventHeader.source);
-  const eventTime = parseTime(record, CloudEventHeader.time, requiredHeader(record, CloudEventHeader.time));
-  const versionText = headerText(record, CloudEventHeader.schemaVersion);
+  const id = requiredAttribute(record, attributes, 'id');
+  const type = requiredAttribute(record, attributes, 'type');
+  const source = requiredAttribute(record, attributes, 'source');
+  const eventTime = parseTime(
+    record,
+    attributes.label('time'),
+    requiredAttribute(record, attributes, 'time'),
+  );
+  const versionText = attributes.values.get('schemaversion');
   const version =
     versionText === undefined
       ? undefined
-      : parseNonNegativeInteger(record, CloudEventHeader.schemaVersion, versionText);
+      : parseNonNegativeInteger(record, attributes.label('schemaversion'), versionText);
   const definition = pickDefinition(record, topic, type, version);
-  const data = decodeData(record, definition, version, options);
-  const checked = definition.check(data);
-  if (!checked.ok) {
-    throw new InletDecodeError(
-      InletErrorCode.validationFailed,
-      `"${type}" data fails its schema: ${checked.issues
-        .slice(0, 3)
-        .map((issue) => `${issue.path || '(root)'} ${issue.message}`)
-        .join('; ')}`,
-      record,
-      { issues: checked.issues },
-    );
-  }
-  const recordedTimeText = headerText(record, CloudEventHeader.recordedTime);
+  const raw =
+    eventData.source.kind === 'json'
+      ? decodeJsonValue(record, definition, eventData, eventData.source.value)
+      : decodeBytes(record, definition, version, eventData, eventData.source.bytes, options);
+  const data = checkData(record, definition, raw);
+  const recordedTimeText = attributes.values.get('recordedtime');
   const producedAt =
     recordedTimeText === undefined
       ? new Date(record.timestamp)
-      : parseTime(record, CloudEventHeader.recordedTime, recordedTimeText);
-  const traceparent = headerText(record, CloudEventHeader.traceparent);
-  const tracestate = headerText(record, CloudEventHeader.tracestate);
-  const entityVersionText = headerText(record, CloudEventHeader.entityVersion);
-  const headers: Record<string, string> = {};
-  for (const name of Object.keys(record.headers)) {
-    const lower = name.toLowerCase();
-    if (lower.startsWith('ce_') || lower === 'content-type') continue;
-    const value = headerText(record, name);
-    if (value !== undefined) headers[name] = value;
-  }
+      : parseTime(record, attributes.label('recordedtime'), recordedTimeText);
+  const traceparent = attributes.values.get('traceparent');
+  const tracestate = attributes.values.get('tracestate');
+  const entityVersion = entityVersionOf(record, definition, data, attributes);
+  const subject = optionalAttribute(record, attributes, 'subject');
+  const dataSchema = optionalAttribute(record, attributes, 'dataschema');
   return {
     id,
     type,
     version: version ?? definition.version,
-    key: decodeKey(record, headerText(record, CloudEventHeader.partitionKey)),
+    key: decodeKey(record, attributes),
     eventTime,
     producedAt,
     source,
+    // W3C trace context: a traceparent that does not parse is ignored, not an error.
     ...(traceparent !== undefined && isValidTraceparent(traceparent) ? { traceparent } : {}),
     ...(tracestate === undefined ? {} : { tracestate }),
-    ...(entityVersionText === undefined
-      ? {}
-      : {
-          entityVersion: parseNonNegativeInteger(record, CloudEventHeader.entityVersion, entityVersionText),
-        }),
+    ...(entityVersion === undefined ? {} : { entityVersion }),
+    ...(subject === undefined ? {} : { subject }),
+    ...(dataSchema === undefined ? {} : { dataSchema }),
+    extensions: extensionsOf(attributes),
     headers,
-    data: checked.value,
+    data,
   };
 }
