@@ -132,3 +132,188 @@ describe('kafkajs producer: sends whose outcome is unknown', () => {
     expect(broker.log).toEqual(['a']);
   });
 });
+
+// kafkajs's answer to a metadata request for a topic the cluster does not have.
+const unknownTopic = () =>
+  Object.assign(new Error('This server does not host this topic-partition'), {
+    name: 'KafkaJSProtocolError',
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    retriable: true,
+  });
+
+// A cluster that has only the topics it is told about, and creates those it is asked to.
+function clusterWithTopics(...existing: string[]) {
+  const topics = new Map(existing.map((name) => [name, 2]));
+  const created: { topic: string; numPartitions?: number; replicationFactor?: number }[] = [];
+  const written: string[] = [];
+  const admin = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    fetchTopicMetadata: async ({ topics: asked }: { topics: string[] }) => {
+      const missing = asked.find((name) => !topics.has(name));
+      if (missing !== undefined) throw unknownTopic();
+      return {
+        topics: asked.map((name) => ({
+          name,
+          partitions: Array.from({ length: topics.get(name) as number }, (_, partitionId) => ({
+            partitionId,
+            leader: 1,
+          })),
+        })),
+      };
+    },
+    createTopics: async ({ topics: specs }: { topics: { topic: string; numPartitions?: number }[] }) => {
+      for (const spec of specs) {
+        created.push(spec);
+        topics.set(
+          spec.topic,
+          spec.numPartitions === undefined || spec.numPartitions < 1 ? 1 : spec.numPartitions,
+        );
+      }
+      return true;
+    },
+  };
+  const producer = () => ({
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    async sendBatch(batch: ProducerBatch) {
+      return (batch.topicMessages ?? []).flatMap((topic) =>
+        topic.messages.map((message, index) => {
+          written.push(`${topic.topic}:${String(message.value)}`);
+          return {
+            topicName: topic.topic,
+            partition: message.partition ?? 0,
+            errorCode: 0,
+            baseOffset: String(index),
+          };
+        }),
+      );
+    },
+  });
+  return { kafka: { producer, admin: () => admin } as unknown as Kafka, created, written };
+}
+
+const defaultRetry = { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30_000 };
+
+describe('kafkajs producer: topics that do not exist', () => {
+  it('fails a send to a missing topic within moments, not retryable, naming the topic', async () => {
+    const cluster = clusterWithTopics('orders');
+    const producer = createKafkaJsProducer(cluster.kafka, defaultRetry, { idempotent: true });
+    const started = Date.now();
+
+    const error = await producer
+      .send([{ topic: 'ordres', partition: 0, key: null, value: Buffer.from('a') }])
+      .catch((failure: unknown) => failure);
+
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error).toMatchObject({ code: InletErrorCode.kafkaUnknownTopic, retryable: false });
+    expect((error as Error).message).toContain('"ordres"');
+    expect(cluster.written).toEqual([]);
+    await producer.close();
+  });
+
+  it('creates a missing topic with the broker defaults first when auto-creation was asked for', async () => {
+    const cluster = clusterWithTopics();
+    const producer = createKafkaJsProducer(
+      cluster.kafka,
+      defaultRetry,
+      { idempotent: true },
+      {
+        autoCreateTopics: true,
+      },
+    );
+
+    expect(await producer.partitionCount('fresh')).toBe(1);
+    await producer.send([{ topic: 'other', key: Buffer.from('k'), value: Buffer.from('a') }]);
+
+    expect(cluster.created.map((spec) => spec.topic)).toEqual(['fresh', 'other']);
+    expect(cluster.created[0]).toMatchObject({ numPartitions: -1, replicationFactor: -1 });
+    expect(cluster.written).toEqual(['other:a']);
+    await producer.close();
+  });
+});
+
+describe('kafkajs producer: a send abandoned while under way', () => {
+  // kafkajs producers whose requests hang until released, like requests to a frozen broker.
+  function hangingCluster() {
+    const events: string[] = [];
+    const hanging: (() => void)[] = [];
+    let producers = 0;
+    const producer = () => {
+      const id = ++producers;
+      return {
+        connect: async () => undefined,
+        disconnect: async () => {
+          events.push(`disconnect ${id}`);
+        },
+        async sendBatch(batch: ProducerBatch) {
+          const values = (batch.topicMessages ?? []).flatMap((topic) =>
+            topic.messages.map((m) => String(m.value)),
+          );
+          events.push(`send ${id}: ${values.join(',')}`);
+          if (values.includes('hang')) {
+            await new Promise<void>((resolve) => hanging.push(resolve));
+            throw Object.assign(new Error('Request Produce timed out'), {
+              name: 'KafkaJSRequestTimeoutError',
+            });
+          }
+          return [{ topicName: 'orders', partition: 0, errorCode: 0, baseOffset: '0' }];
+        },
+      };
+    };
+    const admin = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      fetchTopicMetadata: async () => ({
+        topics: [{ name: 'orders', partitions: [{ partitionId: 0, leader: 1 }] }],
+      }),
+    };
+    return {
+      kafka: { producer, admin: () => admin } as unknown as Kafka,
+      events,
+      release: () => {
+        for (const resolve of hanging.splice(0)) resolve();
+      },
+    };
+  }
+
+  it('lets the next send go at once under a new producer id, and disconnects the old one when its request ends', async () => {
+    const cluster = hangingCluster();
+    const producer = createKafkaJsProducer(cluster.kafka, noRetry, { idempotent: true });
+    const abandon = new AbortController();
+    const first = producer.send(records('hang'), { signal: abandon.signal });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    abandon.abort(new Error('delivery timeout'));
+    await expect(first).rejects.toMatchObject({ code: InletErrorCode.aborted });
+
+    const next = await Promise.race([
+      producer.send(records('next')).then(() => 'sent'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000)),
+    ]);
+
+    expect(next).toBe('sent');
+    expect(cluster.events).toEqual(['send 1: hang', 'send 2: next']);
+    cluster.release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cluster.events).toContain('disconnect 1');
+    await producer.close();
+  });
+
+  it('closes once a request its caller abandoned has ended, and disconnects then', async () => {
+    const cluster = hangingCluster();
+    const producer = createKafkaJsProducer(cluster.kafka, noRetry, { idempotent: true });
+    const abandon = new AbortController();
+    const first = producer.send(records('hang'), { signal: abandon.signal });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    abandon.abort(new Error('closing'));
+    await expect(first).rejects.toMatchObject({ code: InletErrorCode.aborted });
+
+    const closing = producer.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(cluster.events).not.toContain('disconnect 1');
+
+    cluster.release();
+    await closing;
+    expect(cluster.events).toContain('disconnect 1');
+  });
+});

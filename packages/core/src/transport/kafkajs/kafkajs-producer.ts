@@ -4,12 +4,14 @@ import {
   type ICustomPartitioner,
   type Kafka,
   type Message,
+  type Producer,
   type ProducerBatch,
   type RecordMetadata,
   type Transaction,
 } from 'kafkajs';
 import { InletError, InletErrorCode, InletKafkaError, throwIfAborted } from '../../errors';
 import type { ConnectionRetryOptions } from '../connection-options';
+import { missingTopicError } from '../missing-topic-error';
 import { forEachOutgoingHeader } from '../record-headers';
 import type {
   OutgoingRecord,
@@ -30,6 +32,20 @@ import { ResourceLifecycle } from './resource-lifecycle';
 import { retryMetadata } from './retry-metadata';
 
 type SendBatch = (batch: ProducerBatch) => Promise<RecordMetadata[]>;
+
+/** Settings of the kafkajs transport that its producers follow. */
+export interface KafkaJsProducerTopicOptions {
+  /**
+   * Create a topic that does not exist (with the broker's default partitions and replication)
+   * before the first send to it, instead of failing. Inlet creates it itself, so the broker's
+   * `auto.create.topics.enable` plays no part either way. Default false.
+   */
+  readonly autoCreateTopics?: boolean;
+}
+
+// Long enough for a topic just created to reach the broker asked (KRaft brokers learn of it
+// within milliseconds; ensureTopics also waits for leaders), short enough to fail fast.
+const unknownTopicGraceMs = 1_000;
 
 // Inlet picks every partition itself; kafkajs only forwards the choice. When kafkajs's own
 // metadata does not know the partition yet (it was just added), kafkajs would silently drop the
@@ -103,13 +119,87 @@ async function fetchPartitionCount(admin: Admin, topic: string): Promise<number>
   return count;
 }
 
+/**
+ * One kafkajs client and the requests it has under way. A client whose requests were abandoned
+ * by their callers is retired: disconnected only once they have ended, since kafkajs waits for
+ * pending requests when it disconnects, and a request still retrying after its client
+ * disconnected would connect it again and keep its sockets open.
+ */
+class ClientSession<TClient extends { disconnect(): Promise<void> }> {
+  readonly #requests = new Set<Promise<unknown>>();
+  #retired: Promise<void> | undefined;
+  #idle: (() => void) | undefined;
+
+  constructor(readonly client: TClient) {}
+
+  /** Runs a request of this client; retiring waits for it. */
+  track<T>(request: Promise<T>): Promise<T> {
+    this.#requests.add(request);
+    const ended = () => {
+      this.#requests.delete(request);
+      if (this.#requests.size === 0) this.#idle?.();
+    };
+    request.then(ended, ended);
+    return request;
+  }
+
+  /** Disconnects as soon as the requests under way have ended; resolves once disconnected. */
+  retire(): Promise<void> {
+    this.#retired ??= (async () => {
+      if (this.#requests.size > 0) {
+        await new Promise<void>((resolve) => {
+          this.#idle = resolve;
+        });
+      }
+      await this.client.disconnect().catch(() => undefined);
+    })();
+    return this.#retired;
+  }
+}
+
+/** One kafkajs producer: one producer id, with its own sequence numbers. */
+class ProducerSession extends ClientSession<Producer> {
+  #connecting: Promise<void> | undefined;
+
+  /** Connects once (again after a failure); the connection attempt counts as a request. */
+  connect(): Promise<void> {
+    if (this.#connecting === undefined) {
+      const connecting = this.track(this.client.connect()).catch((error: unknown) => {
+        if (this.#connecting === connecting) this.#connecting = undefined;
+        throw error;
+      });
+      this.#connecting = connecting;
+    }
+    return this.#connecting;
+  }
+}
+
+/**
+ * An idempotent send whose outcome its caller does not know: under way, failed, or written after
+ * the caller stopped waiting.
+ */
+interface UnsettledSend {
+  readonly records: readonly OutgoingRecord[];
+  readonly placed: PlacedRecord[];
+  /** The broker's answer once the request has ended; undefined when it failed. Never rejects. */
+  readonly outcome: Promise<RecordMetadata[] | undefined>;
+}
+
+type Placement =
+  | { readonly placed: PlacedRecord[]; readonly written?: undefined }
+  | { readonly placed: PlacedRecord[]; readonly written: RecordMetadata[] };
+
+const noop = () => undefined;
+
 /** A {@link TransportProducer} on a kafkajs producer; partitions are chosen by Inlet. */
 export function createKafkaJsProducer(
   kafka: Kafka,
   retry: Required<ConnectionRetryOptions>,
   options: TransportProducerOptions = {},
+  topicOptions: KafkaJsProducerTopicOptions = {},
 ): TransportProducer {
   const settings = resolveProducerOptions(options);
+  const autoCreateTopics = topicOptions.autoCreateTopics === true;
   const newKafkaJsProducer = () =>
     kafka.producer({
       createPartitioner: explicitPartitioner,
@@ -121,22 +211,27 @@ export function createKafkaJsProducer(
         ? {}
         : { transactionalId: settings.transactionalId, transactionTimeout: settings.transactionTimeoutMs }),
     });
-  let producer = newKafkaJsProducer();
+  let session = new ProducerSession(newKafkaJsProducer());
   // kafkajs numbers an idempotent producer's records when it builds a request and moves the
   // numbers on only when the request succeeds. A send that failed may still have been written,
   // so a *different* batch sent next under the same numbers is taken by the broker for a retry of
   // it: acknowledged with the first batch's offsets and dropped. Hence, outside transactions:
   // one send at a time, and after a failure either the same records again (a true retry, which
   // the broker deduplicates) or a new producer id, as the Java client does when a batch expires.
+  // A send whose caller stopped waiting (its signal fired: a delivery timeout, a close) is
+  // unsettled too; the next send does not wait for its request, and goes under a new producer id
+  // unless it is the same records, which wait for that request to end first.
   const guardsSequences = settings.idempotent && settings.transactionalId === undefined;
   let sendQueue: Promise<unknown> = Promise.resolve();
   let sendsAhead = 0;
-  let unsettled: { readonly records: readonly OutgoingRecord[]; readonly placed: PlacedRecord[] } | undefined;
-  const metadata = kafka.admin();
+  let unsettled: UnsettledSend | undefined;
+  // Producers replaced by a new producer id, until their last request has ended.
+  const retiring = new Set<Promise<void>>();
+  // Sends still running, also those whose callers stopped waiting: close() lets them finish.
+  const underway = new Set<Promise<unknown>>();
+  const metadata = new ClientSession(kafka.admin());
   const lifecycle = new ResourceLifecycle('producer');
-  const partitionCounts = new PartitionCountCache((topic) =>
-    retryMetadata(() => fetchPartitionCount(metadata, topic), retry),
-  );
+  const partitionCounts = new PartitionCountCache((topic) => metadata.track(lookUpPartitionCount(topic)));
   const roundRobin = new RoundRobin();
   let transaction: Transaction | undefined;
   // Once fenced, kafkajs would go on sending outside transactions under its separate idempotent
@@ -155,9 +250,29 @@ export function createKafkaJsProducer(
 
   const connect = () =>
     lifecycle.connect(async () => {
-      await metadata.connect();
-      await producer.connect();
+      await metadata.track(metadata.client.connect());
+      await session.connect();
     });
+
+  async function lookUpPartitionCount(topic: string): Promise<number> {
+    const lookup = () => fetchPartitionCount(metadata.client, topic);
+    try {
+      // With auto-creation, creating at once is as good: a topic that does exist is not replaced.
+      return await retryMetadata(lookup, retry, {
+        unknownTopicGraceMs: autoCreateTopics ? 0 : unknownTopicGraceMs,
+      });
+    } catch (error) {
+      if (!InletError.hasCode(error, InletErrorCode.kafkaUnknownTopic)) throw error;
+      if (!autoCreateTopics) throw missingTopicError(topic, error);
+      // The cluster's defaults, as the broker's own auto-creation would use; another client
+      // creating it at the same moment is fine (kafkajs answers false).
+      await metadata.client.createTopics({
+        topics: [{ topic, numPartitions: -1, replicationFactor: -1 }],
+        waitForLeaders: false,
+      });
+      return retryMetadata(lookup, retry);
+    }
+  }
 
   async function countsFor(records: readonly OutgoingRecord[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
@@ -170,43 +285,68 @@ export function createKafkaJsProducer(
     return counts;
   }
 
-  async function renewProducerId(): Promise<void> {
-    const previous = producer;
-    producer = newKafkaJsProducer();
-    await previous.disconnect().catch(() => undefined);
-    await producer.connect();
+  function renewProducerId(): void {
+    const previous = session;
+    session = new ProducerSession(newKafkaJsProducer());
+    const retired = previous.retire();
+    retiring.add(retired);
+    void retired.then(() => retiring.delete(retired));
   }
 
-  async function sendWith(sendBatch: SendBatch, records: readonly OutgoingRecord[]): Promise<RecordAck[]> {
+  // Decides which records go where, and under which producer id, before the request is made.
+  async function placeForSend(records: readonly OutgoingRecord[]): Promise<Placement> {
+    if (!guardsSequences) return { placed: placeRecords(records, await countsFor(records), roundRobin) };
+    const previous = unsettled;
+    if (previous !== undefined && previous.records === records) {
+      // kafkajs moves its sequence numbers back only once the request has failed; one that was
+      // written after all is answered with its offsets, as the broker answers a duplicate.
+      const written = await previous.outcome;
+      if (unsettled === previous) unsettled = undefined;
+      return written === undefined ? { placed: previous.placed } : { placed: previous.placed, written };
+    }
+    if (previous !== undefined) {
+      renewProducerId();
+      unsettled = undefined;
+    }
+    return { placed: placeRecords(records, await countsFor(records), roundRobin) };
+  }
+
+  async function sendWith(
+    sendBatch: SendBatch | undefined,
+    records: readonly OutgoingRecord[],
+    signal: AbortSignal | undefined,
+  ): Promise<RecordAck[]> {
     records.forEach(checkRecord);
     await connect();
-    let placed: PlacedRecord[];
-    if (guardsSequences && unsettled !== undefined && unsettled.records === records) {
-      placed = unsettled.placed;
-    } else {
-      if (guardsSequences && unsettled !== undefined) {
-        await renewProducerId();
-        unsettled = undefined;
-      }
-      placed = placeRecords(records, await countsFor(records), roundRobin);
-    }
+    const { placed, written } = await placeForSend(records);
+    if (written !== undefined) return recordAcks(placed, settings.acks === 0 ? undefined : written);
+    const target = session;
+    // A new producer id is connected by the first send that uses it.
+    if (sendBatch === undefined) await target.connect();
     const topicMessages = new Map<string, Message[]>();
     for (const entry of placed) {
       const messages = topicMessages.get(entry.record.topic) ?? [];
       messages.push(toMessage(entry));
       topicMessages.set(entry.record.topic, messages);
     }
+    const batch: ProducerBatch = {
+      acks: settings.acks,
+      timeout: settings.requestTimeoutMs,
+      compression: settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+      topicMessages: [...topicMessages].map(([topic, messages]) => ({ topic, messages })),
+    };
+    const request = target.track((sendBatch ?? ((next) => target.client.sendBatch(next)))(batch));
+    // Marked before the answer: should the caller stop waiting, the next send must know.
+    const pending: UnsettledSend | undefined = guardsSequences
+      ? { records, placed, outcome: request.then((response) => response, noop) }
+      : undefined;
+    if (pending !== undefined) unsettled = pending;
     try {
-      const response = await sendBatch({
-        acks: settings.acks,
-        timeout: settings.requestTimeoutMs,
-        compression: settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        topicMessages: [...topicMessages].map(([topic, messages]) => ({ topic, messages })),
-      });
-      if (guardsSequences) unsettled = undefined;
+      const response = await request;
+      // Written after its caller stopped waiting, it stays unsettled for that caller's retry.
+      if (pending !== undefined && unsettled === pending && signal?.aborted !== true) unsettled = undefined;
       return recordAcks(placed, settings.acks === 0 ? undefined : response);
     } catch (error) {
-      if (guardsSequences) unsettled = { records, placed };
       const classified = classifyKafkaJsError(error);
       if (classified.code === InletErrorCode.kafkaUnknownTopic) {
         for (const topic of topicMessages.keys()) partitionCounts.invalidate(topic);
@@ -216,18 +356,20 @@ export function createKafkaJsProducer(
   }
 
   async function send(
-    sendBatch: SendBatch,
+    sendBatch: SendBatch | undefined,
     records: readonly OutgoingRecord[],
     sendOptions: SendOptions = {},
   ): Promise<RecordAck[]> {
     lifecycle.assertOpen();
     throwIfAborted(sendOptions.signal, 'send');
     if (records.length === 0) return [];
-    return abortable(
-      guard(() => sendWith(sendBatch, records)),
-      sendOptions.signal,
-      'send',
-    );
+    return guard(() => {
+      const running = sendWith(sendBatch, records, sendOptions.signal);
+      underway.add(running);
+      const ended = () => underway.delete(running);
+      running.then(ended, ended);
+      return abortable(running, sendOptions.signal, 'send');
+    });
   }
 
   function wrapTransaction(active: Transaction): TransportTransaction {
@@ -246,7 +388,7 @@ export function createKafkaJsProducer(
   return {
     connect,
     send(records, sendOptions) {
-      const sendNow = () => send((batch) => producer.sendBatch(batch), records, sendOptions);
+      const sendNow = () => send(undefined, records, sendOptions);
       if (!guardsSequences) return sendNow();
       // Started at once when nothing is ahead of it, so a send under way stays under way even
       // if its caller stops waiting; one still queued when its signal fires is never sent.
@@ -275,7 +417,7 @@ export function createKafkaJsProducer(
         );
       }
       await connect();
-      transaction = await guard(() => producer.transaction());
+      transaction = await guard(() => session.track(session.client.transaction()));
       return wrapTransaction(transaction);
     },
     async partitionCount(topic) {
@@ -283,12 +425,14 @@ export function createKafkaJsProducer(
       await connect();
       return lifecycle.run(() => partitionCounts.get(topic));
     },
+    // Also waits for requests whose callers stopped waiting: closing does not cut off a send
+    // under way (kafkajs bounds each by requestTimeoutMs and its retries).
     close: () =>
       lifecycle.close(async () => {
         // An open transaction would hold back read_committed consumers until it times out.
+        await Promise.allSettled([...underway]);
         if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
-        await producer.disconnect();
-        await metadata.disconnect();
+        await Promise.all([session.retire(), metadata.retire(), ...retiring]);
       }),
     async [Symbol.asyncDispose]() {
       await this.close();

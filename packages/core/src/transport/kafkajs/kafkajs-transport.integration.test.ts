@@ -305,17 +305,27 @@ describe('kafkajs transport: behaviour specific to kafkajs and a real broker', (
     await expect(zombie.transaction()).rejects.toMatchObject({ code: InletErrorCode.kafkaFenced });
   });
 
-  it('classifies a topic that does not exist as retryable', async () => {
-    await using transport = transportFor({
-      retry: { retries: 1, initialRetryTimeMs: 50, maxRetryTimeMs: 100 },
-    });
+  it('refuses a send to a topic that does not exist within moments, not retryable, naming it', async () => {
+    // The shared broker has auto.create.topics.enable=true: the transport must not lean on it.
+    await using transport = transportFor();
     const topic = uniqueName('kafkajs-missing');
+    const started = Date.now();
     const error = await transport
       .producer()
       .send(records(topic, 1))
       .catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: InletErrorCode.kafkaUnknownTopic, retryable: true });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toMatchObject({ code: InletErrorCode.kafkaUnknownTopic, retryable: false });
+    expect((error as Error).message).toContain(`"${topic}"`);
     expect(await transport.admin().listTopics()).not.toContain(topic);
+  });
+
+  it('creates a missing topic itself, with the broker defaults, when made with autoCreateTopics', async () => {
+    await using transport = transportFor({ autoCreateTopics: true });
+    const topic = uniqueName('kafkajs-auto');
+    const acks = await transport.producer().send(records(topic, 3, 0));
+    expect(acks).toHaveLength(3);
+    expect(await transport.admin().partitionCount(topic)).toBe(1);
   });
 
   it('stops waiting for a send when its signal fires, while the send itself completes', async () => {

@@ -17,10 +17,18 @@ import { createKafkaJsProducer } from './kafkajs-producer';
 export interface KafkaJsTransportOptions extends KafkaConnectionOptions {
   /** Where kafkajs's own log lines go (secrets scrubbed). Default: nowhere. */
   readonly logger?: InletLogger;
+  /**
+   * Producers create a topic that does not exist, with the cluster's default partitions and
+   * replication, instead of failing with INLET_KAFKA_UNKNOWN_TOPIC; the same option as the
+   * in-memory backbone's. Inlet creates it itself, whatever the broker's
+   * `auto.create.topics.enable`. Default false: create topics with `ensureTopics`.
+   */
+  readonly autoCreateTopics?: boolean;
 }
 
 export interface ResolvedKafkaJsTransportOptions extends ResolvedKafkaConnectionOptions {
   readonly logger: InletLogger;
+  readonly autoCreateTopics: boolean;
 }
 
 /** The kafkajs transport, with the options it was made with (safe to print). */
@@ -45,11 +53,19 @@ function resolveLogger(logger: unknown): InletLogger {
   return logger as InletLogger;
 }
 
+function resolveAutoCreateTopics(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  throw new InletValidationError(InletErrorCode.invalidOption, undefined, [
+    { path: '/autoCreateTopics', message: 'must be true or false' },
+  ]);
+}
+
 function resolveTransportOptions(options: KafkaJsTransportOptions): ResolvedKafkaJsTransportOptions {
   const connection = resolveConnectionOptions(options);
   const resolved: ResolvedKafkaJsTransportOptions = {
     ...connection,
     logger: resolveLogger((options as { logger?: unknown }).logger),
+    autoCreateTopics: resolveAutoCreateTopics((options as { autoCreateTopics?: unknown }).autoCreateTopics),
   };
   return Object.freeze(printSafely(resolved, () => describeConnectionOptions(resolved)));
 }
@@ -96,7 +112,12 @@ export function createKafkaJsTransport(options: KafkaJsTransportOptions): KafkaJ
   return {
     kind: 'kafkajs',
     options: resolved,
-    producer: (producerOptions) => make(() => createKafkaJsProducer(shared, resolved.retry, producerOptions)),
+    producer: (producerOptions) =>
+      make(() =>
+        createKafkaJsProducer(shared, resolved.retry, producerOptions, {
+          autoCreateTopics: resolved.autoCreateTopics,
+        }),
+      ),
     consumer: (consumerOptions) =>
       make(() => createKafkaJsConsumer(new Kafka(config), resolved.retry, consumerOptions)),
     admin: () => make(() => createKafkaJsAdmin(shared, resolved.retry, () => new Kafka(config))),
