@@ -51,7 +51,14 @@ export function entityKeyFromBytes(bytes: Uint8Array): EntityKey {
 
 // Text spelled as itself: no backslash first (the bytes form starts with one) and no control
 // characters (NUL cannot be stored in PostgreSQL text; the rest make unreadable log lines).
-const plainText = /^(?!\\)[^\u0000-\u001f\u007f]+$/;
+function isPlainText(text: string): boolean {
+  if (text.length === 0 || text.charCodeAt(0) === 0x5c) return false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
 
 /**
  * One string per entity, equal for two keys exactly when their record key bytes are equal: a
@@ -61,7 +68,7 @@ const plainText = /^(?!\\)[^\u0000-\u001f\u007f]+$/;
  */
 export function entityKeyId(key: EntityKey): string {
   const text = typeof key === 'string' ? key : entityKeyFromBytes(key);
-  if (typeof text === 'string' && plainText.test(text)) return text;
+  if (typeof text === 'string' && isPlainText(text)) return text;
   return `\\x${entityKeyBytes(key).toString('hex')}`;
 }
 
