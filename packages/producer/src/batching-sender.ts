@@ -9,7 +9,7 @@ import {
 } from '@inlet/core';
 import { producerChannels } from './producer-diagnostics';
 import type { BufferOptions, LingerOptions, RetryOptions } from './producer-options';
-import { SendFailedError } from './send-failed-error';
+import { SendFailedError, type SendFailureReason } from './send-failed-error';
 
 /** Who is told how each record of a `send` / `sendBatch` call ended. */
 export interface PendingOutcome {
@@ -28,7 +28,8 @@ export interface PendingRecord {
   readonly record: OutgoingRecord;
   readonly bytes: number;
   readonly eventId: string;
-  readonly acceptedAt: number;
+  /** When its `send` / `sendBatch` was called: the delivery timeout counts from here. */
+  readonly calledAt: number;
   readonly outcome: PendingOutcome;
   /** The record's position in its `send` / `sendBatch` call. */
   readonly index: number;
@@ -47,8 +48,11 @@ export interface BatchingSenderOptions {
   readonly buffer: Required<BufferOptions>;
   readonly retry: Required<RetryOptions>;
   readonly logger: InletLogger;
-  /** Sends one batch; resolves with one ack per record, in order. */
-  readonly send: (records: readonly OutgoingRecord[]) => Promise<RecordAck[]>;
+  /**
+   * Sends one batch; resolves with one ack per record, in order. `signal` fires when the sender
+   * stops waiting for the answer (the delivery timeout, or a close that gave up).
+   */
+  readonly send: (records: readonly OutgoingRecord[], signal: AbortSignal) => Promise<RecordAck[]>;
 }
 
 export interface BatchingSenderCounters {
@@ -98,6 +102,7 @@ export class BatchingSender {
   #closed = false;
   #aborted: InletError | undefined;
   #wakeRetry: (() => void) | undefined;
+  #abandonAttempt: ((reason: InletError) => void) | undefined;
 
   constructor(options: BatchingSenderOptions) {
     this.#options = options;
@@ -120,9 +125,10 @@ export class BatchingSender {
 
   /**
    * Reserves room for records about to be accepted: resolves when there is room, waits (in
-   * arrival order) when the buffer is full, or fails with INLET_BUFFER_FULL when configured to.
+   * arrival order) when the buffer is full, or fails with INLET_BUFFER_FULL when configured to,
+   * or when there is still no room at `deadline` (ms since the epoch).
    */
-  async reserve(records: number, bytes: number, signal?: AbortSignal): Promise<void> {
+  async reserve(records: number, bytes: number, signal?: AbortSignal, deadline?: number): Promise<void> {
     if (this.#closed) throw closedError('producer');
     const { maxRecords, maxBytes, whenFull } = this.#options.buffer;
     if (records > maxRecords || bytes > maxBytes) {
@@ -144,23 +150,45 @@ export class BatchingSender {
     }
     if (signal?.aborted) throw abortedError('waiting for room in the producer buffer', signal);
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
+      let timer: NodeJS.Timeout | undefined;
+      const stopWaiting = (error: InletError) => {
         this.#spaceWaiters = this.#spaceWaiters.filter((waiter) => waiter !== entry);
-        reject(abortedError('waiting for room in the producer buffer', signal as AbortSignal));
+        entry.reject(error);
+        // Whoever waited behind this one may fit now.
+        this.#wakeWaiters();
+      };
+      const onAbort = () =>
+        stopWaiting(abortedError('waiting for room in the producer buffer', signal as AbortSignal));
+      const cleanUp = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       };
       const entry: SpaceWaiter = {
         records,
         bytes,
         resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
+          cleanUp();
           resolve();
         },
         reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
+          cleanUp();
           reject(error);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (deadline !== undefined) {
+        timer = setTimeout(
+          () =>
+            stopWaiting(
+              new InletError(
+                InletErrorCode.bufferFull,
+                `no room in the producer buffer within the delivery timeout (${this.#options.retry.deliveryTimeoutMs} ms; ${this.#bufferedRecords} records, ${this.#bufferedBytes} bytes unacknowledged); nothing was sent`,
+                { retryable: true },
+              ),
+            ),
+          Math.max(0, deadline - Date.now()),
+        );
+      }
       this.#spaceWaiters.push(entry);
     });
   }
@@ -217,6 +245,7 @@ export class BatchingSender {
     this.#queueHead = 0;
     this.#queuedBytes = 0;
     this.#failAll([...this.#inFlightBatch, ...queued], error, 0);
+    this.#abandonAttempt?.(error);
     this.#wakeRetry?.();
     this.#notifyIdle();
   }
@@ -229,6 +258,7 @@ export class BatchingSender {
       open.map((item) => item.eventId),
       attempts,
       cause,
+      'closed',
     );
     for (const item of open) this.#settleFailed(item, error);
   }
@@ -319,18 +349,65 @@ export class BatchingSender {
     });
   }
 
+  /**
+   * One attempt, given up at `deadline`: the transport is told through its signal, and the
+   * answer, should it still come, is ignored (the records then count as unknown, not as sent).
+   */
+  async #attempt(records: readonly OutgoingRecord[], deadline: number): Promise<RecordAck[]> {
+    const controller = new AbortController();
+    let giveUp: (reason: InletError) => void = () => undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      giveUp = (reason) => {
+        controller.abort(reason);
+        reject(reason);
+      };
+    });
+    const { deliveryTimeoutMs } = this.#options.retry;
+    const timer = setTimeout(
+      () =>
+        giveUp(
+          new InletError(
+            InletErrorCode.timeout,
+            `no answer from Kafka within the delivery timeout (${deliveryTimeoutMs} ms); the events may have been written`,
+            { retryable: true },
+          ),
+        ),
+      Math.max(0, deadline - Date.now()),
+    );
+    this.#abandonAttempt = giveUp;
+    try {
+      const sending = this.#options.send(records, controller.signal);
+      sending.catch(() => undefined);
+      return await Promise.race([sending, givenUp]);
+    } finally {
+      clearTimeout(timer);
+      this.#abandonAttempt = undefined;
+    }
+  }
+
   async #deliver(batch: PendingRecord[]): Promise<void> {
     const { retry, producerId, logger } = this.#options;
     const records = batch.map((item) => item.record);
-    const bytes = batch.reduce((sum, item) => sum + item.bytes, 0);
+    let bytes = 0;
+    // Records are queued in call order, so the first was called first; the minimum is taken
+    // anyway, as the bound is per record.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const item of batch) {
+      bytes += item.bytes;
+      if (item.calledAt < oldest) oldest = item.calledAt;
+    }
+    const deadline = oldest + retry.deliveryTimeoutMs;
     const started = performance.now();
-    const oldest = (batch[0] as PendingRecord).acceptedAt;
     let attempt = 0;
+    let failure: InletError | undefined;
     for (;;) {
       if (this.#aborted !== undefined) return;
-      let failure: InletError;
+      if (Date.now() >= deadline) {
+        this.#failBatch(batch, failure ?? this.#expired(), attempt, 'delivery-timeout');
+        return;
+      }
       try {
-        const acks = await this.#options.send(records);
+        const acks = await this.#attempt(records, deadline);
         batch.forEach((item, index) => {
           if (this.#settled(item)) item.outcome.acknowledged(item.index, acks[index] as RecordAck);
         });
@@ -351,11 +428,15 @@ export class BatchingSender {
       } catch (error) {
         failure = toInletError(error);
       }
-      const remaining = retry.deliveryTimeoutMs - (Date.now() - oldest);
-      const stop =
-        this.#aborted !== undefined || !failure.retryable || attempt >= retry.retries || remaining <= 0;
-      if (stop) {
-        this.#failBatch(batch, failure, attempt + 1, remaining <= 0 && failure.retryable);
+      if (this.#aborted !== undefined) return;
+      const remaining = deadline - Date.now();
+      if (!failure.retryable || attempt >= retry.retries || remaining <= 0) {
+        const reason: SendFailureReason = !failure.retryable
+          ? 'not-retryable'
+          : remaining <= 0
+            ? 'delivery-timeout'
+            : 'retries-exhausted';
+        this.#failBatch(batch, failure, attempt + 1, reason);
         return;
       }
       const backoff = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** attempt);
@@ -389,21 +470,28 @@ export class BatchingSender {
     }
   }
 
-  #failBatch(batch: PendingRecord[], cause: InletError, attempts: number, timedOut: boolean): void {
+  #expired(): InletError {
+    return new InletError(
+      InletErrorCode.timeout,
+      `the delivery timeout (${this.#options.retry.deliveryTimeoutMs} ms) ran out before they were sent`,
+      { retryable: true },
+    );
+  }
+
+  #failBatch(batch: PendingRecord[], cause: InletError, attempts: number, reason: SendFailureReason): void {
     const eventIds = batch.map((item) => item.eventId);
-    const reason =
-      this.#aborted !== undefined
-        ? 'the producer was closed before they were acknowledged'
-        : timedOut
-          ? `the delivery timeout (${this.#options.retry.deliveryTimeoutMs} ms) ran out`
-          : cause.retryable
-            ? `the retry budget (${this.#options.retry.retries} retries) ran out`
-            : 'the error is not retryable';
+    const why = {
+      closed: 'the producer was closed before they were acknowledged',
+      'delivery-timeout': `the delivery timeout (${this.#options.retry.deliveryTimeoutMs} ms) ran out`,
+      'retries-exhausted': `the retry budget (${this.#options.retry.retries} retries) ran out`,
+      'not-retryable': 'the error is not retryable',
+    }[reason];
     const error = new SendFailedError(
-      `${batch.length} event(s) were not acknowledged after ${attempts} attempt(s): ${reason}; last error ${cause.code}: ${cause.message}`,
+      `${batch.length} event(s) were not acknowledged after ${attempts} attempt(s): ${why}; last error ${cause.code}: ${cause.message}`,
       eventIds,
       attempts,
       cause,
+      reason,
     );
     for (const item of batch) this.#settleFailed(item, error);
     this.#options.logger.error('producer batch failed', {

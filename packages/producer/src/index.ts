@@ -23,5 +23,5 @@ export {
   type ResolvedProducerOptions,
   type RetryOptions,
 } from './producer-options';
-export { SendFailedError } from './send-failed-error';
+export { SendFailedError, type SendFailureReason } from './send-failed-error';
 export { activeTraceContext, type TraceContext } from './trace-context';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AnyEventDefinition,
+  backoffDelayMs,
   type CreateEventOptions,
   closedError,
   createEvent,
@@ -15,6 +16,7 @@ import {
   type KafkaTransport,
   type OutgoingRecord,
   type RecordAck,
+  sleep,
   type TopicDefinition,
   type TopicPartitionOffset,
   type TransportProducer,
@@ -27,6 +29,7 @@ import {
   resolveProducerOptions,
 } from './producer-options';
 import { SendFailedError } from './send-failed-error';
+import { SendIntake } from './send-intake';
 import { activeTraceContext } from './trace-context';
 
 /** One event to send: its type on the topic and its data, with optional envelope fields. */
@@ -59,7 +62,10 @@ export interface SendResult {
 }
 
 export interface ProducerSendOptions {
-  /** Stops waiting for room in the buffer (INLET_ABORTED); an accepted event is sent regardless. */
+  /**
+   * Stops waiting before the events are accepted — for room in the buffer, a schema id, the
+   * topic's metadata — with INLET_ABORTED; an accepted event is sent regardless.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -200,6 +206,28 @@ function isTopicDefinition(value: unknown): value is TopicDefinition {
   return typeof value === 'object' && value !== null && typeof (value as TopicDefinition).find === 'function';
 }
 
+/** Settles with `work`, or rejects with `timedOut()` at `deadline` (ms since the epoch). */
+function withDeadline<T>(work: Promise<T>, deadline: number, timedOut: () => InletError): Promise<T> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves when `signal` fires; never when there is none. */
+function whenAborted(signal: AbortSignal | undefined): { readonly fired: Promise<void>; stop(): void } {
+  if (signal === undefined) return { fired: new Promise(() => undefined), stop: () => undefined };
+  let onAbort: () => void = () => undefined;
+  const fired = new Promise<void>((resolve) => {
+    onAbort = resolve;
+  });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { fired, stop: () => signal.removeEventListener('abort', onAbort) };
+}
+
 /**
  * Creates a producer: every event validated (schema, contract, event time, key) before it can
  * leave the process, stamped (id, produce time, source, trace context), keyed onto partitions
@@ -220,26 +248,23 @@ export function createProducer(options: ProducerOptions): InletProducer {
     idempotent: true,
     ...(resolved.transactionalId === undefined ? {} : { transactionalId: resolved.transactionalId }),
   });
+  const { deliveryTimeoutMs } = resolved.retry;
   const sender = new BatchingSender({
     producerId,
     linger: resolved.linger,
     buffer: resolved.buffer,
     retry: resolved.retry,
     logger: resolved.logger,
-    send: (records) => transportProducer.send(records),
+    send: (records, signal) => transportProducer.send(records, { signal }),
   });
+  const intake = new SendIntake<PreparedRecord>(sender);
   const newId = createUuidV7Generator();
+  // Topics the transport has confirmed exist; a send to any other one first asks, so that a
+  // missing topic refuses only its own sends, never the batch they would share with others.
+  const knownTopics = new Set<string>();
+  const topicLookups = new Map<string, Promise<unknown>>();
   let refused = 0;
   let closing: Promise<void> | undefined;
-  // Sends called before close() are still accepted: close waits for them to be enqueued.
-  const accepting = new Set<Promise<unknown>>();
-
-  function tracked<T>(work: Promise<T>): Promise<T> {
-    accepting.add(work);
-    const forget = () => accepting.delete(work);
-    work.then(forget, forget);
-    return work;
-  }
   let transactions: Promise<unknown> = Promise.resolve();
 
   function definitionFor(topic: TopicDefinition, input: EventInput): AnyEventDefinition {
@@ -258,24 +283,63 @@ export function createProducer(options: ProducerOptions): InletProducer {
     return definition;
   }
 
-  async function schemaIdFor(topic: TopicDefinition, definition: AnyEventDefinition, started: number) {
-    const registry = resolved.registry;
-    if (registry === undefined) return undefined;
-    const cached = registry.cachedSchemaIdFor(topic.name, definition);
-    if (cached !== undefined) return cached;
-    for (let attempt = 0; ; attempt += 1) {
+  // Retries a lookup that fails retryably until `deadline`; the last error is the answer then.
+  async function untilDeadline<T>(
+    lookup: () => Promise<T>,
+    deadline: number,
+    timedOut: (last: unknown) => InletError,
+  ): Promise<T> {
+    let last: unknown;
+    for (let retry = 1; ; retry += 1) {
       try {
-        return await registry.schemaIdFor(topic.name, definition);
+        return await withDeadline(lookup(), deadline, () => timedOut(last));
       } catch (error) {
-        const waited = Date.now() - started;
-        const retryable = InletError.is(error) && error.retryable;
-        if (!retryable || waited >= resolved.retry.deliveryTimeoutMs) throw error;
-        const delay = Math.min(resolved.retry.maxDelayMs, resolved.retry.minDelayMs * 2 ** attempt);
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(delay, resolved.retry.deliveryTimeoutMs - waited)),
-        );
+        if (Date.now() >= deadline) throw InletError.is(error) ? error : timedOut(error);
+        if (!InletError.is(error) || !error.retryable) throw error;
+        last = error;
+        await sleep(Math.min(backoffDelayMs(retry, resolved.retry), deadline - Date.now()));
       }
     }
+  }
+
+  function schemaIdFor(topic: TopicDefinition, definition: AnyEventDefinition, deadline: number) {
+    const registry = resolved.registry as NonNullable<typeof resolved.registry>;
+    return untilDeadline(
+      () => registry.schemaIdFor(topic.name, definition),
+      deadline,
+      (last) =>
+        InletError.is(last)
+          ? last
+          : new InletError(
+              InletErrorCode.registryUnavailable,
+              `no schema id for "${definition.type}" from the schema registry within the delivery timeout (${deliveryTimeoutMs} ms); nothing was sent`,
+              { retryable: true },
+            ),
+    );
+  }
+
+  /** Undefined when the topic is known to exist; otherwise resolves once the transport says it does. */
+  function topicReady(topic: string, deadline: number): Promise<void> | undefined {
+    if (knownTopics.has(topic)) return undefined;
+    const lookupOnce = () => {
+      let lookup = topicLookups.get(topic);
+      if (lookup === undefined) {
+        lookup = transportProducer.partitionCount(topic).finally(() => topicLookups.delete(topic));
+        topicLookups.set(topic, lookup);
+      }
+      return lookup;
+    };
+    return untilDeadline(lookupOnce, deadline, (last) =>
+      InletError.is(last)
+        ? last
+        : new InletError(
+            InletErrorCode.timeout,
+            `no metadata for topic "${topic}" within the delivery timeout (${deliveryTimeoutMs} ms); nothing was sent`,
+            { retryable: true },
+          ),
+    ).then(() => {
+      knownTopics.add(topic);
+    });
   }
 
   // Everything that can refuse an event, before any of it is buffered. Synchronous unless a
@@ -321,7 +385,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
     if (registry === undefined) return encode(undefined);
     const cached = registry.cachedSchemaIdFor(topic.name, definition);
     if (cached !== undefined) return encode(cached);
-    return schemaIdFor(topic, definition, now).then(encode);
+    return schemaIdFor(topic, definition, now + deliveryTimeoutMs).then(encode);
   }
 
   function checkOpen(inTransaction: boolean): void {
@@ -334,8 +398,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
     }
   }
 
-  function accept(prepared: readonly PreparedRecord[]): SendOutcome {
-    const acceptedAt = Date.now();
+  function accept(prepared: readonly PreparedRecord[], calledAt: number): SendOutcome {
     const outcome = new SendOutcome(prepared);
     const pending: PendingRecord[] = new Array<PendingRecord>(prepared.length);
     for (let index = 0; index < prepared.length; index += 1) {
@@ -345,7 +408,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
         record: item.record,
         bytes: item.bytes,
         eventId: item.id,
-        acceptedAt,
+        calledAt,
         outcome,
         index,
       };
@@ -354,7 +417,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
     return outcome;
   }
 
-  function acceptOne(prepared: PreparedRecord): Promise<SendResult> {
+  function acceptOne(prepared: PreparedRecord, calledAt: number): Promise<SendResult> {
     const outcome = new SingleSendOutcome(prepared);
     sender.enqueue([
       {
@@ -362,7 +425,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
         record: prepared.record,
         bytes: prepared.bytes,
         eventId: prepared.id,
-        acceptedAt: Date.now(),
+        calledAt,
         outcome,
         index: 0,
       },
@@ -370,23 +433,62 @@ export function createProducer(options: ProducerOptions): InletProducer {
     return outcome.result;
   }
 
-  async function prepareAll(topic: TopicDefinition, events: readonly EventInput[], now: number) {
-    const prepared: PreparedRecord[] = [];
+  type Prepared = PreparedRecord | Promise<PreparedRecord>;
+
+  /** Prepares each event; the refusals, by index, of those that fail at once. */
+  function prepareEach(topic: TopicDefinition, events: readonly EventInput[], now: number) {
+    const items: Prepared[] = [];
+    const indexes: number[] = [];
     const failures: { index: number; error: InletError }[] = [];
+    let waits = false;
     for (const [index, input] of events.entries()) {
       try {
         const item = prepare(topic, input, now);
-        prepared.push(item instanceof Promise ? await item : item);
+        if (item instanceof Promise) {
+          waits = true;
+          item.catch(() => undefined);
+        }
+        items.push(item);
+        indexes.push(index);
       } catch (error) {
         if (!InletError.is(error)) throw error;
         failures.push({ index, error });
       }
     }
+    return { items, indexes, failures, waits };
+  }
+
+  // All or nothing: every event prepared, or a BatchRefusedError listing each refusal.
+  async function gather(
+    events: readonly EventInput[],
+    prepared: ReturnType<typeof prepareEach>,
+    topicWait: Promise<void> | undefined,
+  ): Promise<PreparedRecord[]> {
+    const failures = [...prepared.failures];
+    const ready: PreparedRecord[] = [];
+    const settled = await Promise.allSettled(prepared.items);
+    settled.forEach((result, position) => {
+      if (result.status === 'fulfilled') {
+        ready.push(result.value);
+        return;
+      }
+      if (!InletError.is(result.reason)) throw result.reason;
+      failures.push({ index: prepared.indexes[position] as number, error: result.reason });
+    });
     if (failures.length > 0) {
-      refused += failures.length;
-      throw new BatchRefusedError(failures, events.length);
+      refused += events.length;
+      throw new BatchRefusedError(
+        failures.sort((a, b) => a.index - b.index),
+        events.length,
+      );
     }
-    return prepared;
+    if (topicWait !== undefined) {
+      await topicWait.catch((error: unknown) => {
+        refused += events.length;
+        throw error;
+      });
+    }
+    return ready;
   }
 
   async function settle(outcome: SendOutcome): Promise<SendResult[]> {
@@ -402,77 +504,133 @@ export function createProducer(options: ProducerOptions): InletProducer {
       eventIds,
       first instanceof SendFailedError ? first.attempts : 1,
       first,
+      first instanceof SendFailedError ? first.reason : 'not-retryable',
     );
   }
 
   function transactionHandle(
     transaction: Awaited<ReturnType<TransportProducer['transaction']>>,
   ): ProducerTransaction {
-    const sendPrepared = async (prepared: readonly PreparedRecord[]) => {
-      const acks = await transaction.send(prepared.map((item) => item.record));
-      return prepared.map((item, index) => {
-        const ack = acks[index] as RecordAck;
-        return {
-          id: item.id,
-          type: item.type,
-          topic: ack.topic,
-          partition: ack.partition,
-          offset: ack.offset,
-        };
+    // Calls reach the transaction in the order they were made, as plain sends reach the sender.
+    let previous: Promise<unknown> = Promise.resolve();
+    const sendInOrder = (topic: TopicDefinition, events: readonly EventInput[]): Promise<SendResult[]> => {
+      const calledAt = Date.now();
+      const prepared = prepareEach(topic, events, calledAt);
+      const ready = gather(events, prepared, undefined);
+      ready.catch(() => undefined);
+      const turn = previous.then(async () => {
+        const items = await ready;
+        const deadline = calledAt + deliveryTimeoutMs;
+        const acks = await withDeadline(
+          transaction.send(
+            items.map((item) => item.record),
+            { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) },
+          ),
+          deadline,
+          () =>
+            new SendFailedError(
+              `${items.length} event(s) were not acknowledged within the delivery timeout (${deliveryTimeoutMs} ms); they may have been written, and are committed with the transaction if it commits`,
+              items.map((item) => item.id),
+              1,
+              new InletError(InletErrorCode.timeout, 'no answer from Kafka within the delivery timeout', {
+                retryable: true,
+              }),
+              'delivery-timeout',
+            ),
+        );
+        return items.map((item, index) => {
+          const ack = acks[index] as RecordAck;
+          return {
+            id: item.id,
+            type: item.type,
+            topic: ack.topic,
+            partition: ack.partition,
+            offset: ack.offset,
+          };
+        });
       });
+      previous = turn.catch(() => undefined);
+      return turn;
     };
     return {
       async send(topic, event) {
-        const [result] = await sendPrepared(await prepareAll(topic, [event as EventInput], Date.now()));
+        const [result] = await sendInOrder(topic, [event as EventInput]);
         return result as SendResult;
       },
-      async sendBatch(topic, events) {
-        return sendPrepared(await prepareAll(topic, events as readonly EventInput[], Date.now()));
-      },
+      sendBatch: (topic, events) => sendInOrder(topic, events as readonly EventInput[]),
       sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
     };
   }
 
   const producer: InletProducer = {
     send(topic, event, sendOptions = {}) {
-      let prepared: PreparedRecord | Promise<PreparedRecord>;
+      const calledAt = Date.now();
+      let prepared: Prepared;
       try {
         checkOpen(false);
-        prepared = prepare(topic, event as EventInput, Date.now());
+        prepared = prepare(topic, event as EventInput, calledAt);
       } catch (error) {
         if (InletError.is(error) && error.code !== InletErrorCode.closed) refused += 1;
         return Promise.reject(error);
       }
-      // The common case stays synchronous up to the one promise the caller awaits: a schema id
-      // already cached, and room in the buffer.
-      if (!(prepared instanceof Promise) && sender.tryReserve(1, prepared.bytes)) return acceptOne(prepared);
-      return tracked(
-        (async () => {
-          let ready: PreparedRecord;
-          try {
-            ready = await prepared;
-          } catch (error) {
-            refused += 1;
-            throw error;
-          }
-          await sender.reserve(1, ready.bytes, sendOptions.signal);
-          return ready;
-        })(),
-      ).then(acceptOne);
+      const deadline = calledAt + deliveryTimeoutMs;
+      const topicWait = topicReady(topic.name, deadline);
+      // The common case stays synchronous up to the one promise the caller awaits: a known
+      // topic, a schema id already cached, nobody waiting ahead, and room in the buffer.
+      if (
+        topicWait === undefined &&
+        !(prepared instanceof Promise) &&
+        intake.idle &&
+        sender.tryReserve(1, prepared.bytes)
+      ) {
+        return acceptOne(prepared, calledAt);
+      }
+      const ready = Promise.all([prepared, topicWait]).then(
+        ([item]) => [item],
+        (error: unknown) => {
+          refused += 1;
+          throw error;
+        },
+      );
+      return new Promise<SendResult>((resolve, reject) => {
+        intake.add({
+          prepared: ready,
+          deadline,
+          signal: sendOptions.signal,
+          accept: ([item]) => acceptOne(item as PreparedRecord, calledAt).then(resolve, reject),
+          refuse: reject,
+        });
+      });
     },
 
     async sendBatch(topic, events, sendOptions = {}) {
       checkOpen(false);
       if (events.length === 0) return [];
-      const accepted = tracked(
-        (async () => {
-          const prepared = await prepareAll(topic, events as readonly EventInput[], Date.now());
-          const bytes = prepared.reduce((sum, item) => sum + item.bytes, 0);
-          await sender.reserve(prepared.length, bytes, sendOptions.signal);
-          return accept(prepared);
-        })(),
-      );
-      return settle(await accepted);
+      const calledAt = Date.now();
+      const inputs = events as readonly EventInput[];
+      const prepared = prepareEach(topic, inputs, calledAt);
+      if (prepared.failures.length > 0 && !prepared.waits) {
+        refused += inputs.length;
+        throw new BatchRefusedError(prepared.failures, inputs.length);
+      }
+      const deadline = calledAt + deliveryTimeoutMs;
+      const topicWait = topicReady(topic.name, deadline);
+      if (topicWait === undefined && !prepared.waits && intake.idle) {
+        const items = prepared.items as PreparedRecord[];
+        const bytes = items.reduce((sum, item) => sum + item.bytes, 0);
+        if (sender.tryReserve(items.length, bytes)) return settle(accept(items, calledAt));
+      }
+      topicWait?.catch(() => undefined);
+      const outcome = await new Promise<SendOutcome>((resolve, reject) => {
+        intake.add({
+          prepared: gather(inputs, prepared, topicWait),
+          deadline,
+          signal: sendOptions.signal,
+          accept: (items) => resolve(accept(items, calledAt)),
+          refuse: reject,
+        });
+      });
+      return settle(outcome);
     },
 
     transaction<T>(work: (transaction: ProducerTransaction) => Promise<T>): Promise<T> {
@@ -525,18 +683,33 @@ export function createProducer(options: ProducerOptions): InletProducer {
     close(closeOptions = {}) {
       closing ??= (async () => {
         const signal = closeOptions.signal;
-        const onAbort = () => sender.abort(closedError('producer'));
-        if (signal?.aborted) onAbort();
-        signal?.addEventListener('abort', onAbort, { once: true });
+        const gaveUp = whenAborted(signal);
+        // Past the signal nothing is waited for: what is left fails, the transport closes in the
+        // background, and its errors are logged rather than left unhandled.
+        const untilGaveUp = <T>(work: Promise<T>) => Promise.race([work, gaveUp.fired]);
+        const giveUp = () => {
+          const error = closedError('producer');
+          intake.abort(error);
+          sender.abort(error);
+        };
+        void gaveUp.fired.then(giveUp);
         try {
-          await Promise.allSettled([...accepting]);
+          await untilGaveUp(intake.drained());
           sender.close();
-          await sender.flush();
-          await transactions;
+          await untilGaveUp(sender.flush());
+          await untilGaveUp(transactions);
         } finally {
-          signal?.removeEventListener('abort', onAbort);
-          await transportProducer.close();
-          if (ownsTransport) await transport.close();
+          const shutdown = (async () => {
+            await transportProducer.close();
+            if (ownsTransport) await transport.close();
+          })().catch((error: unknown) => {
+            if (signal?.aborted !== true) throw error;
+            resolved.logger.warn('closing the producer transport failed', {
+              error: error instanceof Error ? error.message : String(error),
+            });
+          });
+          await untilGaveUp(shutdown);
+          gaveUp.stop();
         }
       })();
       return closing;
