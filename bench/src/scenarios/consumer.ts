@@ -4,6 +4,7 @@ import {
   createKafkaJsTransport,
   decodeEventRecord,
   defineTopic,
+  ensureTopics,
   headerViews,
   type KafkaTransport,
 } from '@inlet/core';
@@ -222,8 +223,9 @@ const ioScenario: Scenario = {
 
 /** A backbone prefilled with events, so the dedup scenarios measure the consumer, not the network. */
 async function prefillInMemory(count: number, keys: number): Promise<Prefilled> {
-  const transport = createInMemoryBackbone({ defaultPartitions: partitions });
-  const topic = defineTopic({ name: 'dedup-bench', events: [OrderPlacedAvro] });
+  const transport = createInMemoryBackbone();
+  const topic = defineTopic({ name: 'dedup-bench', events: [OrderPlacedAvro], partitions });
+  await ensureTopics(transport, [topic]);
   const producer = createProducer({ transport, linger: { ms: 0 } });
   const orders = sampleOrders(count).map((order, index) => ({ ...order, orderId: `order-${index % keys}` }));
   for (let start = 0; start < orders.length; start += 1000) {

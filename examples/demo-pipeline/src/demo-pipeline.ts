@@ -4,6 +4,7 @@ import {
   createKafkaJsTransport,
   defineEvent,
   defineTopic,
+  ensureTopics,
   jsonSchema,
   type KafkaTransport,
 } from '@inlet/core';
@@ -96,8 +97,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     options.brokers === undefined
       ? createInMemoryBackbone({ defaultPartitions: 3 })
       : createKafkaJsTransport({ brokers: options.brokers, clientId: 'inlet-demo' });
-  const topic = defineTopic({ name: `demo.orders.${Date.now().toString(36)}`, events: [OrderUpdated] });
-  await transport.admin().createTopics([{ topic: topic.name, partitions: 3 }]);
+  const topic = defineTopic({
+    name: `demo.orders.${Date.now().toString(36)}`,
+    events: [OrderUpdated],
+    partitions: 3,
+  });
+  await ensureTopics(transport, [topic]);
   log(
     `backbone: ${options.brokers === undefined ? 'embedded (in-memory)' : `Kafka at ${options.brokers.join(',')}`}, topic ${topic.name}`,
   );

@@ -48,7 +48,7 @@ async function produced(
 }
 
 function setup() {
-  const transport = createInMemoryBackbone({ defaultPartitions: 1 });
+  const transport = createInMemoryBackbone({ defaultPartitions: 1, autoCreateTopics: true });
   opened.push(transport);
   const orders = ordersTopic(`checks-${++counter}`);
   return { transport, orders };

@@ -19,7 +19,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 
 describe.each(['handle', 'handleBatch'] as const)('close() with %s', (mode) => {
   it('resolves only once no handler runs, and starts none after it was called', async () => {
-    const transport = createInMemoryBackbone({ defaultPartitions: 4 });
+    const transport = createInMemoryBackbone({ defaultPartitions: 4, autoCreateTopics: true });
     opened.push(transport);
     const orders = ordersTopic(`close-${mode}`);
     const producer = createProducer({ transport, linger: { ms: 0 } });

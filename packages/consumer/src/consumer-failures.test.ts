@@ -34,7 +34,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 }
 
 function setup(backbone: Parameters<typeof createInMemoryBackbone>[0] = {}) {
-  const transport = createInMemoryBackbone({ defaultPartitions: 1, ...backbone });
+  const transport = createInMemoryBackbone({ defaultPartitions: 1, autoCreateTopics: true, ...backbone });
   opened.push(transport);
   const orders = ordersTopic(`failures-${++counter}`);
   return { transport, orders };

@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 function setup(partitions = 3) {
-  const transport = createInMemoryBackbone({ defaultPartitions: partitions });
+  const transport = createInMemoryBackbone({ defaultPartitions: partitions, autoCreateTopics: true });
   opened.push(transport);
   const orders = ordersTopic(name('orders'));
   const producer = createProducer({ transport, linger: { ms: 0 } });
@@ -399,7 +399,7 @@ describe('consumer on the in-memory backbone', () => {
   });
 
   it('redacts contract-tagged fields in dead-letter copies', async () => {
-    const transport = createInMemoryBackbone();
+    const transport = createInMemoryBackbone({ autoCreateTopics: true });
     opened.push(transport);
     const Tagged = withContract(OrderUpdated, { tags: { secret: ['/orderId'] } });
     const { defineTopic } = await import('@inlet/core');
@@ -486,7 +486,7 @@ describe('consumer on the in-memory backbone', () => {
   });
 
   it('refuses bad options, naming them', () => {
-    const transport = createInMemoryBackbone();
+    const transport = createInMemoryBackbone({ autoCreateTopics: true });
     opened.push(transport);
     const orders = ordersTopic('x');
     expect(() =>

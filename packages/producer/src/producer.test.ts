@@ -31,8 +31,9 @@ afterEach(async () => {
   for (const resource of opened.splice(0).reverse()) await resource.close();
 });
 
+// Each test names its own topics; the backbone makes them on first use.
 function backbone(): KafkaTransport {
-  const transport = createInMemoryBackbone({ defaultPartitions: 3 });
+  const transport = createInMemoryBackbone({ defaultPartitions: 3, autoCreateTopics: true });
   opened.push(transport);
   return transport;
 }

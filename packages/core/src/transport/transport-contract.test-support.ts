@@ -181,6 +181,25 @@ export function describeTransportContract(name: string, options: TransportContra
       ]);
     });
 
+    it('refuses a send to a topic that does not exist, not retryable, naming it, and creates none', async () => {
+      const missing = uniqueName('missing');
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      const started = Date.now();
+      const error = await producer
+        .send([{ topic: missing, key: Buffer.from('k'), value: Buffer.from('v') }])
+        .catch((caught: unknown) => caught);
+      expect(Date.now() - started).toBeLessThan(wait(5_000));
+      expect(InletError.hasCode(error, InletErrorCode.kafkaUnknownTopic)).toBe(true);
+      expect(error).toMatchObject({ retryable: false });
+      expect((error as Error).message).toContain(`"${missing}"`);
+      await expect(producer.partitionCount(missing)).rejects.toMatchObject({
+        code: InletErrorCode.kafkaUnknownTopic,
+        retryable: false,
+      });
+      expect(await transport.admin().listTopics()).not.toContain(missing);
+    });
+
     it('places keyed records by murmur2 and acknowledges each with its offset, in order', async () => {
       const topic = await topicWith(3);
       const producer = transport.producer();

@@ -12,9 +12,11 @@ export interface InMemoryBackboneOptions {
   /** Partitions of a topic created on first use (`num.partitions`). Default 1. */
   readonly defaultPartitions?: number;
   /**
-   * Create unknown topics when a producer sends to them, a consumer subscribes to them or a producer
-   * asks for their partitions (`auto.create.topics.enable`). Default true; when false those calls fail
-   * with the retryable `INLET_KAFKA_UNKNOWN_TOPIC`.
+   * Create unknown topics (with `defaultPartitions`) when a producer sends to them, a consumer
+   * subscribes to them or a producer asks for their partitions, like `auto.create.topics.enable`.
+   * Default false, as with the kafkajs transport: those calls fail with `INLET_KAFKA_UNKNOWN_TOPIC`,
+   * not retryable, naming the topic; create topics with `ensureTopics`. The kafkajs transport
+   * takes the same option.
    */
   readonly autoCreateTopics?: boolean;
   /**
@@ -53,7 +55,7 @@ export interface ResolvedBackboneOptions {
 
 export const backboneDefaults: ResolvedBackboneOptions = Object.freeze({
   defaultPartitions: 1,
-  autoCreateTopics: true,
+  autoCreateTopics: false,
   maxRecordBytes: 1_048_576,
   maxTimestampAheadMs: 3_600_000,
   minSessionTimeoutMs: 6_000,

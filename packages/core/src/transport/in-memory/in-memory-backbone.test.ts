@@ -311,12 +311,20 @@ describe('in-memory backbone: producing', () => {
     );
   });
 
-  it('creates topics on first use with defaultPartitions', async () => {
-    const transport = backbone({ defaultPartitions: 3 });
+  it('creates topics on first use with defaultPartitions, when made with autoCreateTopics', async () => {
+    const transport = backbone({ defaultPartitions: 3, autoCreateTopics: true });
     const topic = unique('auto');
     const producer = transport.producer();
     expect(await producer.partitionCount(topic)).toBe(3);
     expect(await transport.admin().listTopics()).toContain(topic);
+  });
+
+  it('creates no topic on first use by default, as with the kafkajs transport', async () => {
+    const transport = backbone({ defaultPartitions: 3 });
+    const topic = unique('not-auto');
+    const error = await rejection(transport.producer().partitionCount(topic));
+    expect(error).toMatchObject({ code: InletErrorCode.kafkaUnknownTopic, retryable: false });
+    expect(await transport.admin().listTopics()).not.toContain(topic);
   });
 
   it('refuses an explicit partition out of range, a bad topic name and a size over maxRecordBytes', async () => {
