@@ -248,6 +248,8 @@ function parseNonNegativeInteger(record: RawRecord, label: string, text: string)
   return value;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function framedSchemaId(contentType: string | undefined, bytes: Buffer): number | undefined {
   const parsed = contentType === undefined ? undefined : parseContentType(contentType);
   if (!parsed?.registryFramed) return undefined;
@@ -260,11 +262,39 @@ function framedSchemaId(contentType: string | undefined, bytes: Buffer): number 
  * `data_base64`), when it has one. Never throws: a record that cannot be read has no id.
  */
 export function schemaIdOf(record: RawRecord): number | undefined {
+  // Called for every record before it is decoded: only the content type is read, not every header.
+  const contentType = onlyContentType(record);
+  if (contentType === null) return undefined;
   try {
-    const { data } = readEnvelope(record);
-    return data.source.kind === 'bytes' ? framedSchemaId(data.contentType, data.source.bytes) : undefined;
+    if (contentType !== undefined && isStructuredContentType(contentType)) {
+      if (!isJsonEventFormat(contentType)) return undefined;
+      const { data, dataContentType } = readStructuredEvent(record);
+      return data.kind === 'bytes' ? framedSchemaId(dataContentType, data.bytes) : undefined;
+    }
   } catch {
-    return undefined;
+    return undefined; // decoding will say what is wrong with it
+  }
+  return record.value === null ? undefined : framedSchemaId(contentType, record.value);
+}
+
+/** The record's content type; null when it has several, one with no value, or one that is not UTF-8. */
+function onlyContentType(record: RawRecord): string | undefined | null {
+  let found: Buffer | null | undefined;
+  for (const { name, value } of record.headerList) {
+    if (
+      name.length !== CloudEventHeader.contentType.length ||
+      name.toLowerCase() !== CloudEventHeader.contentType
+    ) {
+      continue;
+    }
+    if (found !== undefined || value === null) return null;
+    found = value;
+  }
+  if (found === undefined) return undefined;
+  try {
+    return strictUtf8.decode(found);
+  } catch {
+    return null;
   }
 }
 
