@@ -3,6 +3,7 @@ import { defaultTestEnvironment, type TestEnvironment } from './environment';
 
 export { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker';
 export type { TestEnvironment } from './environment';
+export { type KcatRecord, kcatProduce } from './kcat';
 export { serverScript } from './servers';
 
 /** The servers of this test run (from the global setup, or the environment variables). */

@@ -167,6 +167,47 @@ describe('consumers killed mid-batch and restarted', () => {
     }
   }, 300_000);
 
+  it('with handleBatch and transactional dedup: every effect exactly once, copies absorbed, order kept', async () => {
+    const { orders, ids } = await produceOrders(30, 100);
+    // Copies of a tenth of the events, as a producer retrying after a timeout would send them.
+    const producer = createProducer({ transport });
+    for (let index = 0; index < ids.length; index += 10) {
+      const revision = Math.floor(index / 30);
+      await producer.send(orders, { ...updated(`order-${index % 30}`, revision), id: ids[index] as string });
+    }
+    await producer.close();
+    const effects = uniqueName('effects').replaceAll('-', '_');
+    const marks = uniqueName('marks').replaceAll('-', '_');
+    await pool.query(
+      `create table ${effects} (seq bigserial primary key, event_id text not null, order_id text not null, revision int not null, pid int not null)`,
+    );
+    try {
+      const env = {
+        MODE: 'transactional-batch',
+        TOPIC: orders.name,
+        GROUP_ID: uniqueName('crash-tx-batch'),
+        EFFECTS_TABLE: effects,
+        MARKS_TABLE: marks,
+        JITTER_MS: '60',
+      };
+      const killedMidway = await crashLoop(env, 4, async () => {
+        const { rows } = await pool.query(`select count(distinct event_id)::int as n from ${effects}`);
+        return rows[0].n >= ids.length;
+      });
+      expect(killedMidway).toBeGreaterThanOrEqual(2);
+      const { rows } = await pool.query(`select event_id, order_id, revision from ${effects} order by seq`);
+      expect(rows).toHaveLength(ids.length);
+      expect(checksum(rows.map((row) => row.event_id as string))).toBe(checksum(ids));
+      const revisions = new Map<string, number[]>();
+      for (const row of rows)
+        revisions.set(row.order_id, [...(revisions.get(row.order_id) ?? []), row.revision]);
+      for (const list of revisions.values()) expect(list).toEqual([...Array(100).keys()]);
+    } finally {
+      await pool.query(`drop table if exists ${effects}`);
+      await pool.query(`drop table if exists ${marks}`);
+    }
+  }, 300_000);
+
   it('with a Redis dedup store: every event at least once, duplicates only from the kill windows', async () => {
     const { orders, ids } = await produceOrders(30, 100);
     const prefix = uniqueName('crash-redis');

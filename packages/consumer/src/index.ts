@@ -5,10 +5,13 @@ export {
 } from './consumer';
 export {
   type CommitMessage,
+  type ConsumerFailedMessage,
+  type ConsumerState,
   type ConsumerStats,
   consumerChannels,
   type DeadLetteredMessage,
   type EventOutcomeMessage,
+  type RetryMessage,
 } from './consumer-diagnostics';
 export type {
   BatchHandlerContext,
@@ -17,9 +20,10 @@ export type {
   DeadLetterOptions,
   DedupOptions,
   HandlerContext,
+  ServiceRetryOptions,
   VersionGateOptions,
 } from './consumer-options';
-export { type DeadLetterDetails, DeadLetterHeader, deadLetterRecord } from './dead-letter';
+export { type DeadLetterDetails, DeadLetterHeader, deadLetterRecord, maskCredentials } from './dead-letter';
 export { type DeadLetter, type RedriveOptions, type RedriveResult, redriveDeadLetters } from './redrive';
 export {
   type ReplayOptions,
@@ -28,6 +32,7 @@ export {
   type ReplayStart,
   replayGroup,
 } from './replay';
+export { ConsumerFailedError, type ConsumerService } from './retries';
 export { classifyPostgresError } from './stores/classify-postgres-error';
 export { classifyRedisError } from './stores/classify-redis-error';
 export {

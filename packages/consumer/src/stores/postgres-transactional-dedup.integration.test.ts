@@ -111,6 +111,73 @@ describe('PostgreSQL transactional dedup', () => {
     expect(await effects()).toEqual(['effect-2']);
   });
 
+  it('marks a batch in one transaction: the work learns which keys are fresh, each at most once', async () => {
+    await using dedup = createPostgresTransactionalDedup<pg.PoolClient>({ pool, table: markTable });
+    expect(await dedup.run('event-1', 60_000, writeEffect('effect-1'))).toBe('handled');
+    let seenFresh: readonly boolean[] = [];
+    const fresh = await dedup.runBatch(
+      ['event-1', 'event-2', 'event-3', 'event-2'],
+      60_000,
+      async (transaction, marked) => {
+        seenFresh = marked;
+        await writeEffect('effect-2')(transaction);
+        await writeEffect('effect-3')(transaction);
+      },
+    );
+    expect(fresh).toEqual([false, true, true, false]);
+    expect(seenFresh).toEqual(fresh);
+    expect(await effects()).toEqual(['effect-1', 'effect-2', 'effect-3']);
+    expect(await liveMarks()).toEqual(['event-1', 'event-2', 'event-3']);
+
+    // No key fresh: the work does not run, nothing is written.
+    let ran = false;
+    expect(
+      await dedup.runBatch(['event-2', 'event-3'], 60_000, async () => {
+        ran = true;
+      }),
+    ).toEqual([false, false]);
+    expect(ran).toBe(false);
+  });
+
+  it('rolls back a whole batch, marks and effects, when the work throws', async () => {
+    await using dedup = createPostgresTransactionalDedup<pg.PoolClient>({ pool, table: markTable });
+    const failure = new Error('batch handler failed');
+    await expect(
+      dedup.runBatch(['event-1', 'event-2'], 60_000, async (transaction) => {
+        await writeEffect('effect-1')(transaction);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await effects()).toEqual([]);
+    expect(await liveMarks()).toEqual([]);
+  });
+
+  it('makes a batch wait for another member holding one of its keys, then sees it as marked', async () => {
+    await using first = createPostgresTransactionalDedup<pg.PoolClient>({ pool, table: markTable });
+    await using second = createPostgresTransactionalDedup<pg.PoolClient>({ pool, table: markTable });
+    const release = deferred();
+    const holding = deferred();
+    const firstRun = first.run('event-2', 60_000, async (transaction) => {
+      await writeEffect('first-2')(transaction);
+      holding.resolve();
+      await release.promise;
+    });
+    await holding.promise;
+    const secondRun = second.runBatch(
+      ['event-1', 'event-2', 'event-3'],
+      60_000,
+      async (transaction, fresh) => {
+        for (const [index, isFresh] of fresh.entries())
+          if (isFresh) await writeEffect(`second-${index + 1}`)(transaction);
+      },
+    );
+    await someoneWaitsOnMarks();
+    release.resolve();
+    expect(await firstRun).toBe('handled');
+    expect(await secondRun).toEqual([true, false, true]);
+    expect(await effects()).toEqual(['first-2', 'second-1', 'second-3']);
+  });
+
   it('runs the work once when two runs race on one key: the second waits, then sees a duplicate', async () => {
     await using first = createPostgresTransactionalDedup<pg.PoolClient>({ pool, table: markTable });
     await using second = createPostgresTransactionalDedup<pg.PoolClient>({ pool, table: markTable });
