@@ -27,8 +27,9 @@ export function defineHeader(
 }
 
 /**
- * The views a received record carries, from its headers in order. For a repeated name the map holds
- * the last value, as the Java client's `Headers.lastHeader` does.
+ * The views a received record carries, from its headers in order (the list is kept and frozen,
+ * not copied). For a repeated name the map holds the last value, as the Java client's
+ * `Headers.lastHeader` does.
  */
 export function headerViews(headerList: readonly RecordHeader[]): HeaderViews {
   if (headerList.length === 0) return noHeaderViews;
