@@ -260,6 +260,14 @@ describe('entity identity from any producer', () => {
     expect(error.message).toContain('ce_entityversion 9 is not the entity version 3');
   });
 
+  it('refuses to create an event whose string key UTF-8 cannot carry', () => {
+    for (const gateId of ['\uD800x', '\uDC00x']) {
+      expect(() => createEvent(GateOpened, { ...gate, gateId }, { source: 'urn:inlet:test', now })).toThrow(
+        expect.objectContaining({ code: InletErrorCode.invalidKey }),
+      );
+    }
+  });
+
   it('reads a key that is not UTF-8 as bytes', () => {
     const key = Buffer.from([0xff, 0x00, 0x01]);
     const event = decodeEventRecord(rawRecord({ key, headers: foreignBinaryHeaders() }), gates);
