@@ -355,11 +355,13 @@ export class BatchingSender {
    */
   async #attempt(records: readonly OutgoingRecord[], deadline: number): Promise<RecordAck[]> {
     const controller = new AbortController();
+    let gaveUpWith: InletError | undefined;
     let giveUp: (reason: InletError) => void = () => undefined;
     const givenUp = new Promise<never>((_, reject) => {
       giveUp = (reason) => {
-        controller.abort(reason);
+        gaveUpWith ??= reason;
         reject(reason);
+        controller.abort(reason);
       };
     });
     const { deliveryTimeoutMs } = this.#options.retry;
@@ -379,6 +381,9 @@ export class BatchingSender {
       const sending = this.#options.send(records, controller.signal);
       sending.catch(() => undefined);
       return await Promise.race([sending, givenUp]);
+    } catch (error) {
+      // The transport's answer to the abort (INLET_ABORTED) is not why the attempt ended.
+      throw gaveUpWith ?? error;
     } finally {
       clearTimeout(timer);
       this.#abandonAttempt = undefined;
