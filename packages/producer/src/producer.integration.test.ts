@@ -214,6 +214,80 @@ describe('producer on a real broker', () => {
   });
 });
 
+describe('producer: call order and topics on a real broker', () => {
+  function sequencesByKey(events: ReturnType<typeof decodeAll>) {
+    const byKey = new Map<string, number[]>();
+    for (const event of events) {
+      const { orderId, sequence } = event.data as { orderId: string; sequence: number };
+      byKey.set(orderId, [...(byKey.get(orderId) ?? []), sequence]);
+    }
+    return byKey;
+  }
+
+  it('writes the records of one key in call order across sendBatch and send, none awaited', async () => {
+    const orders = await createTopic(4);
+    const producer = createProducer({ transport });
+    const keys = Array.from({ length: 200 }, (_, index) => `order-${index}`);
+    const calls: Promise<unknown>[] = [];
+    for (const key of keys) {
+      calls.push(producer.sendBatch(orders, [placed(key, 0), placed(key, 1)]));
+      calls.push(producer.send(orders, placed(key, 2)));
+    }
+    await Promise.all(calls);
+    await producer.close();
+
+    const events = decodeAll(await readTopic(brokers, orders.name, (seen) => seen.length >= 600), orders);
+    expect(events).toHaveLength(600);
+    const byKey = sequencesByKey(events);
+    for (const key of keys) expect(byKey.get(key), key).toEqual([0, 1, 2]);
+  });
+
+  it('keeps call order when the earlier call must first register its schema with the registry', async () => {
+    const orders = await createTopic(2);
+    const registry = createConfluentRegistry({ url: environment.schemaRegistryUrl });
+    const producer = createProducer({ transport, registry: createSchemaResolver({ registry }) });
+    // order.noted's schema id is cached from here on; order.placed's is not looked up yet.
+    const at = new Date().toISOString();
+    await producer.send(orders, { type: 'order.noted', data: { orderId: 'warm-up', note: 'n', at } });
+    const calls = [
+      producer.sendBatch(orders, [placed('k', 1), placed('k', 2)]),
+      producer.send(orders, { type: 'order.noted', data: { orderId: 'k', note: 'after the batch', at } }),
+    ];
+    await Promise.all(calls);
+    await producer.close();
+    await registry.close();
+
+    const records = await readTopic(brokers, orders.name, (seen) => seen.length >= 4);
+    const forKey = records.filter((record) => String(record.key) === 'k');
+    expect(forKey.map((record) => String(record.headers.ce_type))).toEqual([
+      'order.placed',
+      'order.placed',
+      'order.noted',
+    ]);
+  });
+
+  it('refuses a send to a missing topic within the delivery timeout, not retryable, naming it', async () => {
+    const present = await createTopic(1);
+    const missing = ordersTopic(uniqueName('producer-missing'));
+    const producer = createProducer({ transport, retry: { deliveryTimeoutMs: 3_000 } });
+    const started = Date.now();
+    const [refused, sent] = await Promise.allSettled([
+      producer.send(missing, placed('k', 1)),
+      producer.send(present, placed('k', 1)),
+    ]);
+    const elapsedMs = Date.now() - started;
+    await producer.close();
+
+    expect(elapsedMs).toBeLessThan(3_000);
+    expect(refused.status).toBe('rejected');
+    const error = (refused as PromiseRejectedResult).reason as Error;
+    expect(error).toMatchObject({ code: 'INLET_KAFKA_UNKNOWN_TOPIC', retryable: false });
+    expect(error.message).toContain(`"${missing.name}"`);
+    expect(sent.status).toBe('fulfilled');
+    expect(await transport.admin().listTopics()).not.toContain(missing.name);
+  });
+});
+
 describe('a producer killed in the middle of a transaction', () => {
   it('leaves nothing visible to read_committed consumers', async () => {
     const orders = await createTopic(2);
