@@ -205,6 +205,51 @@ describe('a dead letter that cannot be written', () => {
   });
 });
 
+describe('a registry-framed record without a registry', () => {
+  it('is dead-lettered saying that no registry is configured', async () => {
+    const { transport, orders } = setup();
+    const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from('payload')]);
+    await transport.producer().send([
+      {
+        topic: orders.name,
+        key: Buffer.from('o-1'),
+        value: framed,
+        headers: {
+          ce_specversion: '1.0',
+          ce_id: 'framed-1',
+          ce_source: 'urn:test',
+          ce_type: 'order.updated',
+          ce_time: new Date().toISOString(),
+          'content-type': 'application/avro; wire=confluent',
+        },
+      },
+    ]);
+    const errors: string[] = [];
+    const { consumer } = consumerWith(transport, orders, {
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        error: () => undefined,
+        warn: (message: string, fields?: Readonly<Record<string, unknown>>) => {
+          if (message === 'event dead-lettered') errors.push(String(fields?.code));
+        },
+      },
+    });
+    await consumer.start();
+    await until(() => consumer.stats().deadLettered === 1, 'the record dead-lettered');
+    const letters: IncomingRecord[] = [];
+    const reader = transport.consumer({ groupId: `reader-${++counter}` });
+    opened.push(reader);
+    await reader.subscribe([`${orders.name}.dlq`]);
+    await reader.run({ onBatch: async (batch) => void letters.push(...batch.records) });
+    await until(() => letters.length === 1, 'the dead letter read');
+    expect(errors).toEqual([InletErrorCode.unknownSchemaId]);
+    expect(letters[0]?.headers[DeadLetterHeader.errorMessage]?.toString()).toMatch(
+      /no schema registry is configured/,
+    );
+  });
+});
+
 describe('with dead-lettering off', () => {
   it('stops the consumer when an event keeps failing, instead of leaving it uncommitted forever', async () => {
     const { transport, orders } = setup();

@@ -354,43 +354,33 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
 
   function workItem(record: IncomingRecord, partitionKey: string): WorkItem {
     const topic = topics.get(record.topic) as TopicDefinition;
-    const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-    const base = {
+    let event: InletEvent | undefined;
+    let decodeError: InletError | undefined;
+    try {
+      event = decodeEventRecord(record, topic, decodeOptions);
+    } catch (error) {
+      decodeError = toInletError(error);
+    }
+    const entityVersion = event?.entityVersion;
+    return {
       epoch,
       partitionKey,
       laneKey: laneKeyOf(record),
       record,
       offset: Number(record.offset),
-      bytes,
+      event,
+      definition:
+        event === undefined ? undefined : (topic.find(event.type, event.version) ?? topic.latest(event.type)),
+      decodeError,
+      dedupKey: event === undefined ? '' : `${groupId}\u0000${settings.dedupKey(event)}`,
+      versionKey:
+        event === undefined || versionStore === undefined || entityVersion === undefined
+          ? undefined
+          : `${groupId}\u0000${record.topic}\u0000${entityKeyId(event.key)}`,
+      entityVersion,
+      bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
+      settled: false,
     };
-    try {
-      const event = decodeEventRecord(record, topic, decodeOptions);
-      const entityVersion = event.entityVersion;
-      return {
-        ...base,
-        event,
-        definition: topic.find(event.type, event.version) ?? topic.latest(event.type),
-        decodeError: undefined,
-        dedupKey: `${groupId}\u0000${settings.dedupKey(event)}`,
-        versionKey:
-          versionStore === undefined || entityVersion === undefined
-            ? undefined
-            : `${groupId}\u0000${record.topic}\u0000${entityKeyId(event.key)}`,
-        entityVersion,
-        settled: false,
-      };
-    } catch (error) {
-      return {
-        ...base,
-        event: undefined,
-        definition: undefined,
-        decodeError: toInletError(error),
-        dedupKey: '',
-        versionKey: undefined,
-        entityVersion: undefined,
-        settled: false,
-      };
-    }
   }
 
   // ---- receiving batches -------------------------------------------------------------------
@@ -667,7 +657,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     gate?.handled(item);
     if (localMarks !== undefined) localMarks.mark(item.dedupKey, settings.dedupWindowMs);
     else await markDone([item], signal);
-    await recordVersions([item], signal);
+    if (item.versionKey !== undefined) await recordVersions([item], signal);
     return 'handled';
   }
 
