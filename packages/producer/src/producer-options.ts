@@ -1,13 +1,15 @@
 import { hostname } from 'node:os';
 import {
-  InletError,
-  InletErrorCode,
+  checkOptions,
   type InletLogger,
-  type KafkaConnectionOptions,
+  type KafkaJsTransportOptions,
   type KafkaTransport,
+  type OptionShape,
+  option,
   type RecordTimestampSource,
   type SchemaResolver,
   silentLogger,
+  type ValidationIssue,
 } from '@inlet/core';
 
 export interface LingerOptions {
@@ -38,8 +40,11 @@ export interface RetryOptions {
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
   /**
-   * The longest an accepted event may wait for its acknowledgement, from `send` to ack, across
-   * buffering, schema resolution and retries (Kafka's delivery.timeout.ms). Default 120 000 ms.
+   * The longest a `send` / `sendBatch` takes from the call to its outcome (Kafka's
+   * delivery.timeout.ms and max.block.ms in one): waiting for the topic's metadata, a schema id
+   * and room in the buffer, batching, retries, and a request still unanswered, which is then
+   * given up and its events reported as unknown (SendFailedError, reason `delivery-timeout`).
+   * Default 120 000 ms; at most 2 147 483 647 (about 24 days).
    */
   readonly deliveryTimeoutMs?: number;
 }
@@ -49,11 +54,15 @@ export interface ProducerOptions {
   readonly transport?: KafkaTransport;
   /** Or connect to these brokers through kafkajs (owned and closed by the producer). */
   readonly brokers?: readonly string[];
-  /** Connection settings used with `brokers`. */
-  readonly connection?: Omit<KafkaConnectionOptions, 'brokers'>;
+  /** Connection settings used with `brokers` (`autoCreateTopics` among them). */
+  readonly connection?: Omit<KafkaJsTransportOptions, 'brokers' | 'logger'>;
   /** A schema registry: values are framed with schema ids, schemas checked before sending. */
   readonly registry?: SchemaResolver;
-  /** CloudEvents `source` stamped on every event. Default `urn:inlet:<hostname>:<pid>`. */
+  /**
+   * CloudEvents `source` stamped on every event: name your service (`urn:svc:checkout`). Default
+   * `urn:inlet:<hostname>`, which a restart keeps, so that an event resent with the same id after
+   * a restart is the same CloudEvent (source + id) to readers that deduplicate on both.
+   */
   readonly source?: string;
   /** Which instant the Kafka record timestamp carries. Default `eventTime` (see @inlet/core). */
   readonly recordTimestamp?: RecordTimestampSource;
@@ -70,7 +79,7 @@ export interface ProducerOptions {
 export interface ResolvedProducerOptions {
   readonly transport: KafkaTransport | undefined;
   readonly brokers: readonly string[] | undefined;
-  readonly connection: Omit<KafkaConnectionOptions, 'brokers'>;
+  readonly connection: Omit<KafkaJsTransportOptions, 'brokers' | 'logger'>;
   readonly registry: SchemaResolver | undefined;
   readonly source: string;
   readonly recordTimestamp: RecordTimestampSource;
@@ -90,71 +99,105 @@ export const producerDefaults = {
   recordTimestamp: 'eventTime',
 } as const;
 
-function invalid(path: string, message: string): InletError {
-  return new InletError(InletErrorCode.invalidOption, `producer option ${path}: ${message}`);
-}
+// Timers hold at most a signed 32-bit count of milliseconds.
+const maxTimerMs = 2_147_483_647;
 
-function positiveInteger(value: unknown, path: string, allowZero = false): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw invalid(
-      path,
-      `must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`,
-    );
-  }
-  return value;
-}
+const lingerShape = {
+  ms: option.integer({ min: 0 }),
+  maxRecords: option.integer({ min: 1 }),
+  maxBytes: option.integer({ min: 1 }),
+};
 
-/** Checks every option and fills in the defaults; the error names the option. */
-export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
-  if (options.transport === undefined && (options.brokers === undefined || options.brokers.length === 0)) {
-    throw invalid('transport', 'give a transport or a non-empty brokers list');
+const bufferShape = {
+  maxRecords: option.integer({ min: 1 }),
+  maxBytes: option.integer({ min: 1 }),
+  whenFull: option.oneOf(['wait', 'fail']),
+};
+
+const retryShape = {
+  retries: option.integer({ min: 0 }),
+  minDelayMs: option.integer({ min: 0, max: maxTimerMs }),
+  maxDelayMs: option.integer({ min: 0, max: maxTimerMs }),
+  deliveryTimeoutMs: option.integer({ min: 1, max: maxTimerMs }),
+};
+
+// Only the keys are checked here; their values are checked with the kafkajs transport's options.
+const connectionShape = Object.fromEntries(
+  ['clientId', 'ssl', 'sasl', 'connectionTimeoutMs', 'requestTimeoutMs', 'retry', 'autoCreateTopics'].map(
+    (key) => [key, option.custom('a connection option', () => true)],
+  ),
+);
+
+/** Every option `createProducer` takes, and what each must be. */
+export const producerOptionShape: OptionShape = {
+  transport: option.methods('a KafkaTransport', ['producer', 'consumer', 'admin', 'close']),
+  brokers: option.arrayOf(option.nonEmptyString(), { minItems: 1 }),
+  connection: option.object(connectionShape),
+  registry: option.methods('a SchemaResolver', ['schemaIdFor', 'cachedSchemaIdFor']),
+  source: option.nonEmptyString(),
+  recordTimestamp: option.oneOf(['eventTime', 'producedAt']),
+  maxRecordBytes: option.integer({ min: 1 }),
+  linger: option.object(lingerShape),
+  buffer: option.object(bufferShape),
+  retry: option.object(retryShape),
+  transactionalId: option.nonEmptyString(),
+  logger: option.methods('a logger', ['debug', 'info', 'warn', 'error']),
+};
+
+function crossChecks(options: Record<string, unknown>, issues: ValidationIssue[]): void {
+  const given = options as ProducerOptions;
+  if (given.transport === undefined && given.brokers === undefined) {
+    issues.push({ path: 'transport', message: 'give a transport or a non-empty brokers list' });
   }
-  if (options.transport !== undefined && options.brokers !== undefined) {
-    throw invalid('brokers', 'give a transport or brokers, not both');
+  if (given.transport !== undefined && given.brokers !== undefined) {
+    issues.push({ path: 'brokers', message: 'give a transport or brokers, not both' });
   }
-  const linger = { ...producerDefaults.linger, ...options.linger };
-  positiveInteger(linger.ms, 'linger.ms', true);
-  positiveInteger(linger.maxRecords, 'linger.maxRecords');
-  positiveInteger(linger.maxBytes, 'linger.maxBytes');
-  const buffer = { ...producerDefaults.buffer, ...options.buffer };
-  positiveInteger(buffer.maxRecords, 'buffer.maxRecords');
-  positiveInteger(buffer.maxBytes, 'buffer.maxBytes');
-  if (buffer.whenFull !== 'wait' && buffer.whenFull !== 'fail')
-    throw invalid('buffer.whenFull', 'must be wait or fail');
+  if (given.transport !== undefined && given.connection !== undefined) {
+    issues.push({ path: 'connection', message: 'goes with brokers; a transport has its own connection' });
+  }
+  const linger = { ...producerDefaults.linger, ...given.linger };
+  const buffer = { ...producerDefaults.buffer, ...given.buffer };
+  const retry = { ...producerDefaults.retry, ...given.retry };
   if (buffer.maxRecords < linger.maxRecords) {
-    throw invalid('buffer.maxRecords', `must be at least linger.maxRecords (${linger.maxRecords})`);
+    issues.push({
+      path: 'buffer.maxRecords',
+      message: `must be at least linger.maxRecords (${linger.maxRecords}), got ${buffer.maxRecords}`,
+    });
   }
-  const retry = { ...producerDefaults.retry, ...options.retry };
-  positiveInteger(retry.retries, 'retry.retries', true);
-  positiveInteger(retry.minDelayMs, 'retry.minDelayMs', true);
-  positiveInteger(retry.maxDelayMs, 'retry.maxDelayMs', true);
-  positiveInteger(retry.deliveryTimeoutMs, 'retry.deliveryTimeoutMs');
-  const maxRecordBytes = positiveInteger(
-    options.maxRecordBytes ?? producerDefaults.maxRecordBytes,
-    'maxRecordBytes',
-  );
-  if (maxRecordBytes > buffer.maxBytes) throw invalid('maxRecordBytes', 'must not exceed buffer.maxBytes');
-  const recordTimestamp = options.recordTimestamp ?? producerDefaults.recordTimestamp;
-  if (recordTimestamp !== 'eventTime' && recordTimestamp !== 'producedAt') {
-    throw invalid('recordTimestamp', 'must be eventTime or producedAt');
+  const maxRecordBytes = given.maxRecordBytes ?? producerDefaults.maxRecordBytes;
+  if (maxRecordBytes > buffer.maxBytes) {
+    issues.push({
+      path: 'maxRecordBytes',
+      message: `must not exceed buffer.maxBytes (${buffer.maxBytes}), got ${maxRecordBytes}`,
+    });
   }
-  const source = options.source ?? `urn:inlet:${hostname()}:${process.pid}`;
-  if (typeof source !== 'string' || source.length === 0)
-    throw invalid('source', 'must be a non-empty URI reference');
-  if (options.transactionalId !== undefined && options.transactionalId.length === 0) {
-    throw invalid('transactionalId', 'must not be empty');
+  if (retry.maxDelayMs < retry.minDelayMs) {
+    issues.push({
+      path: 'retry.maxDelayMs',
+      message: `must not be less than retry.minDelayMs (${retry.minDelayMs}), got ${retry.maxDelayMs}`,
+    });
   }
+}
+
+/** The default CloudEvents source: the host, which a restart of the process keeps. */
+export function defaultSource(): string {
+  return `urn:inlet:${hostname()}`;
+}
+
+/** Checks every option (unknown keys included) and fills in the defaults; errors name the option. */
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  checkOptions('producer', options, producerOptionShape, crossChecks);
   return {
     transport: options.transport,
     brokers: options.brokers,
     connection: options.connection ?? {},
     registry: options.registry,
-    source,
-    recordTimestamp,
-    maxRecordBytes,
-    linger,
-    buffer,
-    retry,
+    source: options.source ?? defaultSource(),
+    recordTimestamp: options.recordTimestamp ?? producerDefaults.recordTimestamp,
+    maxRecordBytes: options.maxRecordBytes ?? producerDefaults.maxRecordBytes,
+    linger: { ...producerDefaults.linger, ...options.linger },
+    buffer: { ...producerDefaults.buffer, ...options.buffer },
+    retry: { ...producerDefaults.retry, ...options.retry },
     transactionalId: options.transactionalId,
     logger: options.logger ?? silentLogger,
   };
