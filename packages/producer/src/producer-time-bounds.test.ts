@@ -123,6 +123,55 @@ describe('producer: the delivery timeout bounds every send from call to outcome'
     expect(outcome.error).toMatchObject({ code: 'INLET_REGISTRY_UNAVAILABLE', retryable: true });
     expect((await transport.admin().topicOffsets(orders.name)).every((p) => p.high === '0')).toBe(true);
   });
+
+  it('bounds a send inside a transaction the same way', async () => {
+    const { transport, orders } = await backboneWithTopic();
+    // Transactions whose sends the broker never answers; begin, commit and abort still work.
+    const hungSends: KafkaTransport = {
+      kind: transport.kind,
+      consumer: (options) => transport.consumer(options),
+      admin: () => transport.admin(),
+      close: () => transport.close(),
+      [Symbol.asyncDispose]: () => transport.close(),
+      producer(options) {
+        const producer = transport.producer(options);
+        return {
+          connect: () => producer.connect(),
+          send: (records, sendOptions) => producer.send(records, sendOptions),
+          partitionCount: (topic) => producer.partitionCount(topic),
+          close: () => producer.close(),
+          [Symbol.asyncDispose]: () => producer.close(),
+          async transaction() {
+            const transaction = await producer.transaction();
+            return {
+              send: never as unknown as typeof transaction.send,
+              sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
+              commit: () => transaction.commit(),
+              abort: () => transaction.abort(),
+              get isActive() {
+                return transaction.isActive;
+              },
+            };
+          },
+        };
+      },
+    };
+    const producer = createProducer({
+      transport: hungSends,
+      transactionalId: `bounds-tx-${counter}`,
+      retry: { deliveryTimeoutMs: 300 },
+    });
+    opened.push(producer);
+
+    const outcome = await outcomeWithin(
+      producer.transaction((tx) => tx.send(orders, placed('k', 1))),
+      300 + marginMs,
+    );
+
+    expect(outcome.settled).toBe(true);
+    expect(outcome.error).toBeInstanceOf(SendFailedError);
+    expect((outcome.error as SendFailedError).reason).toBe('delivery-timeout');
+  });
 });
 
 describe('producer: close({ signal })', () => {

@@ -235,7 +235,7 @@ describe('kafkajs producer: topics that do not exist', () => {
 
 describe('kafkajs producer: a send abandoned while under way', () => {
   // kafkajs producers whose requests hang until released, like requests to a frozen broker.
-  function hangingCluster() {
+  function hangingCluster({ thenWrite = false } = {}) {
     const events: string[] = [];
     const hanging: (() => void)[] = [];
     let producers = 0;
@@ -253,6 +253,7 @@ describe('kafkajs producer: a send abandoned while under way', () => {
           events.push(`send ${id}: ${values.join(',')}`);
           if (values.includes('hang')) {
             await new Promise<void>((resolve) => hanging.push(resolve));
+            if (thenWrite) return [{ topicName: 'orders', partition: 0, errorCode: 0, baseOffset: '7' }];
             throw Object.assign(new Error('Request Produce timed out'), {
               name: 'KafkaJSRequestTimeoutError',
             });
@@ -296,6 +297,24 @@ describe('kafkajs producer: a send abandoned while under way', () => {
     cluster.release();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(cluster.events).toContain('disconnect 1');
+    await producer.close();
+  });
+
+  it('answers the same records sent again with the offsets of the write their caller abandoned', async () => {
+    const cluster = hangingCluster({ thenWrite: true });
+    const producer = createKafkaJsProducer(cluster.kafka, noRetry, { idempotent: true });
+    const batch = records('hang');
+    const abandon = new AbortController();
+    const first = producer.send(batch, { signal: abandon.signal });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    abandon.abort(new Error('delivery timeout'));
+    await expect(first).rejects.toMatchObject({ code: InletErrorCode.aborted });
+
+    const again = producer.send(batch);
+    cluster.release();
+
+    expect((await again).map((ack) => ack.offset)).toEqual(['7']);
+    expect(cluster.events).toEqual(['send 1: hang']);
     await producer.close();
   });
 
