@@ -46,6 +46,11 @@ export const InletErrorCode = {
   kafkaInvalidRecord: 'INLET_KAFKA_INVALID_RECORD',
   kafkaOffsetOutOfRange: 'INLET_KAFKA_OFFSET_OUT_OF_RANGE',
   kafkaAuthentication: 'INLET_KAFKA_AUTHENTICATION',
+  /**
+   * The client and the broker's listener disagree on TLS or SASL (Kafka's `security.protocol`):
+   * e.g. no `ssl` on a TLS port, no `sasl` on a SASL port, or `ssl` on a plaintext port.
+   */
+  kafkaSecurityProtocol: 'INLET_KAFKA_SECURITY_PROTOCOL',
   kafkaAuthorization: 'INLET_KAFKA_AUTHORIZATION',
   kafkaFenced: 'INLET_KAFKA_FENCED',
   kafkaSequence: 'INLET_KAFKA_OUT_OF_ORDER_SEQUENCE',

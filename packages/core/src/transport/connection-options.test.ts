@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InletErrorCode, InletValidationError } from '../errors';
@@ -5,6 +7,18 @@ import { Redacted } from '../redacted';
 import { type KafkaConnectionOptions, resolveConnectionOptions } from './connection-options';
 
 const secret = 'hunter2-kafka-secret';
+
+const encryptedKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+  cipher: 'aes-256-cbc',
+  passphrase: 'KEY-PASSPHRASE',
+}) as string;
+
+/** The base64 lines of a PEM, the part that must never print. */
+function keyBody(pem: string): string {
+  return pem.split('\n').slice(1, 3).join('\n');
+}
 
 function issuesOf(options: unknown): { path: string; message: string }[] {
   try {
@@ -101,18 +115,64 @@ describe('resolveConnectionOptions', () => {
   it('never prints the password or a TLS private key', () => {
     const resolved = resolveConnectionOptions({
       brokers: ['a:1'],
-      ssl: { ca: 'PUBLIC-CA', key: 'PRIVATE-KEY-PEM', passphrase: 'KEY-PASSPHRASE' },
+      ssl: { ca: 'PUBLIC-CA', key: encryptedKey, passphrase: 'KEY-PASSPHRASE' },
       sasl: { mechanism: 'plain', username: 'alice', password: secret },
     });
     for (const printed of [inspect(resolved, { depth: 10, showHidden: false }), JSON.stringify(resolved)]) {
       expect(printed).not.toContain(secret);
-      expect(printed).not.toContain('PRIVATE-KEY-PEM');
+      expect(printed).not.toContain(keyBody(encryptedKey));
       expect(printed).not.toContain('KEY-PASSPHRASE');
       expect(printed).toContain('alice');
       expect(printed).toContain('PUBLIC-CA');
     }
     // The TLS options themselves are handed to the client untouched.
-    expect(resolved.ssl).toMatchObject({ key: 'PRIVATE-KEY-PEM' });
+    expect(resolved.ssl).toMatchObject({ key: encryptedKey });
+  });
+
+  describe('TLS keys and certificates', () => {
+    function sslIssue(ssl: object): string {
+      const issues = issuesOf({ brokers: ['a:1'], ssl });
+      expect(issues.map((issue) => issue.path)).toEqual(['/ssl']);
+      return (issues[0] as { message: string }).message;
+    }
+
+    it('refuses a key that does not load, saying why, without printing it', () => {
+      const broken = `-----BEGIN PRIVATE KEY-----\n${keyBody(encryptedKey).slice(0, 40)}\n`;
+      const message = sslIssue({ key: broken });
+      expect(message).toMatch(/cannot load these options.*DECODER routines/);
+      expect(message).not.toContain(keyBody(encryptedKey).slice(0, 40));
+    });
+
+    it('refuses a certificate that does not load', () => {
+      expect(
+        sslIssue({ key: encryptedKey, passphrase: 'KEY-PASSPHRASE', cert: 'not a certificate' }),
+      ).toMatch(/PEM routines::no start line/);
+    });
+
+    it('refuses a wrong passphrase without printing either passphrase', () => {
+      const message = sslIssue({ key: encryptedKey, passphrase: 'WRONG-PASSPHRASE' });
+      expect(message).toMatch(/bad decrypt/);
+      expect(message).not.toContain('PASSPHRASE');
+    });
+
+    it('refuses options of the wrong type without printing their values', () => {
+      const message = sslIssue({ key: encryptedKey, passphrase: 987_654_321 });
+      expect(message).toMatch(/passphrase/);
+      expect(message).not.toContain('987654321');
+    });
+
+    it('takes a key that loads, and a secure context as it is', () => {
+      expect(() =>
+        resolveConnectionOptions({
+          brokers: ['a:1'],
+          ssl: { key: encryptedKey, passphrase: 'KEY-PASSPHRASE' },
+        }),
+      ).not.toThrow();
+      const secureContext = createSecureContext({});
+      expect(resolveConnectionOptions({ brokers: ['a:1'], ssl: { secureContext } }).ssl).toEqual({
+        secureContext,
+      });
+    });
   });
 
   it('returns frozen options', () => {

@@ -1,4 +1,8 @@
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import {
+  createSecureContext,
+  type SecureContextOptions,
+  type ConnectionOptions as TlsConnectionOptions,
+} from 'node:tls';
 import { inspect } from 'node:util';
 import { InletErrorCode, InletValidationError, type ValidationIssue } from '../errors';
 import { Redacted } from '../redacted';
@@ -118,10 +122,45 @@ function readNonEmptyString(value: unknown, path: string, issues: Issues): strin
   return value;
 }
 
+// Node's own messages for a bad option repeat the value ("Received type number (1234)"), which
+// may be a passphrase; only what precedes that is kept. OpenSSL's reasons name no secret.
+function tlsLoadProblem(error: unknown, secrets: readonly string[]): string {
+  const code = (error as { code?: unknown }).code;
+  let reason = (error instanceof Error ? error.message : String(error)).split(/\.? Received /)[0] ?? '';
+  for (const secret of secrets) if (secret.length > 0) reason = reason.replaceAll(secret, '<redacted>');
+  return typeof code === 'string' && !reason.includes(code) ? `${reason} (${code})` : reason;
+}
+
+function secretTexts(options: Readonly<Record<string, unknown>>): string[] {
+  return tlsSecretKeys
+    .map((key) => options[key])
+    .filter((value): value is string | Buffer => typeof value === 'string' || Buffer.isBuffer(value))
+    .map((value) => value.toString());
+}
+
+// Loading the key, certificate and CA here makes a broken one an option error when the
+// transport is made; kafkajs would meet it at every connection attempt and retry each.
+function checkTlsLoads(options: Readonly<Record<string, unknown>>, issues: Issues): void {
+  if (options.secureContext !== undefined) return;
+  try {
+    createSecureContext(options as SecureContextOptions);
+  } catch (error) {
+    issues.push({
+      path: '/ssl',
+      message:
+        `Node's TLS cannot load these options: ${tlsLoadProblem(error, secretTexts(options))}; ` +
+        'expected key, cert and ca as PEM (or pfx with its passphrase), a key matching its certificate',
+    });
+  }
+}
+
 function readSsl(value: unknown, issues: Issues): boolean | TlsConnectionOptions {
   if (value === undefined) return false;
   if (typeof value === 'boolean') return value;
-  if (isPlainObject(value)) return value as TlsConnectionOptions;
+  if (isPlainObject(value)) {
+    checkTlsLoads(value, issues);
+    return value as TlsConnectionOptions;
+  }
   issues.push({ path: '/ssl', message: 'must be a boolean or Node TLS connection options' });
   return false;
 }

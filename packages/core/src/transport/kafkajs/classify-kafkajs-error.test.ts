@@ -272,6 +272,35 @@ const rows: Row[] = [
     kafkaErrorType: 'KafkaJSConnectionError',
   },
   {
+    what: 'TLS options that do not load (a broken key)',
+    error: new KafkaJSConnectionError('Failed to connect: error:0480006C:PEM routines::no start line', {
+      broker: '127.0.0.1:9095',
+    }),
+    code: InletErrorCode.kafkaAuthentication,
+    retryable: false,
+    kafkaErrorType: 'KafkaJSConnectionError',
+  },
+  // the client's security protocol does not match the listener's
+  {
+    what: 'a mismatch found by the security-checking socket',
+    error: retriesExceeded(
+      new KafkaJSConnectionError('Connection error: the broker at 127.0.0.1:9095 expects TLS', {
+        broker: '127.0.0.1:9095',
+        code: InletErrorCode.kafkaSecurityProtocol,
+      }),
+    ),
+    code: InletErrorCode.kafkaSecurityProtocol,
+    retryable: false,
+    kafkaErrorType: 'SECURITY_PROTOCOL_MISMATCH',
+  },
+  {
+    what: 'ILLEGAL_SASL_STATE (SASL on a listener without it)',
+    error: protocol(34),
+    code: InletErrorCode.kafkaSecurityProtocol,
+    retryable: false,
+    kafkaErrorType: 'ILLEGAL_SASL_STATE',
+  },
+  {
     what: 'TOPIC_AUTHORIZATION_FAILED',
     error: protocol(29),
     code: InletErrorCode.kafkaAuthorization,
@@ -360,6 +389,44 @@ describe('classifyKafkaJsError', () => {
     expect(classified.retryable).toBe(retryable);
     expect(classified.kafkaErrorType).toBe(kafkaErrorType);
     expect(classified.cause).toBe(error);
+  });
+
+  describe('says what a misconfigured connection expected', () => {
+    it('for a mismatch found on the connection, in its own words', () => {
+      const classified = classifyKafkaJsError(
+        new KafkaJSConnectionError('Connection error: the broker at 127.0.0.1:9095 expects TLS: set ssl', {
+          broker: '127.0.0.1:9095',
+          code: InletErrorCode.kafkaSecurityProtocol,
+        }),
+      );
+      expect(classified.message).toBe(
+        'the broker at 127.0.0.1:9095 expects TLS: set ssl (SECURITY_PROTOCOL_MISMATCH)',
+      );
+    });
+
+    it('for SASL on a listener without it', () => {
+      expect(classifyKafkaJsError(protocol(34)).message).toMatch(/does not use SASL.*remove the sasl option/);
+    });
+
+    it('for TLS options that do not load', () => {
+      const classified = classifyKafkaJsError(
+        new KafkaJSConnectionError('Failed to connect: error:0480006C:PEM routines::no start line', {
+          broker: '127.0.0.1:9095',
+        }),
+      );
+      expect(classified.message).toMatch(/TLS options.*PEM routines::no start line.*ssl/);
+    });
+
+    it('but keeps a connection that failed for other reasons retryable', () => {
+      const reset = new KafkaJSConnectionError('Connection error: read ECONNRESET', {
+        broker: '127.0.0.1:9092',
+        code: 'ECONNRESET',
+      });
+      expect(classifyKafkaJsError(reset)).toMatchObject({
+        code: InletErrorCode.kafkaConnection,
+        retryable: true,
+      });
+    });
   });
 
   describe('unwraps to the root cause', () => {

@@ -57,7 +57,8 @@ const byProtocolType: Readonly<Record<string, Classification>> = {
 
   SASL_AUTHENTICATION_FAILED: fatal(InletErrorCode.kafkaAuthentication),
   UNSUPPORTED_SASL_MECHANISM: fatal(InletErrorCode.kafkaAuthentication),
-  ILLEGAL_SASL_STATE: fatal(InletErrorCode.kafkaAuthentication),
+  // The answer to a SaslHandshake on a listener without SASL.
+  ILLEGAL_SASL_STATE: fatal(InletErrorCode.kafkaSecurityProtocol),
   TOPIC_AUTHORIZATION_FAILED: fatal(InletErrorCode.kafkaAuthorization),
   GROUP_AUTHORIZATION_FAILED: fatal(InletErrorCode.kafkaAuthorization),
   CLUSTER_AUTHORIZATION_FAILED: fatal(InletErrorCode.kafkaAuthorization),
@@ -109,6 +110,26 @@ const newerProtocolTypes: Readonly<Record<number, string>> = {
 // carrying the socket's error code; no retry fixes them.
 const tlsFailureCode = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 
+// kafkajs reports a socket its factory could not even open as "Failed to connect: <reason>";
+// with TLS options that do not load (a broken key or certificate, a wrong passphrase) the reason
+// is OpenSSL's, and no retry fixes it.
+const unusableTlsOptions = /^Failed to connect: .*(error:[0-9A-F]{8}:|routines|PEM|PKCS|pfx|passphrase)/i;
+
+const securityProtocolMismatchType = 'SECURITY_PROTOCOL_MISMATCH';
+
+/**
+ * The error for a broker listener that expects another security protocol than the client's;
+ * `message` says what it expects and which option to change.
+ */
+export function securityProtocolMismatch(message: string): InletKafkaError {
+  return new InletKafkaError(
+    InletErrorCode.kafkaSecurityProtocol,
+    `${message} (${securityProtocolMismatchType})`,
+    securityProtocolMismatchType,
+    { retryable: false },
+  );
+}
+
 // kafkajs wraps the real failure in these when retries run out or it gives up.
 const wrapperNames = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError', 'KafkaJSError']);
 
@@ -147,7 +168,37 @@ interface Diagnosis {
   readonly root: ErrorLike | undefined;
   readonly type: string;
   readonly classification: Classification;
+  /** Said instead of the root's own message, when that would not tell what to change. */
+  readonly explanation?: string;
 }
+
+// Connection failures that are the client's configuration, not the network.
+function diagnoseMisconfiguredConnection(error: ErrorLike): Diagnosis | undefined {
+  const message = typeof error.message === 'string' ? error.message : '';
+  if (error.code === InletErrorCode.kafkaSecurityProtocol) {
+    return {
+      root: error,
+      type: securityProtocolMismatchType,
+      classification: fatal(InletErrorCode.kafkaSecurityProtocol),
+      explanation: message.replace(/^Connection error: /, ''),
+    };
+  }
+  if (unusableTlsOptions.test(message)) {
+    return {
+      root: error,
+      type: 'KafkaJSConnectionError',
+      classification: fatal(InletErrorCode.kafkaAuthentication),
+      explanation:
+        `the TLS options cannot be used (${message.replace(/^Failed to connect: /, '')}): ` +
+        'check ssl.key, ssl.cert, ssl.pfx, ssl.ca and ssl.passphrase',
+    };
+  }
+  return undefined;
+}
+
+const illegalSaslStateExplanation =
+  "the broker's listener does not use SASL (it refused the SASL handshake): remove the sasl " +
+  'option, or connect to its SASL listener';
 
 function protocolType(error: ErrorLike): string | undefined {
   if (typeof error.type !== 'string') return undefined;
@@ -161,6 +212,9 @@ function diagnoseRoot(error: ErrorLike): Diagnosis {
   const type = protocolType(error);
   if (type !== undefined) {
     const known = byProtocolType[type];
+    if (type === 'ILLEGAL_SASL_STATE' && known !== undefined) {
+      return { root: error, type, classification: known, explanation: illegalSaslStateExplanation };
+    }
     if (known !== undefined) return { root: error, type, classification: known };
     return {
       root: error,
@@ -168,6 +222,9 @@ function diagnoseRoot(error: ErrorLike): Diagnosis {
       classification: { code: InletErrorCode.kafkaProtocol, retryable: error.retriable === true },
     };
   }
+  const misconfigured =
+    name === 'KafkaJSConnectionError' ? diagnoseMisconfiguredConnection(error) : undefined;
+  if (misconfigured !== undefined) return misconfigured;
   if (
     name === 'KafkaJSConnectionError' &&
     typeof error.code === 'string' &&
@@ -215,11 +272,12 @@ function diagnose(error: unknown, depth: number): Diagnosis {
  */
 export function classifyKafkaJsError(error: unknown): InletKafkaError {
   if (error instanceof InletKafkaError) return error;
-  const { root, type, classification } = diagnose(error, 0);
+  const { root, type, classification, explanation } = diagnose(error, 0);
   const rootMessage =
-    root !== undefined && typeof root.message === 'string' && root.message !== ''
+    explanation ??
+    (root !== undefined && typeof root.message === 'string' && root.message !== ''
       ? root.message
-      : String(error);
+      : String(error));
   return new InletKafkaError(classification.code, `${rootMessage} (${type})`, type, {
     cause: error,
     retryable: classification.retryable,

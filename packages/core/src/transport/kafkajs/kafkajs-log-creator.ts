@@ -32,6 +32,22 @@ export function scrubLogFields(
   return scrub(fields, secrets, 0) as Record<string, unknown>;
 }
 
+// kafkajs says this of every idempotent producer given a finite retry count, as Inlet's are:
+// Inlet bounds kafkajs's retries and retries itself, resending the very same records (which
+// the broker deduplicates) or, for other records, renewing the producer id, so it does not hold.
+const spuriousWarnings: readonly { readonly namespace: string; readonly message: string }[] = [
+  {
+    namespace: 'Producer',
+    message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+  },
+];
+
+function isSpurious(namespace: string, message: unknown): boolean {
+  return spuriousWarnings.some(
+    (spurious) => spurious.namespace === namespace && spurious.message === message,
+  );
+}
+
 /**
  * Routes kafkajs's own log lines to an {@link InletLogger}, with `component: 'kafkajs'` and the
  * kafkajs namespace as fields. `secrets` (the SASL password) are scrubbed from every line.
@@ -40,6 +56,7 @@ export function kafkaJsLogCreator(logger: InletLogger, secrets: () => readonly s
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...extra } = log;
+      if (isSpurious(namespace, message)) return;
       const known = secrets().filter((secret) => secret.length > 0);
       const text = scrubText(String(message), known);
       const fields = scrubLogFields({ component: 'kafkajs', namespace, ...extra }, known);

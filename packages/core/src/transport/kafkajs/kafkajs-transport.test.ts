@@ -134,4 +134,54 @@ describe('createKafkaJsTransport', () => {
     expect(consumer.paused()).toEqual([]);
     expect(consumer.assignment()).toEqual([]);
   });
+
+  describe('what it logs', () => {
+    function recordingLogger(): InletLogger & {
+      readonly lines: { level: string; message: string; fields: unknown }[];
+    } {
+      const lines: { level: string; message: string; fields: unknown }[] = [];
+      const at = (level: string) => (message: string, fields?: Readonly<Record<string, unknown>>) => {
+        lines.push({ level, message, fields });
+      };
+      return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    }
+
+    it("does not pass on kafkajs's warning that limited retries may invalidate EoS guarantees", async () => {
+      const logger = recordingLogger();
+      await using transport = createKafkaJsTransport({ brokers, logger });
+      // Idempotent (the default), transactional, and a plain one for contrast.
+      transport.producer();
+      transport.producer({ transactionalId: 'tx' });
+      transport.producer({ idempotent: false, acks: 1 });
+      expect(logger.lines.map((line) => line.message)).not.toContainEqual(expect.stringMatching(/EoS/));
+    });
+
+    it('warns once, naming the brokers, when TLS certificate verification is off', async () => {
+      const logger = recordingLogger();
+      await using transport = createKafkaJsTransport({
+        brokers: ['127.0.0.1:1', '127.0.0.1:2'],
+        ssl: { rejectUnauthorized: false, passphrase: 'pass-secret' },
+        logger,
+      });
+      transport.producer();
+      transport.admin();
+      const warnings = logger.lines.filter((line) => line.level === 'warn');
+      expect(warnings).toEqual([
+        {
+          level: 'warn',
+          message: expect.stringMatching(/TLS certificate verification is off/),
+          fields: expect.objectContaining({ brokers: ['127.0.0.1:1', '127.0.0.1:2'] }),
+        },
+      ]);
+      expect(inspect(logger.lines, { depth: Number.POSITIVE_INFINITY })).not.toMatch(/-secret/);
+    });
+
+    it('does not warn when TLS verification is on', async () => {
+      for (const ssl of [true, { rejectUnauthorized: true }, {}]) {
+        const logger = recordingLogger();
+        await using _transport = createKafkaJsTransport({ brokers, ssl, logger });
+        expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
+      }
+    });
+  });
 });

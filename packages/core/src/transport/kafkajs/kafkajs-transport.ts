@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import { Kafka, type KafkaConfig } from 'kafkajs';
 import { closedError, InletErrorCode, InletValidationError } from '../../errors';
 import { type InletLogger, silentLogger } from '../../logger';
 import {
@@ -13,6 +13,8 @@ import { createKafkaJsAdmin } from './kafkajs-admin';
 import { kafkaJsClientConfig } from './kafkajs-client-config';
 import { createKafkaJsConsumer } from './kafkajs-consumer';
 import { createKafkaJsProducer } from './kafkajs-producer';
+import { securityCheckingSocketFactory } from './security-checking-socket';
+import { SecurityProtocolMismatches } from './security-protocol-mismatches';
 
 export interface KafkaJsTransportOptions extends KafkaConnectionOptions {
   /** Where kafkajs's own log lines go (secrets scrubbed). Default: nowhere. */
@@ -70,6 +72,17 @@ function resolveTransportOptions(options: KafkaJsTransportOptions): ResolvedKafk
   return Object.freeze(printSafely(resolved, () => describeConnectionOptions(resolved)));
 }
 
+// Said once per transport: every connection it makes accepts any certificate.
+function warnIfTlsUnverified(options: ResolvedKafkaJsTransportOptions): void {
+  if (typeof options.ssl !== 'object' || options.ssl.rejectUnauthorized !== false) return;
+  options.logger.warn(
+    'TLS certificate verification is off (ssl.rejectUnauthorized: false): the brokers are not ' +
+      'authenticated, and anyone on the network path can read and change the traffic (a SASL ' +
+      'PLAIN password included); give ssl.ca instead for a private CA',
+    { brokers: options.brokers },
+  );
+}
+
 interface Closeable {
   close(): Promise<void>;
 }
@@ -81,10 +94,23 @@ interface Closeable {
  */
 export function createKafkaJsTransport(options: KafkaJsTransportOptions): KafkaJsTransport {
   const resolved = resolveTransportOptions(options);
-  const config = kafkaJsClientConfig(resolved, resolved.logger);
+  warnIfTlsUnverified(resolved);
+  const mismatches = new SecurityProtocolMismatches();
+  const config: KafkaConfig = {
+    ...kafkaJsClientConfig(resolved, resolved.logger),
+    socketFactory: securityCheckingSocketFactory(
+      {
+        sasl: resolved.sasl !== undefined,
+        clientId: resolved.clientId,
+        connectionTimeoutMs: resolved.connectionTimeoutMs,
+      },
+      mismatches,
+    ),
+  };
+  const newKafka = () => mismatches.failingFast(new Kafka(config));
   // kafkajs shares committed-offset caches between the consumers of one client, keyed by group
   // only, so every consumer gets a client of its own; producers and admins share one.
-  const shared = new Kafka(config);
+  const shared = newKafka();
   const made = new Set<Closeable>();
   let closing: Promise<void> | undefined;
 
@@ -119,8 +145,8 @@ export function createKafkaJsTransport(options: KafkaJsTransportOptions): KafkaJ
         }),
       ),
     consumer: (consumerOptions) =>
-      make(() => createKafkaJsConsumer(new Kafka(config), resolved.retry, consumerOptions)),
-    admin: () => make(() => createKafkaJsAdmin(shared, resolved.retry, () => new Kafka(config))),
+      make(() => createKafkaJsConsumer(newKafka(), resolved.retry, consumerOptions)),
+    admin: () => make(() => createKafkaJsAdmin(shared, resolved.retry, newKafka)),
     close() {
       closing ??= closeAll();
       return closing;
