@@ -336,3 +336,60 @@ describe('kafkajs producer: a send abandoned while under way', () => {
     expect(cluster.events).toContain('disconnect 1');
   });
 });
+
+describe('kafkajs producer: a send abandoned before its request is made', () => {
+  it('holds the next send back until that request is made, so one producer id never has two', async () => {
+    const events: string[] = [];
+    let producers = 0;
+    let connected: () => void = () => undefined;
+    const connecting = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    let overlapped = false;
+    const producer = () => {
+      const id = ++producers;
+      let inFlight = 0;
+      return {
+        // The first producer id's connection hangs, as to a frozen broker.
+        connect: () => (id === 1 ? connecting : Promise.resolve()),
+        disconnect: async () => {
+          events.push(`disconnect ${id}`);
+        },
+        async sendBatch(batch: ProducerBatch) {
+          const values = (batch.topicMessages ?? []).flatMap((topic) =>
+            topic.messages.map((m) => String(m.value)),
+          );
+          events.push(`send ${id}: ${values.join(',')}`);
+          inFlight += 1;
+          if (inFlight > 1) overlapped = true;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          inFlight -= 1;
+          return [{ topicName: 'orders', partition: 0, errorCode: 0, baseOffset: '0' }];
+        },
+      };
+    };
+    const admin = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      fetchTopicMetadata: async () => ({
+        topics: [{ name: 'orders', partitions: [{ partitionId: 0, leader: 1 }] }],
+      }),
+    };
+    const kafka = { producer, admin: () => admin } as unknown as Kafka;
+    const transportProducer = createKafkaJsProducer(kafka, noRetry, { idempotent: true });
+    const abandon = new AbortController();
+    const first = transportProducer.send(records('first'), { signal: abandon.signal });
+    abandon.abort(new Error('delivery timeout'));
+    await expect(first).rejects.toMatchObject({ code: InletErrorCode.aborted });
+    const second = transportProducer.send(records('second'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([]);
+
+    connected();
+    await second;
+
+    expect(overlapped).toBe(false);
+    expect(events.filter((event) => event.startsWith('send'))).toEqual(['send 1: first', 'send 2: second']);
+    await transportProducer.close();
+  });
+});

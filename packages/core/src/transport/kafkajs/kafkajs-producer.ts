@@ -191,6 +191,27 @@ type Placement =
 
 const noop = () => undefined;
 
+/** Hooks into one send's progress, for the idempotent send queue. */
+interface SendProgress {
+  /** Called once the request is made. */
+  readonly requested?: () => void;
+  /** Called with the send itself (what its caller's wait is on). */
+  readonly started?: (running: Promise<unknown>) => void;
+}
+
+/** Resolves when `signal` fires; its listener is removed once `until` settles. */
+function whenAborted(signal: AbortSignal, until: Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void until.then(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** A {@link TransportProducer} on a kafkajs producer; partitions are chosen by Inlet. */
 export function createKafkaJsProducer(
   kafka: Kafka,
@@ -315,6 +336,7 @@ export function createKafkaJsProducer(
     sendBatch: SendBatch | undefined,
     records: readonly OutgoingRecord[],
     signal: AbortSignal | undefined,
+    onRequest: () => void = noop,
   ): Promise<RecordAck[]> {
     records.forEach(checkRecord);
     await connect();
@@ -341,6 +363,7 @@ export function createKafkaJsProducer(
       ? { records, placed, outcome: request.then((response) => response, noop) }
       : undefined;
     if (pending !== undefined) unsettled = pending;
+    onRequest();
     try {
       const response = await request;
       // Written after its caller stopped waiting, it stays unsettled for that caller's retry.
@@ -359,12 +382,14 @@ export function createKafkaJsProducer(
     sendBatch: SendBatch | undefined,
     records: readonly OutgoingRecord[],
     sendOptions: SendOptions = {},
+    progress: SendProgress = {},
   ): Promise<RecordAck[]> {
     lifecycle.assertOpen();
     throwIfAborted(sendOptions.signal, 'send');
     if (records.length === 0) return [];
     return guard(() => {
-      const running = sendWith(sendBatch, records, sendOptions.signal);
+      const running = sendWith(sendBatch, records, sendOptions.signal, progress.requested);
+      progress.started?.(running);
       underway.add(running);
       const ended = () => underway.delete(running);
       running.then(ended, ended);
@@ -388,18 +413,35 @@ export function createKafkaJsProducer(
   return {
     connect,
     send(records, sendOptions) {
-      const sendNow = () => send(undefined, records, sendOptions);
-      if (!guardsSequences) return sendNow();
+      if (!guardsSequences) return send(undefined, records, sendOptions);
+      let requested: () => void = noop;
+      const madeRequest = new Promise<void>((resolve) => {
+        requested = resolve;
+      });
+      // Set as the send starts, before its caller's wait can settle.
+      let running: Promise<unknown> | undefined;
+      const started = (work: Promise<unknown>) => {
+        running = work;
+      };
+      const sendNow = () => send(undefined, records, sendOptions, { requested, started });
       // Started at once when nothing is ahead of it, so a send under way stays under way even
       // if its caller stops waiting; one still queued when its signal fires is never sent.
       const queued = sendsAhead === 0 ? sendNow() : sendQueue.then(sendNow);
+      // The send itself has ended (not only its caller's wait), or it never started.
+      const ended: Promise<void> = queued.then(noop, noop).then(() => running?.then(noop, noop));
       sendsAhead += 1;
-      sendQueue = queued
-        .catch(() => undefined)
-        .finally(() => {
-          sendsAhead -= 1;
-        });
-      return abortable(queued, sendOptions?.signal, 'send');
+      // The next send goes when this one has ended, or when its caller stopped waiting and its
+      // request is made (it then holds the old producer id alone) — never while it is still
+      // connecting or placing its records, which would put two requests on one producer id.
+      const signal = sendOptions?.signal;
+      const released =
+        signal === undefined
+          ? ended
+          : Promise.race([ended, Promise.all([madeRequest, whenAborted(signal, ended)])]);
+      sendQueue = released.finally(() => {
+        sendsAhead -= 1;
+      });
+      return abortable(queued, signal, 'send');
     },
     async transaction() {
       lifecycle.assertOpen();
