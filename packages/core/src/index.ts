@@ -99,6 +99,7 @@ export { type InletLogger, silentLogger } from './logger';
 export {
   checkOptions,
   describeValue,
+  type NumberBounds,
   type ObjectOptionRule,
   type OptionRule,
   type OptionShape,

@@ -58,7 +58,8 @@ export function required<TRule extends OptionRule>(optional: TRule): TRule {
   return { ...optional, required: true };
 }
 
-interface NumberBounds {
+/** The range a number option must be in. */
+export interface NumberBounds {
   readonly min?: number;
   readonly max?: number;
 }
