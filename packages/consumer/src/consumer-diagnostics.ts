@@ -42,6 +42,35 @@ export interface ConsumerFailedMessage {
   readonly error: InletError;
 }
 
+/**
+ * A partition that cannot progress: its committable offset has not moved for the stall threshold
+ * while work is pending (`stalled`), or moves again (`progressing`).
+ */
+export interface StallMessage {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly state: 'stalled' | 'progressing';
+  /** The offset that does not commit. */
+  readonly offset: string | undefined;
+  readonly stalledForMs: number;
+  /** Fetched records of the partition not done yet. */
+  readonly pending: number;
+  /** What holds the offset, as far as the consumer can tell (`stalled` only). */
+  readonly cause: string | undefined;
+}
+
+/** The group settled on a new assignment for this member. */
+export interface RebalanceMessage {
+  readonly groupId: string;
+  /** Everything this member owns now. */
+  readonly assigned: readonly { readonly topic: string; readonly partition: number }[];
+  /** Owned before, not any more. */
+  readonly revoked: readonly { readonly topic: string; readonly partition: number }[];
+  /** How many assignments this consumer has had. */
+  readonly rebalances: number;
+}
+
 export interface CommitMessage {
   readonly groupId: string;
   readonly offsets: readonly {
@@ -60,6 +89,8 @@ export const consumerChannels = {
   deadLettered: channel('inlet:consumer:dead-lettered'),
   committed: channel('inlet:consumer:committed'),
   failed: channel('inlet:consumer:failed'),
+  stall: channel('inlet:consumer:stall'),
+  rebalance: channel('inlet:consumer:rebalance'),
 } as const;
 
 /** Where a consumer is in its life. */

@@ -15,6 +15,7 @@ import {
   type TopicEvent,
   type ValidationIssue,
 } from '@inlet/core';
+import type { EventDecoder } from './event-decoding';
 import type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
 
 /** What a handler gets besides the event. */
@@ -22,18 +23,33 @@ export interface HandlerContext<TTransaction = never> {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** The Kafka record timestamp (ms since the epoch): the event time, for records Inlet wrote. */
+  readonly timestamp: number;
+  /** The partition's high watermark when the record was fetched: one past its last offset. */
+  readonly highWatermark: string;
+  /** Records after this one in the partition when it was fetched (`highWatermark - offset - 1`). */
+  readonly lag: number;
   /** 1 for the first try, 2 for the first retry... */
   readonly attempt: number;
   /** Fires when the work should stop: the consumer is closing or the partition moved away. */
   readonly signal: AbortSignal;
   /** In transactional dedup mode: the transaction the dedup mark commits with. */
   readonly transaction: TTransaction;
+  /**
+   * Holds the commit of this event's offset (and so of every later one of its partition) until
+   * the returned function is called, even after the handler returned: for a sink that buffers
+   * rows and acknowledges them once they are durable. Holds left open after a rebalance are
+   * void (the events are delivered again); one left open for long shows as a stalled partition.
+   */
+  holdCommit(): () => void;
 }
 
 export interface BatchHandlerContext<TTransaction = never>
-  extends Omit<HandlerContext<TTransaction>, 'offset'> {
+  extends Omit<HandlerContext<TTransaction>, 'offset' | 'timestamp'> {
   /** Offsets of the events, in order. */
   readonly offsets: readonly string[];
+  /** Record timestamps of the events, in order. */
+  readonly timestamps: readonly number[];
 }
 
 export interface DedupOptions {
@@ -109,6 +125,11 @@ export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTr
     context: BatchHandlerContext<TTransaction>,
   ) => Promise<void>;
   readonly registry?: SchemaResolver;
+  /**
+   * Decodes records that are not Inlet's CloudEvents (Debezium change events, plain JSON) into
+   * events of the topics' definitions. Default: CloudEvents, binary or structured mode.
+   */
+  readonly decoder?: EventDecoder;
   /** Deduplication; `false` turns it off. Default: on, in memory, by event id, 24 h window. */
   readonly dedup?: DedupOptions | false;
   /** The effect and the dedup mark in one database transaction (replaces `dedup.store`). */
@@ -141,6 +162,11 @@ export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTr
   readonly commitIntervalMs?: number;
   /** How long revoked partitions' and closing work may take before its signal fires. Default 15 000 ms. */
   readonly drainTimeoutMs?: number;
+  /**
+   * A partition whose committable offset has not moved for this long while it has work pending is
+   * reported stalled (logger warning, `inlet:consumer:stall`), and again when it moves. Default 60 000 ms.
+   */
+  readonly stallThresholdMs?: number;
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Default 30 000 ms: a member silent for longer leaves the group. */
   readonly sessionTimeoutMs?: number;
@@ -167,6 +193,7 @@ export interface ResolvedConsumerOptions {
   readonly maxInFlightBytes: number;
   readonly commitIntervalMs: number;
   readonly drainTimeoutMs: number;
+  readonly stallThresholdMs: number;
   readonly sessionTimeoutMs: number | undefined;
   readonly heartbeatIntervalMs: number | undefined;
   readonly logger: InletLogger;
@@ -182,6 +209,7 @@ export const consumerDefaults = {
   maxInFlightBytes: 64 * 1024 * 1024,
   commitIntervalMs: 1_000,
   drainTimeoutMs: 15_000,
+  stallThresholdMs: 60_000,
   heartbeatIntervalMs: 3_000,
 } as const;
 
@@ -208,6 +236,7 @@ export const consumerOptionShape: OptionShape = {
   handle: option.function('a function (event, context) => Promise<void>'),
   handleBatch: option.function('a function (events, context) => Promise<void>'),
   registry: option.methods('a SchemaResolver', ['writerCodecFor', 'cachedWriterCodecFor']),
+  decoder: option.function('a function (record, context) => { type, data, ... }'),
   dedup: option.either(
     [
       option.oneOf([false]),
@@ -267,6 +296,7 @@ export const consumerOptionShape: OptionShape = {
   maxBytesPerPartition: option.integer({ min: 1 }),
   commitIntervalMs: option.integer({ min: 1 }),
   drainTimeoutMs: option.integer({ min: 1 }),
+  stallThresholdMs: option.integer({ min: 1 }),
   autoOffsetReset: option.oneOf(['earliest', 'latest']),
   sessionTimeoutMs: option.integer({ min: 1 }),
   heartbeatIntervalMs: option.integer({ min: 1 }),
@@ -393,6 +423,7 @@ export function resolveConsumerOptions<TTopics extends readonly TopicDefinition[
     maxInFlightBytes: options.maxInFlightBytes ?? defaults.maxInFlightBytes,
     commitIntervalMs: options.commitIntervalMs ?? defaults.commitIntervalMs,
     drainTimeoutMs: options.drainTimeoutMs ?? defaults.drainTimeoutMs,
+    stallThresholdMs: options.stallThresholdMs ?? defaults.stallThresholdMs,
     sessionTimeoutMs: options.sessionTimeoutMs,
     heartbeatIntervalMs,
     logger: options.logger ?? silentLogger,

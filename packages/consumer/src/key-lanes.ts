@@ -5,7 +5,7 @@
  */
 export class KeyLanes<TItem> {
   readonly #lanes = new Map<string, TItem[]>();
-  readonly #running = new Set<string>();
+  readonly #running = new Map<string, TItem>();
   #ready: string[] = [];
   #readyHead = 0;
   readonly #maxConcurrency: number;
@@ -27,6 +27,11 @@ export class KeyLanes<TItem> {
   /** Lanes with an item running now. */
   get running(): number {
     return this.#running.size;
+  }
+
+  /** The items running now (for reports; not on any hot path). */
+  runningItems(): IterableIterator<TItem> {
+    return this.#running.values();
   }
 
   /** Queues an item; returns false (and queues nothing) once the lanes are stopped. */
@@ -91,7 +96,7 @@ export class KeyLanes<TItem> {
       const item = lane.shift() as TItem;
       this.#queuedItems -= 1;
       if (lane.length === 0) this.#lanes.delete(laneKey);
-      this.#running.add(laneKey);
+      this.#running.set(laneKey, item);
       void this.#run(item).then(
         () => this.#finished(laneKey),
         () => this.#finished(laneKey),

@@ -1,0 +1,261 @@
+import {
+  type AnyEventDefinition,
+  decodeEventRecord,
+  type EntityKey,
+  type EventHeaders,
+  type EventHeaderValue,
+  entityKeyFromBytes,
+  entityKeyId,
+  type IncomingRecord,
+  InletDecodeError,
+  InletError,
+  InletErrorCode,
+  type InletEvent,
+  type SchemaResolver,
+  schemaIdOf,
+  type TopicDefinition,
+} from '@inlet/core';
+import { toInletError } from './retries';
+import type { WorkItem } from './work-item';
+
+/** What a decoder gets besides the record. */
+export interface DecoderContext {
+  /** The topic the record came from, with its event definitions. */
+  readonly topic: TopicDefinition;
+  /** The writer's codec for a registry schema id, when a registry is configured (cached ids only). */
+  readonly writerCodecForSchemaId:
+    | ((schemaId: number) => ReturnType<SchemaResolver['cachedWriterCodecFor']>)
+    | undefined;
+}
+
+/**
+ * What a decoder says a record holds. Only `type` and `data` are required; the rest defaults
+ * from the record and the definition: `id` to `<topic>/<partition>@<offset>` (the same on every
+ * redelivery of the record, so redeliveries are deduplicated, though a producer's resent copy at
+ * another offset is not), `key` to the record key, `eventTime` to the event time the definition
+ * reads from the data, `entityVersion` likewise, `version` to the definition's, `source` to
+ * `kafka:<topic>`, `headers` to the record's own.
+ */
+export interface DecodedEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly id?: string;
+  readonly key?: EntityKey;
+  readonly eventTime?: Date;
+  readonly entityVersion?: number;
+  readonly version?: number;
+  readonly source?: string;
+  readonly subject?: string;
+  readonly headers?: EventHeaders;
+}
+
+/**
+ * Turns records that are not Inlet's CloudEvents (Debezium change events, plain JSON from other
+ * producers) into events of the topic's definitions. Throw when a record cannot be decoded (an
+ * `InletDecodeError` names the problem best): the record is dead-lettered with the error, as a
+ * record the built-in decoder refuses is. What it returns is checked like what the built-in
+ * decoder reads: the type must be one the topic defines, the data must pass its schema.
+ */
+export type EventDecoder = (record: IncomingRecord, context: DecoderContext) => DecodedEvent;
+
+/** The built-in decoding: CloudEvents over the Kafka binding, binary or structured mode (`@inlet/core`). */
+function decodeCloudEvent(record: IncomingRecord, context: DecoderContext): InletEvent {
+  return decodeEventRecord(
+    record,
+    context.topic,
+    context.writerCodecForSchemaId === undefined
+      ? {}
+      : { writerCodecForSchemaId: context.writerCodecForSchemaId },
+  );
+}
+
+function laneKeyOf(record: IncomingRecord): string {
+  // The key's bytes, one character per byte: equal exactly when the bytes are equal.
+  return record.key === null
+    ? `${record.topic}\u0000n${record.offset}`
+    : `${record.topic}\u0000k${record.key.toString('latin1')}`;
+}
+
+export interface EventDecodingOptions {
+  readonly groupId: string;
+  readonly topics: ReadonlyMap<string, TopicDefinition>;
+  readonly registry: SchemaResolver | undefined;
+  readonly decoder: EventDecoder | undefined;
+  readonly dedupKey: (event: InletEvent) => string;
+  /** Whether a version gate is on: only then are version keys made. */
+  readonly versionGate: boolean;
+}
+
+/**
+ * The decode stage: a fetched record becomes a work item carrying its event (or why it could not
+ * be decoded), its dedup key, its entity's version key and its lane.
+ */
+export class EventDecoding {
+  readonly #options: EventDecodingOptions;
+  readonly #context = new Map<string, DecoderContext>();
+
+  constructor(options: EventDecodingOptions) {
+    this.#options = options;
+    const { registry } = options;
+    const writerCodecForSchemaId =
+      registry === undefined ? undefined : (id: number) => registry.cachedWriterCodecFor(id);
+    for (const topic of options.topics.values())
+      this.#context.set(topic.name, { topic, writerCodecForSchemaId });
+  }
+
+  /**
+   * Makes sure the writer schemas of registry-framed records are cached before decoding. An
+   * unknown id is the record's problem (it is dead-lettered when decoded); an outage is not:
+   * it rejects, so that the transport delivers the batch again later.
+   */
+  async resolveWriterSchemas(records: readonly IncomingRecord[]): Promise<void> {
+    const { registry } = this.#options;
+    if (registry === undefined) return;
+    for (const record of records) {
+      const id = schemaIdOf(record);
+      if (id === undefined || registry.cachedWriterCodecFor(id) !== undefined) continue;
+      try {
+        await registry.writerCodecFor(id);
+      } catch (error) {
+        if (InletError.hasCode(error, InletErrorCode.unknownSchemaId)) continue;
+        throw error;
+      }
+    }
+  }
+
+  workItem(record: IncomingRecord, epoch: number, partitionKey: string, highWatermark: string): WorkItem {
+    const { groupId, versionGate } = this.#options;
+    const context = this.#context.get(record.topic) as DecoderContext;
+    let event: InletEvent | undefined;
+    let definition: AnyEventDefinition | undefined;
+    let decodeError: InletError | undefined;
+    try {
+      event = this.#decode(record, context);
+      definition = context.topic.find(event.type, event.version) ?? context.topic.latest(event.type);
+    } catch (error) {
+      event = undefined;
+      decodeError = toInletError(error, InletErrorCode.malformedPayload);
+    }
+    const entityVersion = event?.entityVersion;
+    return {
+      epoch,
+      partitionKey,
+      laneKey: laneKeyOf(record),
+      record,
+      offset: Number(record.offset),
+      highWatermark,
+      event,
+      definition,
+      decodeError,
+      dedupKey: event === undefined ? '' : `${groupId}\u0000${this.#options.dedupKey(event)}`,
+      versionKey:
+        event === undefined || !versionGate || entityVersion === undefined
+          ? undefined
+          : `${groupId}\u0000${record.topic}\u0000${entityKeyId(event.key)}`,
+      entityVersion,
+      bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
+      settled: false,
+      holds: 0,
+      awaitingRelease: false,
+    };
+  }
+
+  #decode(record: IncomingRecord, context: DecoderContext): InletEvent {
+    const decoder = this.#options.decoder;
+    if (decoder === undefined) return decodeCloudEvent(record, context);
+    return completedEvent(decoder(record, context), record, context.topic);
+  }
+}
+
+function decodeProblem(record: IncomingRecord, code: InletErrorCode, message: string): InletDecodeError {
+  return new InletDecodeError(code, message, record);
+}
+
+/** What a user's decoder returned, checked as the built-in decoder checks what it reads, and completed. */
+function completedEvent(decoded: DecodedEvent, record: IncomingRecord, topic: TopicDefinition): InletEvent {
+  if (typeof decoded !== 'object' || decoded === null || typeof decoded.type !== 'string') {
+    throw decodeProblem(record, InletErrorCode.malformedPayload, 'the decoder returned no event type');
+  }
+  const definition =
+    (decoded.version === undefined ? undefined : topic.find(decoded.type, decoded.version)) ??
+    topic.latest(decoded.type);
+  if (definition === undefined) {
+    throw decodeProblem(
+      record,
+      InletErrorCode.unknownEventType,
+      `the decoder returned type "${decoded.type}", which topic "${topic.name}" does not define (known: ${topic.types().join(', ')})`,
+    );
+  }
+  const checked = definition.check(decoded.data);
+  if (!checked.ok) {
+    throw new InletDecodeError(
+      InletErrorCode.validationFailed,
+      `"${decoded.type}" data from the decoder fails its schema: ${checked.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path || '(root)'} ${issue.message}`)
+        .join('; ')}`,
+      record,
+      { issues: checked.issues },
+    );
+  }
+  const data = checked.value;
+  let key: EntityKey;
+  let eventTime: Date;
+  let entityVersion: number | undefined;
+  try {
+    key =
+      decoded.key ??
+      (record.key === null || record.key.length === 0
+        ? definition.keyOf(data)
+        : entityKeyFromBytes(record.key));
+    eventTime = decoded.eventTime ?? definition.eventTimeOf(data);
+    entityVersion = decoded.entityVersion ?? definition.entityVersionOf(data);
+  } catch (error) {
+    throw new InletDecodeError(
+      InletError.is(error) ? (error.code as InletErrorCode) : InletErrorCode.malformedPayload,
+      `the decoded "${decoded.type}": ${error instanceof Error ? error.message : String(error)}`,
+      record,
+      { cause: error },
+    );
+  }
+  if (!(eventTime instanceof Date) || Number.isNaN(eventTime.getTime())) {
+    throw decodeProblem(record, InletErrorCode.invalidEventTime, 'the decoder returned an invalid eventTime');
+  }
+  return {
+    id: decoded.id ?? `${record.topic}/${record.partition}@${record.offset}`,
+    type: decoded.type,
+    version: definition.version,
+    key,
+    eventTime,
+    producedAt: new Date(record.timestamp),
+    source: decoded.source ?? `kafka:${record.topic}`,
+    ...(entityVersion === undefined ? {} : { entityVersion }),
+    ...(decoded.subject === undefined ? {} : { subject: decoded.subject }),
+    extensions: {},
+    headers: decoded.headers ?? recordHeaders(record),
+    data,
+  };
+}
+
+/** A record's headers as an event's: text when UTF-8, bytes otherwise, null kept, repeats kept. */
+function recordHeaders(record: IncomingRecord): EventHeaders {
+  const headers: Record<string, EventHeaderValue | EventHeaderValue[]> = Object.create(null);
+  for (const { name, value } of record.headerList) {
+    const text = value === null ? null : utf8OrBytes(value);
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = text;
+    else if (Array.isArray(existing)) existing.push(text);
+    else headers[name] = [existing as EventHeaderValue, text];
+  }
+  return headers;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8OrBytes(value: Buffer): string | Buffer {
+  try {
+    return strictUtf8.decode(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,43 @@
+import type { AnyEventDefinition, IncomingRecord, InletError, InletEvent } from '@inlet/core';
+
+/** One fetched record on its way through the consumer's stages. */
+export interface WorkItem {
+  /** The assignment it was fetched under: work of an earlier one never commits. */
+  readonly epoch: number;
+  readonly partitionKey: string;
+  /** Records with the same Kafka key, whoever produced them, share a lane. */
+  readonly laneKey: string;
+  readonly record: IncomingRecord;
+  readonly offset: number;
+  /** The partition's high watermark when the record was fetched. */
+  readonly highWatermark: string;
+  readonly event: InletEvent | undefined;
+  readonly definition: AnyEventDefinition | undefined;
+  readonly decodeError: InletError | undefined;
+  /** The group-namespaced dedup key ('' when the record did not decode). */
+  readonly dedupKey: string;
+  /** The version-store key of the event's entity, when the gate is on and the event has a version. */
+  readonly versionKey: string | undefined;
+  readonly entityVersion: number | undefined;
+  readonly bytes: number;
+  /** Counted and let go: nothing more happens to it (its commit may still be held). */
+  settled: boolean;
+  /** Commit holds not yet released (see `HandlerContext.holdCommit`). */
+  holds: number;
+  /** Done, with its offset waiting for the holds to be released before it may commit. */
+  awaitingRelease: boolean;
+}
+
+/** A partition's batch of work, for `handleBatch` consumers. */
+export interface BatchWork {
+  readonly epoch: number;
+  readonly partitionKey: string;
+  readonly items: readonly WorkItem[];
+}
+
+/** How an item ended; `abandoned` leaves its offset uncommitted, to be delivered again. */
+export type Outcome = 'handled' | 'duplicate' | 'stale' | 'dead-lettered' | 'abandoned';
+
+export function partitionKeyOf(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
