@@ -1,4 +1,5 @@
 export {
+  type CaughtUpOptions,
   createConsumer,
   type InletConsumer,
   UnrecoverableEventError,
@@ -11,7 +12,9 @@ export {
   consumerChannels,
   type DeadLetteredMessage,
   type EventOutcomeMessage,
+  type RebalanceMessage,
   type RetryMessage,
+  type StallMessage,
 } from './consumer-diagnostics';
 export type {
   BatchHandlerContext,
@@ -24,6 +27,7 @@ export type {
   VersionGateOptions,
 } from './consumer-options';
 export { type DeadLetterDetails, DeadLetterHeader, deadLetterRecord, maskCredentials } from './dead-letter';
+export type { DecodedEvent, DecoderContext, EventDecoder } from './event-decoding';
 export { type DeadLetter, type RedriveOptions, type RedriveResult, redriveDeadLetters } from './redrive';
 export {
   type ReplayOptions,
