@@ -299,3 +299,20 @@ describe('reports', () => {
     }
   });
 });
+
+describe('caughtUp() in a process with nothing else to wait on', () => {
+  it('keeps the process alive until it resolves', async () => {
+    const { execFile } = await import('node:child_process');
+    const script = new URL('./fixtures/caught-up-child.fixture.ts', import.meta.url).pathname;
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@inlet/source', script],
+        { timeout: 30_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    expect(output.trim()).toBe('CAUGHT UP 50');
+  }, 40_000);
+});

@@ -380,7 +380,8 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
       if (deadline !== undefined && Date.now() > deadline)
         throw new InletError(InletErrorCode.timeout, `not caught up within ${waiting.timeoutMs} ms`);
       if (partitions.epoch > 0 && (await behind(targets)) === 0) return;
-      await timeout(20);
+      // A timer that keeps the process alive: the caller is waiting on it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
