@@ -1,8 +1,14 @@
-import { createConsumer, createRedisDedupStore, type DedupStore } from '@inlet/consumer';
+import {
+  createConsumer,
+  createMemoryVersionStore,
+  createRedisDedupStore,
+  type DedupStore,
+} from '@inlet/consumer';
 import {
   createInMemoryBackbone,
   createKafkaJsTransport,
   decodeEventRecord,
+  defineEvent,
   defineTopic,
   ensureTopics,
   headerViews,
@@ -12,12 +18,22 @@ import { createProducer } from '@inlet/producer';
 import { Redis } from 'ioredis';
 import type { Arm, Scenario } from '../harness';
 import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
-import { type OrderData, OrderPlacedAvro, sampleOrders } from './envelope';
+import { type OrderData, OrderPlacedAvro, orderAvroSchema, sampleOrders } from './envelope';
 
 // The consumer against raw kafkajs on the same topic in the same run. Both are timed from the
 // first event handled to the last, so group joins do not count.
 
 const partitions = 3;
+
+/** The bench's order, with an entity version per order (its `total` counts up per order id). */
+const OrderRevisedAvro = defineEvent({
+  type: 'order.placed',
+  version: 1,
+  schema: orderAvroSchema,
+  key: (order) => order.orderId,
+  eventTime: (order) => order.placedAt,
+  entityVersion: (order) => Math.floor(order.total),
+});
 
 interface Prefilled {
   readonly transport: KafkaTransport;
@@ -26,14 +42,24 @@ interface Prefilled {
   cleanup(): Promise<void>;
 }
 
-async function prefill(brokers: readonly string[], count: number, keys: number): Promise<Prefilled> {
+async function prefill(
+  brokers: readonly string[],
+  count: number,
+  keys: number,
+  definition: typeof OrderPlacedAvro = OrderPlacedAvro,
+): Promise<Prefilled> {
   const kafka = benchKafka(brokers);
   const name = benchTopicName('consumer');
   await createTopic(kafka, name, partitions);
-  const topic = defineTopic({ name, events: [OrderPlacedAvro] });
+  const topic = defineTopic({ name, events: [definition] });
   const transport = createKafkaJsTransport({ brokers, clientId: 'bench-consumer' });
   const producer = createProducer({ transport, linger: { ms: 0 } });
-  const orders = sampleOrders(count).map((order, index) => ({ ...order, orderId: `order-${index % keys}` }));
+  // Each order id's total counts up, so that it can serve as an entity version.
+  const orders = sampleOrders(count).map((order, index) => ({
+    ...order,
+    orderId: `order-${index % keys}`,
+    total: index,
+  }));
   for (let start = 0; start < orders.length; start += 1000) {
     await producer.sendBatch(
       topic,
@@ -60,7 +86,12 @@ function inletArm(
   label: string,
   prefilled: Prefilled,
   handler: (data: OrderData) => Promise<void>,
-  extra: { readonly dedup?: { readonly store: DedupStore } | false; readonly maxConcurrency?: number } = {},
+  extra: {
+    readonly dedup?: { readonly store: DedupStore } | false;
+    readonly maxConcurrency?: number;
+    readonly mode?: 'handle' | 'handleBatch';
+    readonly versionGate?: boolean;
+  } = {},
 ): Arm {
   return {
     label,
@@ -72,25 +103,45 @@ function inletArm(
       const finished = new Promise<void>((resolve) => {
         done = resolve;
       });
-      const consumer = createConsumer({
+      const counted = (events: number) => {
+        handled += events;
+        if (handled === prefilled.count) {
+          last = performance.now();
+          done();
+        }
+      };
+      const common = {
         transport: prefilled.transport,
         groupId: freshGroup('inlet'),
         topics: [prefilled.topic],
         maxConcurrency: extra.maxConcurrency ?? 64,
         ...(extra.dedup === undefined ? {} : { dedup: extra.dedup }),
-        handle: async (event) => {
-          if (first === 0) first = performance.now();
-          await handler(event.data);
-          handled += 1;
-          if (handled === prefilled.count) {
-            last = performance.now();
-            done();
-          }
-        },
-      });
+        ...(extra.versionGate ? { versionGate: { store: createMemoryVersionStore() } } : {}),
+      };
+      const consumer =
+        extra.mode === 'handleBatch'
+          ? createConsumer({
+              ...common,
+              handleBatch: async (events) => {
+                if (first === 0) first = performance.now();
+                for (const event of events) await handler(event.data);
+                counted(events.length);
+              },
+            })
+          : createConsumer({
+              ...common,
+              handle: async (event) => {
+                if (first === 0) first = performance.now();
+                await handler(event.data);
+                counted(1);
+              },
+            });
       await consumer.start();
       await finished;
+      // Everything handled, skipped or dead-lettered: a run that lost events would not get here.
+      const { duplicates, stale, deadLettered } = consumer.stats();
       await consumer.close();
+      if (duplicates + stale + deadLettered > 0) throw new Error(`${label}: events were not all handled`);
       return { work: handled, wallSeconds: (last - first) / 1000 };
     },
   };
@@ -201,6 +252,30 @@ const noopScenario: Scenario = {
   },
 };
 
+const batchChecksScenario: Scenario = {
+  name: 'consumer-batch-checks',
+  group: 'consumer',
+  description:
+    'Inlet consumer with handleBatch, the default in-memory dedup and a version gate (every event checked for ' +
+    'duplicates and staleness in offset order, marked and its version recorded), no-op handler, 3 partitions, ' +
+    '1000 keys, vs raw kafkajs eachBatch doing the decode only, over the same prefilled topic (Avro events)',
+  unit: 'events/s',
+  better: 'higher',
+  needsKafka: true,
+  pairs: 5,
+  async prepare({ brokers, quick }) {
+    const prefilled = await prefill(brokers, quick ? 10_000 : 50_000, 1000, OrderRevisedAvro);
+    return {
+      ours: inletArm('inlet handleBatch + dedup + version gate', prefilled, noop, {
+        mode: 'handleBatch',
+        versionGate: true,
+      }),
+      baseline: rawArm('kafkajs eachBatch + decode', brokers, prefilled, noop, 'eachBatch'),
+      teardown: () => prefilled.cleanup(),
+    };
+  },
+};
+
 const ioScenario: Scenario = {
   name: 'consumer-io-bound',
   group: 'consumer',
@@ -288,6 +363,7 @@ function dedupScenario(store: 'memory' | 'redis'): Scenario {
 
 export const consumerScenarios: readonly Scenario[] = [
   noopScenario,
+  batchChecksScenario,
   ioScenario,
   dedupScenario('memory'),
   dedupScenario('redis'),

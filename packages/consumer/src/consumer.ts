@@ -138,6 +138,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
       options.dedup === false || transactional !== undefined ? false : (options.dedup?.store ?? undefined),
     windowMs: settings.dedupWindowMs,
     service,
+    groupId,
   });
   const versions =
     options.versionGate === undefined ? undefined : new VersionGate(options.versionGate.store, service);

@@ -18,12 +18,14 @@ export class DedupMarks {
   readonly #ownsStore: boolean;
   readonly #windowMs: number;
   readonly #service: ServiceCalls;
+  readonly #groupId: string;
 
   constructor(options: {
     /** `undefined`: the default in-process marks; `false`: dedup off, or done transactionally. */
     readonly store: DedupStore | false | undefined;
     readonly windowMs: number;
     readonly service: ServiceCalls;
+    readonly groupId: string;
   }) {
     const { store } = options;
     this.local = store === undefined ? new MemoryDedupMarks() : undefined;
@@ -36,6 +38,12 @@ export class DedupMarks {
           : coalescingDedupStore(store);
     this.#windowMs = options.windowMs;
     this.#service = options.service;
+    this.#groupId = options.groupId;
+  }
+
+  /** An event's key in a store other groups may share: namespaced by this group. */
+  storeKey(dedupKey: string): string {
+    return `${this.#groupId}\u0000${dedupKey}`;
   }
 
   get windowMs(): number {
@@ -54,7 +62,7 @@ export class DedupMarks {
     return this.#service.call(
       'dedup store',
       'seen',
-      () => store.seen(items.map((item) => item.dedupKey)),
+      () => store.seen(items.map((item) => this.storeKey(item.dedupKey))),
       signal,
     );
   }
@@ -75,7 +83,7 @@ export class DedupMarks {
       'mark',
       () =>
         store.mark(
-          items.map((item) => item.dedupKey),
+          items.map((item) => this.storeKey(item.dedupKey)),
           this.#windowMs,
         ),
       signal,

@@ -69,11 +69,20 @@ function decodeCloudEvent(record: IncomingRecord, context: DecoderContext): Inle
   );
 }
 
-function laneKeyOf(record: IncomingRecord): string {
-  // The key's bytes, one character per byte: equal exactly when the bytes are equal.
-  return record.key === null
-    ? `${record.topic}\u0000n${record.offset}`
-    : `${record.topic}\u0000k${record.key.toString('latin1')}`;
+/**
+ * The lane of a record: events with the same key bytes, whoever wrote them, must share one. The
+ * decoded key is a function of the bytes (text when they are UTF-8), so it serves as it is, with no
+ * string made per event; undecodable records and byte keys take the bytes one character per byte.
+ * Two different keys meeting in one lane would only cost concurrency, never order.
+ */
+function laneKeyOf(record: IncomingRecord, event: InletEvent | undefined, multipleTopics: boolean): string {
+  const key =
+    typeof event?.key === 'string'
+      ? event.key
+      : record.key === null
+        ? `\u0000offset ${record.offset}`
+        : `\u0000${record.key.toString('latin1')}`;
+  return multipleTopics ? `${record.topic}\u0000${key}` : key;
 }
 
 export interface EventDecodingOptions {
@@ -93,9 +102,11 @@ export interface EventDecodingOptions {
 export class EventDecoding {
   readonly #options: EventDecodingOptions;
   readonly #context = new Map<string, DecoderContext>();
+  readonly #multipleTopics: boolean;
 
   constructor(options: EventDecodingOptions) {
     this.#options = options;
+    this.#multipleTopics = options.topics.size > 1;
     const { registry } = options;
     const writerCodecForSchemaId =
       registry === undefined ? undefined : (id: number) => registry.cachedWriterCodecFor(id);
@@ -140,14 +151,14 @@ export class EventDecoding {
     return {
       epoch,
       partitionKey,
-      laneKey: laneKeyOf(record),
+      laneKey: laneKeyOf(record, event, this.#multipleTopics),
       record,
       offset: Number(record.offset),
       highWatermark,
       event,
       definition,
       decodeError,
-      dedupKey: event === undefined ? '' : `${groupId}\u0000${this.#options.dedupKey(event)}`,
+      dedupKey: event === undefined ? '' : this.#options.dedupKey(event),
       versionKey:
         event === undefined || !versionGate || entityVersion === undefined
           ? undefined

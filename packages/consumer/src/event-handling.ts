@@ -7,6 +7,7 @@ import type { HandlerAttempts, HandlerFailure } from './handler-attempts';
 import { type CheckOutcome, OffsetOrderChecks } from './offset-order-checks';
 import type { PartitionStates } from './partition-states';
 import { AbandonedWork, ConsumerFailedError, type ServiceCalls } from './retries';
+import type { MemoryDedupMarks } from './stores/memory-stores';
 import type { TransactionalDedup } from './stores/stores';
 import type { VersionGate } from './version-gate';
 import type { BatchWork, Outcome, WorkItem } from './work-item';
@@ -38,6 +39,48 @@ export interface EventHandlingOptions<TTransaction> {
   readonly thrownOutcome: (error: unknown) => Outcome;
 }
 
+/** The context of one event's handler: a class, so that no closure is made per event. */
+class EventContext<TTransaction> implements HandlerContext<TTransaction> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: number;
+  readonly highWatermark: string;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  readonly transaction: TTransaction;
+  readonly #item: WorkItem;
+  readonly #commits: CommitTracking;
+
+  constructor(
+    item: WorkItem,
+    attempt: number,
+    transaction: TTransaction,
+    signal: AbortSignal,
+    commits: CommitTracking,
+  ) {
+    const { record } = item;
+    this.topic = record.topic;
+    this.partition = record.partition;
+    this.offset = record.offset;
+    this.timestamp = record.timestamp;
+    this.highWatermark = item.highWatermark;
+    this.attempt = attempt;
+    this.signal = signal;
+    this.transaction = transaction;
+    this.#item = item;
+    this.#commits = commits;
+  }
+
+  get lag(): number {
+    return Math.max(0, Number(this.highWatermark) - this.#item.offset - 1);
+  }
+
+  holdCommit(): () => void {
+    return this.#commits.hold(this.#item);
+  }
+}
+
 /**
  * The handling stage: an event (from its key lane) or a partition's batch through the checks
  * before the handler — dedup, then the version gate, in offset order (`OffsetOrderChecks`) — the
@@ -46,10 +89,42 @@ export interface EventHandlingOptions<TTransaction> {
  */
 export class EventHandling<TTransaction> {
   readonly #options: EventHandlingOptions<TTransaction>;
-  readonly #inProgress = new Map<string, (() => void)[]>();
+  /** The in-process marks, when they are the whole dedup (no store, not transactional). */
+  readonly #plainLocalMarks: MemoryDedupMarks | undefined;
+  /** Events being handled, by dedup key, with the copies waiting for them (null: none). */
+  readonly #inProgress = new Map<string, (() => void)[] | null>();
 
   constructor(options: EventHandlingOptions<TTransaction>) {
     this.#options = options;
+    this.#plainLocalMarks = options.transactional === undefined ? options.dedup.local : undefined;
+  }
+
+  /**
+   * The per-event path of the default set-up (in-process marks, no version for the gate): the
+   * same checks as `#processAlone`, with the first attempt made here, so that an event costs as
+   * few promises as can be.
+   */
+  async #processWithLocalMarks(
+    local: MemoryDedupMarks,
+    item: WorkItem,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
+    if (local.has(item.dedupKey)) return 'duplicate';
+    const { attempts, dedup } = this.#options;
+    const handle = this.#options.handle as Handle;
+    try {
+      await handle(item.event as never, this.#context(item, 1, undefined, signal) as never);
+    } catch (error) {
+      const failed = await attempts.retry(
+        error,
+        (attempt) => this.#handleAlone(item, attempt, undefined, signal),
+        signal,
+        item.record,
+      );
+      if (failed !== undefined) return this.#afterFailure(item, failed, signal);
+    }
+    local.mark(item.dedupKey, dedup.windowMs);
+    return 'handled';
   }
 
   /** One event from its lane: `handle` mode. */
@@ -61,7 +136,29 @@ export class EventHandling<TTransaction> {
       if (item.decodeError !== undefined) {
         outcome = await this.#afterFailure(item, { error: item.decodeError, attempts: 1 }, signal);
       } else {
-        outcome = await this.#exclusive(item.dedupKey, () => this.#processAlone(item, signal));
+        // Copies of one event never run concurrently, even across a rebalance: a copy waits for
+        // the running one (no promise is made unless one has to wait).
+        const inProgress = this.#inProgress;
+        const key = item.dedupKey;
+        while (inProgress.has(key)) {
+          await new Promise<void>((resolve) => {
+            const waiting = inProgress.get(key);
+            if (waiting === null || waiting === undefined) inProgress.set(key, [resolve]);
+            else waiting.push(resolve);
+          });
+        }
+        inProgress.set(key, null);
+        try {
+          const local = this.#plainLocalMarks;
+          outcome =
+            local !== undefined && item.versionKey === undefined
+              ? await this.#processWithLocalMarks(local, item, signal)
+              : await this.#processAlone(item, signal);
+        } finally {
+          const waiting = inProgress.get(key);
+          inProgress.delete(key);
+          if (waiting) for (const wake of waiting) wake();
+        }
       }
     } catch (error) {
       outcome = this.#options.thrownOutcome(error);
@@ -96,23 +193,6 @@ export class EventHandling<TTransaction> {
     }
   }
 
-  // Copies of one event never run concurrently, even across a rebalance. Waiting copies queue
-  // behind the running one; no promise is made unless somebody has to wait.
-  async #exclusive<T>(dedupKey: string, work: () => Promise<T>): Promise<T> {
-    const inProgress = this.#inProgress;
-    while (inProgress.has(dedupKey)) {
-      await new Promise<void>((resolve) => (inProgress.get(dedupKey) as (() => void)[]).push(resolve));
-    }
-    inProgress.set(dedupKey, []);
-    try {
-      return await work();
-    } finally {
-      const waiting = inProgress.get(dedupKey) ?? [];
-      inProgress.delete(dedupKey);
-      for (const wake of waiting) wake();
-    }
-  }
-
   /** An event that failed for good: dead-lettered, or (dead-lettering off) the consumer stops. */
   async #afterFailure(item: WorkItem, failed: HandlerFailure, signal: AbortSignal): Promise<Outcome> {
     if (signal.aborted) return 'abandoned';
@@ -136,20 +216,7 @@ export class EventHandling<TTransaction> {
     transaction: unknown,
     signal: AbortSignal,
   ): HandlerContext<TTransaction> {
-    const { commits } = this.#options;
-    const { record } = item;
-    return {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      highWatermark: item.highWatermark,
-      lag: Math.max(0, Number(item.highWatermark) - item.offset - 1),
-      attempt,
-      signal,
-      transaction: transaction as TTransaction,
-      holdCommit: () => commits.hold(item),
-    };
+    return new EventContext(item, attempt, transaction as TTransaction, signal, this.#options.commits);
   }
 
   #batchContext(
@@ -258,7 +325,7 @@ export class EventHandling<TTransaction> {
           'transactional dedup',
           'run',
           () =>
-            transactional.run(item.dedupKey, dedup.windowMs, async (transaction) => {
+            transactional.run(dedup.storeKey(item.dedupKey), dedup.windowMs, async (transaction) => {
               // The mark is in: the event is no duplicate. A stale one commits its mark alone.
               const gate =
                 checks ??
@@ -419,7 +486,7 @@ export class EventHandling<TTransaction> {
           'run',
           () =>
             transactional.runBatch(
-              items.map((item) => item.dedupKey),
+              items.map((item) => dedup.storeKey(item.dedupKey)),
               dedup.windowMs,
               async (transaction, fresh) => {
                 latest = await this.#storedLatest(items, signal);

@@ -53,37 +53,52 @@ export class HandlerAttempts {
     signal: AbortSignal,
     where: IncomingRecord,
   ): Promise<HandlerFailure | undefined> {
+    try {
+      await attemptOnce(1);
+      return undefined;
+    } catch (error) {
+      return this.retry(error, attemptOnce, signal, where);
+    }
+  }
+
+  /**
+   * Goes on after a first attempt that failed with `error` (for callers that make the first
+   * attempt themselves, on the per-event path): retries as `run` would.
+   */
+  async retry(
+    error: unknown,
+    attemptOnce: (attempt: number) => Promise<void>,
+    signal: AbortSignal,
+    where: IncomingRecord,
+  ): Promise<HandlerFailure | undefined> {
     const { retries, delays, isRetryable, logger, groupId } = this.#options;
+    let failure = error;
     for (let attempt = 1; ; attempt += 1) {
-      try {
-        await attemptOnce(attempt);
-        return undefined;
-      } catch (error) {
-        if (endsRetries(error)) throw error;
-        const failed = toInletError(error);
-        const retryable = isRetryable(error) && !(error instanceof UnrecoverableEventError);
-        if (!retryable || attempt > retries || signal.aborted) return { error: failed, attempts: attempt };
-        this.#options.onRetry();
-        logger.warn('handler failed; retrying', {
+      if (endsRetries(failure)) throw failure;
+      const failed = toInletError(failure);
+      const retryable = isRetryable(failure) && !(failure instanceof UnrecoverableEventError);
+      if (!retryable || attempt > retries || signal.aborted) return { error: failed, attempts: attempt };
+      this.#options.onRetry();
+      logger.warn('handler failed; retrying', { groupId, attempt, code: failed.code, error: failed.message });
+      if (consumerChannels.retry.hasSubscribers) {
+        consumerChannels.retry.publish({
           groupId,
+          service: 'handler',
+          operation: 'handle',
           attempt,
-          code: failed.code,
-          error: failed.message,
+          error: failed,
+          topic: where.topic,
+          partition: where.partition,
+          offset: where.offset,
         });
-        if (consumerChannels.retry.hasSubscribers) {
-          consumerChannels.retry.publish({
-            groupId,
-            service: 'handler',
-            operation: 'handle',
-            attempt,
-            error: failed,
-            topic: where.topic,
-            partition: where.partition,
-            offset: where.offset,
-          });
-        }
-        await sleep(backoffDelayMs(attempt, delays), signal);
-        if (signal.aborted) return { error: failed, attempts: attempt };
+      }
+      await sleep(backoffDelayMs(attempt, delays), signal);
+      if (signal.aborted) return { error: failed, attempts: attempt };
+      try {
+        await attemptOnce(attempt + 1);
+        return undefined;
+      } catch (next) {
+        failure = next;
       }
     }
   }

@@ -14,7 +14,11 @@ export interface WorkItem {
   readonly event: InletEvent | undefined;
   readonly definition: AnyEventDefinition | undefined;
   readonly decodeError: InletError | undefined;
-  /** The group-namespaced dedup key ('' when the record did not decode). */
+  /**
+   * The event's dedup key ('' when the record did not decode), as `dedup.key` gives it: this
+   * consumer's own marks need no more; stores shared with other groups get it namespaced by the
+   * group (`DedupMarks.storeKey`).
+   */
   readonly dedupKey: string;
   /** The version-store key of the event's entity, when the gate is on and the event has a version. */
   readonly versionKey: string | undefined;

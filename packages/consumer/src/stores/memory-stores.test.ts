@@ -25,14 +25,25 @@ describe('memory dedup marks', () => {
     expect(marks.has('a', 1_100)).toBe(false);
   });
 
-  it('drops expired marks at the front as new ones arrive', () => {
-    const marks = new MemoryDedupMarks(10);
+  it('drops expired marks at the front as new ones arrive, every 256 marks', () => {
+    const marks = new MemoryDedupMarks(1_000);
     marks.mark('old', 10, 0);
-    marks.mark('new', 10, 50);
-    // 'old' had expired when 'new' was marked, so it is gone although the bound was not reached
-    // (asked with an earlier clock, a mark still held would answer true).
+    // With 'old', 255 marks: the 256th sweeps.
+    for (let index = 0; index < 254; index += 1) marks.mark(`new-${index}`, 10, 50);
+    // Not swept yet: asked with an earlier clock, the mark still answers.
+    expect(marks.has('old', 0)).toBe(true);
+    marks.mark('new-255', 10, 50);
+    // 'old' had expired when the sweep came, so it is gone although the bound was not reached.
     expect(marks.has('old', 0)).toBe(false);
-    expect(marks.has('new', 50)).toBe(true);
+    expect(marks.has('new-255', 50)).toBe(true);
+  });
+
+  it('drops the least recently marked at once when over its bound', () => {
+    const marks = new MemoryDedupMarks(2);
+    marks.mark('a', 1_000, 0);
+    marks.mark('b', 1_000, 0);
+    marks.mark('c', 1_000, 0);
+    expect([marks.has('a', 1), marks.has('b', 1), marks.has('c', 1)]).toEqual([false, true, true]);
   });
 
   it('refuses a bound that is not a positive whole number', () => {

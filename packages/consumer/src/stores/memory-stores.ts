@@ -18,6 +18,7 @@ export interface MemoryDedupStoreOptions {
 export class MemoryDedupMarks {
   readonly #expiries = new Map<string, number>();
   readonly #maxEntries: number;
+  #marksSinceSweep = 0;
 
   constructor(maxEntries = 1_000_000) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
@@ -40,7 +41,10 @@ export class MemoryDedupMarks {
   mark(key: string, ttlMs: number, now = Date.now()): void {
     this.#expiries.delete(key);
     this.#expiries.set(key, now + ttlMillis(ttlMs));
-    // Drop from the front what is over the bound, and what has expired there anyway.
+    // Over the bound, drop from the front at once; expired marks there go every so many marks
+    // (`has` ignores them meanwhile), not on every call: the per-event path stays allocation-free.
+    if (this.#expiries.size <= this.#maxEntries && ++this.#marksSinceSweep < 256) return;
+    this.#marksSinceSweep = 0;
     for (const [first, expiry] of this.#expiries) {
       if (this.#expiries.size <= this.#maxEntries && expiry > now) break;
       this.#expiries.delete(first);
