@@ -1,13 +1,7 @@
+import { createInMemoryBackbone } from '@inlet/backbone';
 import { createConsumer, createRedisDedupStore, type DedupStore } from '@inlet/consumer';
-import {
-  createInMemoryBackbone,
-  createKafkaJsTransport,
-  decodeEventRecord,
-  defineTopic,
-  ensureTopics,
-  headerViews,
-  type KafkaTransport,
-} from '@inlet/core';
+import { decodeEventRecord, defineTopic, ensureTopics, headerViews, type KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { Redis } from 'ioredis';
 import type { Arm, Scenario } from '../harness';

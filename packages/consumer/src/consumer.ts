@@ -2,7 +2,6 @@ import {
   type AnyEventDefinition,
   backoffDelayMs,
   closedError,
-  createKafkaJsTransport,
   decodeEventRecord,
   entityKeyId,
   type IncomingBatch,
@@ -18,6 +17,7 @@ import {
   type TopicPartitionOffset,
   type TransportConsumer,
 } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { type ConsumerState, type ConsumerStats, consumerChannels } from './consumer-diagnostics';
 import {
   type BatchHandlerContext,
