@@ -101,7 +101,8 @@ for (const name of readdirSync(join(root, 'packages'))) {
             return error.message;
           }
         })();
-        if (!refusal.test(required)) throw new Error(`${entry.subpath}: require() of the CJS build: ${required}`);
+        if (!refusal.test(required))
+          throw new Error(`${entry.subpath}: require() of the CJS build: ${required}`);
         counts.push(`${entry.subpath} ${Object.keys(esm).length} (import only)`);
         continue;
       }
