@@ -61,7 +61,8 @@ export const InletErrorCode = {
   kafkaUnsupported: 'INLET_KAFKA_UNSUPPORTED',
   kafkaProtocol: 'INLET_KAFKA_PROTOCOL',
 
-  // the transport port: a consumer's handler (or one of its hooks) threw
+  // a handler threw: a transport consumer's batch handler or hook (every transport raises it),
+  // or the handler given to @inlet/consumer
   handlerFailed: 'INLET_HANDLER_FAILED',
 } as const;
 

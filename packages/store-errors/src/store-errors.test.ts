@@ -1,4 +1,4 @@
-import { InletError } from '@inlet/core';
+import { InletError, InletErrorCode } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
 import { InletStoreError } from './inlet-store-error';
 import { socketErrorCode } from './socket-error-code';
@@ -16,6 +16,18 @@ describe('InletStoreError', () => {
     expect(error).toMatchObject({ name: 'InletStoreError', backend: 'postgres', driverCode: '40P01' });
     expect(error.retryable).toBe(true);
     expect(error.cause).toBe(cause);
+  });
+});
+
+describe('StoreErrorCode', () => {
+  it("keeps its public values, none of them core's", () => {
+    expect(StoreErrorCode).toEqual({
+      storeUnavailable: 'INLET_STORE_UNAVAILABLE',
+      storeConflict: 'INLET_STORE_CONFLICT',
+      storeFailed: 'INLET_STORE_FAILED',
+    });
+    const core = new Set<string>(Object.values(InletErrorCode));
+    expect(Object.values(StoreErrorCode).filter((code) => core.has(code))).toEqual([]);
   });
 });
 
