@@ -103,7 +103,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
         })();
         if (!refusal.test(required))
           throw new Error(`${entry.subpath}: require() of the CJS build: ${required}`);
-        counts.push(`${entry.subpath} ${Object.keys(esm).length} (import only)`);
+        counts.push(`${entry.subpath} ${Object.keys(esm).length} (ESM; CJS refuses require, as vitest does)`);
         continue;
       }
       const cjs = require(join(directory, entry.cjs));
@@ -114,7 +114,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
       if (esmNames.length === 0) throw new Error(`${entry.subpath}: the ESM build exports nothing`);
       if (esmNames.join() !== cjsNames.join())
         throw new Error(`${entry.subpath}: ESM and CJS export different names`);
-      counts.push(`${entry.subpath} ${esmNames.length}`);
+      counts.push(`${entry.subpath} ${esmNames.length} (ESM and CJS)`);
     }
     for (const [bin, path] of Object.entries(manifest.bin ?? {})) {
       const run = spawnSync(process.execPath, [join(directory, path), '--help'], { encoding: 'utf8' });
@@ -127,7 +127,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
       checkNotLoaded(directory, main, refused);
     }
     const loads = refused === undefined ? '' : `; loads none of ${refused.join(', ')}`;
-    console.log(`ok   ${manifest.name}: exports ${counts.join(', ')} (ESM and CJS)${loads}`);
+    console.log(`ok   ${manifest.name}: exports ${counts.join(', ')}${loads}`);
   } catch (error) {
     failures += 1;
     console.error(`FAIL ${manifest.name}: ${error.message}`);
