@@ -111,3 +111,29 @@ describe('kafkajs admin: creating topics', () => {
     expect(broker.lookups()).toBe(3);
   });
 });
+
+describe('kafkajs admin: its lifecycle', () => {
+  // The admin's connect-once and close-once bookkeeping is core's ResourceLifecycle; what kafkajs
+  // throws through it must come out classified.
+  it('classifies a failed connection, connects again on the next call, and refuses calls after close', async () => {
+    let attempts = 0;
+    const admin = {
+      async connect() {
+        attempts += 1;
+        if (attempts === 1) throw Object.assign(new Error('refused'), { name: 'KafkaJSConnectionError' });
+      },
+      disconnect: async () => undefined,
+      listTopics: async () => ['orders'],
+    };
+    const kafka = { admin: () => admin } as unknown as Kafka;
+    const transportAdmin = createKafkaJsAdmin(kafka, retry, () => kafka);
+    await expect(transportAdmin.listTopics()).rejects.toMatchObject({
+      code: InletErrorCode.kafkaConnection,
+      retryable: true,
+    });
+    await expect(transportAdmin.listTopics()).resolves.toEqual(['orders']);
+    expect(attempts).toBe(2);
+    await transportAdmin.close();
+    await expect(transportAdmin.listTopics()).rejects.toMatchObject({ code: InletErrorCode.closed });
+  });
+});
