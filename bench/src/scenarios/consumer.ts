@@ -1,3 +1,4 @@
+import { createInMemoryBackbone } from '@inlet/backbone';
 import {
   createConsumer,
   createMemoryVersionStore,
@@ -5,8 +6,6 @@ import {
   type DedupStore,
 } from '@inlet/consumer';
 import {
-  createInMemoryBackbone,
-  createKafkaJsTransport,
   decodeEventRecord,
   defineEvent,
   defineTopic,
@@ -14,6 +13,7 @@ import {
   headerViews,
   type KafkaTransport,
 } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { Redis } from 'ioredis';
 import type { Arm, Scenario } from '../harness';

@@ -1,12 +1,12 @@
 import {
   createEvent,
-  createKafkaJsTransport,
   createUuidV7Generator,
   defineTopic,
   type EventDefinition,
   encodeEventRecord,
   type KafkaTransport,
 } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer, type ProducerOptions } from '@inlet/producer';
 import type { Message, Producer } from 'kafkajs';
 import { type Arm, median, type Scenario } from '../harness';

@@ -1,13 +1,7 @@
+import { createInMemoryBackbone } from '@inlet/backbone';
 import { createConsumer, createMemoryVersionStore } from '@inlet/consumer';
-import {
-  createInMemoryBackbone,
-  createKafkaJsTransport,
-  defineEvent,
-  defineTopic,
-  ensureTopics,
-  jsonSchema,
-  type KafkaTransport,
-} from '@inlet/core';
+import { defineEvent, defineTopic, ensureTopics, jsonSchema, type KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 
 // The demo pipeline: a producer emits order updates the way real systems do (retries that

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createKafkaJsTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { expect, it } from 'vitest';
 

@@ -1,4 +1,5 @@
-import { createKafkaJsTransport, type KafkaTransport, type TopicEvent } from '@inlet/core';
+import type { KafkaTransport, TopicEvent } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import pg from 'pg';

@@ -1,4 +1,4 @@
-import { createInMemoryBackbone } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsumer } from './consumer';

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createKafkaJsTransport, type KafkaTransport } from '@inlet/core';
+import type { KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { Redis } from 'ioredis';

@@ -1,10 +1,13 @@
-import { createKafkaJsTransport, InletErrorCode, type KafkaTransport } from '@inlet/core';
+import type { KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumer } from './consumer';
+import { ConsumerErrorCode } from './consumer-error-code';
 import { ordersTopic, updated } from './fixtures/orders.fixture';
 import { createPostgresVersionStore } from './stores/postgres-version-store';
 import { createRedisDedupStore } from './stores/redis-dedup-store';
@@ -124,7 +127,7 @@ describe('a store or dead-letter topic that fails, on a real broker', () => {
     await consumer.start();
     const failure = await consumer.stopped();
     redis.disconnect();
-    expect(failure?.code).toBe(InletErrorCode.storeUnavailable);
+    expect(failure?.code).toBe(StoreErrorCode.storeUnavailable);
     expect(failure?.message).toMatch(/^dedup store seen failed after 3 attempts/);
     expect(consumer.stats()).toMatchObject({ state: 'failed', handled: 0 });
     expect(await committedTotal(groupId, orders.name)).toBe(0);
@@ -145,7 +148,7 @@ describe('a store or dead-letter topic that fails, on a real broker', () => {
     });
     await consumer.start();
     const failure = await consumer.stopped();
-    expect(failure?.code).toBe(InletErrorCode.deadLetterFailed);
+    expect(failure?.code).toBe(ConsumerErrorCode.deadLetterFailed);
     expect(failure?.message).toMatch(/no spaces allowed in a topic/);
   }, 60_000);
 });

@@ -1,13 +1,9 @@
-import {
-  createInMemoryBackbone,
-  type IncomingRecord,
-  InletError,
-  InletErrorCode,
-  type KafkaTransport,
-} from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { type IncomingRecord, InletError, InletErrorCode, type KafkaTransport } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsumer } from './consumer';
+import { ConsumerErrorCode } from './consumer-error-code';
 import type { ConsumerOptions } from './consumer-options';
 import { DeadLetterHeader } from './dead-letter';
 import { ordersTopic, updated } from './fixtures/orders.fixture';
@@ -200,7 +196,7 @@ describe('a dead letter that cannot be written', () => {
     });
     await consumer.start();
     const failure = await consumer.stopped();
-    expect(failure?.code).toBe(InletErrorCode.deadLetterFailed);
+    expect(failure?.code).toBe(ConsumerErrorCode.deadLetterFailed);
     expect(failure?.message).toMatch(/not a legal topic name/);
   });
 });

@@ -1,4 +1,5 @@
-import { createKafkaJsTransport, type KafkaTransport } from '@inlet/core';
+import type { KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createInMemoryBackbone } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

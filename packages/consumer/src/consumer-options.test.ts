@@ -1,4 +1,5 @@
-import { createInMemoryBackbone, InletErrorCode, InletValidationError } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { InletErrorCode, InletValidationError } from '@inlet/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsumer } from './consumer';
 import { ordersTopic } from './fixtures/orders.fixture';

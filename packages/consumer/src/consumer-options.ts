@@ -4,7 +4,6 @@ import {
   InletError,
   type InletEvent,
   type InletLogger,
-  type KafkaConnectionOptions,
   type KafkaTransport,
   type OptionShape,
   option,
@@ -15,6 +14,7 @@ import {
   type TopicEvent,
   type ValidationIssue,
 } from '@inlet/core';
+import type { KafkaConnectionOptions } from '@inlet/kafkajs';
 import type { EventDecoder } from './event-decoding';
 import type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
 

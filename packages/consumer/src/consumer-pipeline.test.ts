@@ -1,11 +1,5 @@
-import {
-  createInMemoryBackbone,
-  defineEvent,
-  defineTopic,
-  InletErrorCode,
-  jsonSchema,
-  type KafkaTransport,
-} from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { defineEvent, defineTopic, InletErrorCode, jsonSchema, type KafkaTransport } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsumer } from './consumer';

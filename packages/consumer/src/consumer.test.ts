@@ -1,4 +1,5 @@
-import { createInMemoryBackbone, type KafkaTransport, type TopicEvent } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import type { KafkaTransport, TopicEvent } from '@inlet/core';
 import { createProducer, type InletProducer } from '@inlet/producer';
 import { withContract } from '@inlet/schema';
 import { afterEach, describe, expect, it } from 'vitest';

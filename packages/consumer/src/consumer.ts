@@ -1,6 +1,5 @@
 import {
   closedError,
-  createKafkaJsTransport,
   type IncomingBatch,
   InletError,
   InletErrorCode,
@@ -11,6 +10,7 @@ import {
   type TransportConsumer,
   throwIfAborted,
 } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { CommitTracking } from './commit-tracking';
 import { type ConsumerState, type ConsumerStats, consumerChannels } from './consumer-diagnostics';
 import { type ConsumerOptions, resolveConsumerOptions, topicsByName } from './consumer-options';

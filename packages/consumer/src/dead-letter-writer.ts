@@ -10,6 +10,7 @@ import {
   type TransportProducer,
 } from '@inlet/core';
 import { consumerChannels } from './consumer-diagnostics';
+import { ConsumerErrorCode } from './consumer-error-code';
 import type { ResolvedConsumerOptions } from './consumer-options';
 import { deadLetterRecord, maskCredentials } from './dead-letter';
 import type { ServiceCalls } from './retries';
@@ -68,7 +69,8 @@ export class DeadLetterWriter {
     signal: AbortSignal,
   ): Promise<void> {
     const topicOf = this.#settings.deadLetterTopic;
-    if (topicOf === undefined) throw new InletError(InletErrorCode.deadLetterFailed, 'dead-lettering is off');
+    if (topicOf === undefined)
+      throw new InletError(ConsumerErrorCode.deadLetterFailed, 'dead-lettering is off');
     const { record } = subject;
     const deadLetterTopic = topicOf(record.topic);
     const redactedValue = this.#redactedValue(subject);

@@ -1,6 +1,5 @@
 import {
   createEvent,
-  createKafkaJsTransport,
   defineEvent,
   defineTopic,
   encodeEventRecord,
@@ -9,6 +8,7 @@ import {
   jsonSchema,
   type KafkaTransport,
 } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

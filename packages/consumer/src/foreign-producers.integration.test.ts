@@ -1,10 +1,5 @@
-import {
-  createKafkaJsTransport,
-  defineEvent,
-  defineTopic,
-  jsonSchema,
-  type KafkaTransport,
-} from '@inlet/core';
+import { defineEvent, defineTopic, jsonSchema, type KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -16,6 +16,7 @@ export {
   type RetryMessage,
   type StallMessage,
 } from './consumer-diagnostics';
+export { ConsumerErrorCode } from './consumer-error-code';
 export type {
   BatchHandlerContext,
   ConsumerOptions,
@@ -37,20 +38,12 @@ export {
   replayGroup,
 } from './replay';
 export { ConsumerFailedError, type ConsumerService } from './retries';
-export { classifyPostgresError } from './stores/classify-postgres-error';
-export { classifyRedisError } from './stores/classify-redis-error';
 export {
   createMemoryDedupStore,
   createMemoryVersionStore,
   type MemoryDedupStoreOptions,
 } from './stores/memory-stores';
 export { createPostgresDedupStore, type PostgresDedupStoreOptions } from './stores/postgres-dedup-store';
-export type {
-  PostgresPool,
-  PostgresPoolClient,
-  PostgresQueryable,
-  PostgresQueryResult,
-} from './stores/postgres-pool';
 export {
   createPostgresTransactionalDedup,
   type PostgresTransactionalDedupOptions,
@@ -59,8 +52,6 @@ export {
   createPostgresVersionStore,
   type PostgresVersionStoreOptions,
 } from './stores/postgres-version-store';
-export type { RedisPipelineReplies, RedisStoreClient, RedisStorePipeline } from './stores/redis-client';
 export { createRedisDedupStore, type RedisDedupStoreOptions } from './stores/redis-dedup-store';
 export { createRedisVersionStore, type RedisVersionStoreOptions } from './stores/redis-version-store';
-export { InletStoreError, type StoreBackend } from './stores/store-error';
 export type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';

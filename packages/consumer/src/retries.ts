@@ -7,7 +7,9 @@ import {
   type InletLogger,
   sleep,
 } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { consumerChannels } from './consumer-diagnostics';
+import { ConsumerErrorCode } from './consumer-error-code';
 
 /** What a consumer depends on besides its handler; named in errors and logs. */
 export type ConsumerService = 'dedup store' | 'version store' | 'transactional dedup' | 'dead-letter topic';
@@ -20,7 +22,7 @@ export type ConsumerService = 'dedup store' | 'version store' | 'transactional d
 export class ConsumerFailedError extends InletError {
   override readonly name: string = 'ConsumerFailedError';
 
-  constructor(code: InletErrorCode, message: string, options: InletErrorOptions = {}) {
+  constructor(code: string, message: string, options: InletErrorOptions = {}) {
     super(code, message, { ...options, retryable: false });
   }
 }
@@ -39,10 +41,7 @@ export function endsRetries(error: unknown): boolean {
 }
 
 /** Any thrown value as an InletError; errors that are not Inlet's count as retryable. */
-export function toInletError(
-  error: unknown,
-  code: InletErrorCode = InletErrorCode.handlerFailed,
-): InletError {
+export function toInletError(error: unknown, code: string = InletErrorCode.handlerFailed): InletError {
   if (InletError.is(error)) return error;
   return new InletError(code, error instanceof Error ? error.message : String(error), {
     cause: error,
@@ -92,10 +91,10 @@ export class ServiceCalls {
       } catch (error) {
         if (endsRetries(error) || passThrough?.(error) === true) throw error;
         if (signal.aborted) throw new AbandonedWork(`${service} ${operation} stopped: ${messageOf(error)}`);
-        const failure = toInletError(error, InletErrorCode.storeFailed);
+        const failure = toInletError(error, StoreErrorCode.storeFailed);
         if (!failure.retryable || attempt > retries) {
           throw new ConsumerFailedError(
-            service === 'dead-letter topic' ? InletErrorCode.deadLetterFailed : failure.code,
+            service === 'dead-letter topic' ? ConsumerErrorCode.deadLetterFailed : failure.code,
             `${service} ${operation} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}` +
               `${failure.retryable ? '' : ' (not retryable)'}: ${failure.message}`,
             { cause: error },

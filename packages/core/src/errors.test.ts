@@ -22,4 +22,13 @@ describe('InletError', () => {
   it('defaults to not retryable', () => {
     expect(new InletError(InletErrorCode.invalidOption, 'bad').retryable).toBe(false);
   });
+
+  it('matches codes of any package, which each owns as a list of its own', () => {
+    // As a package outside core defines its codes: a closed list of strings, core untouched.
+    const SinkErrorCode = { sinkRejected: 'INLET_SINK_REJECTED' } as const;
+    const error = new InletError(SinkErrorCode.sinkRejected, 'the sink refused the batch');
+    expect(InletError.hasCode(error, SinkErrorCode.sinkRejected)).toBe(true);
+    expect(InletError.hasCode(error, InletErrorCode.closed, SinkErrorCode.sinkRejected)).toBe(true);
+    expect(InletError.hasCode(error, InletErrorCode.closed)).toBe(false);
+  });
 });

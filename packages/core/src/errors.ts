@@ -1,7 +1,11 @@
 /**
- * Every error Inlet throws is an {@link InletError} with a stable `code` from this list.
- * Match on `code` (or {@link InletError.is}), not on the class or the message: codes are part of
- * the public API and never change meaning; messages may be reworded.
+ * The codes of what core defines: lifecycle and options, event definitions, decoding, and the
+ * codes its ports promise (the transport port's `INLET_KAFKA_*` and `INLET_HANDLER_FAILED`, which
+ * every transport raises; the schema resolver's schema and registry codes). Every error Inlet
+ * throws is an {@link InletError} with a stable `code`; a package that raises codes of its own
+ * lists them itself (`ProducerErrorCode` in `@inlet/producer`, ...). Match on `code` (or
+ * {@link InletError.hasCode}), not on the class or the message: codes are part of the public API
+ * and never change meaning; messages may be reworded.
  */
 export const InletErrorCode = {
   // lifecycle and options
@@ -57,19 +61,9 @@ export const InletErrorCode = {
   kafkaUnsupported: 'INLET_KAFKA_UNSUPPORTED',
   kafkaProtocol: 'INLET_KAFKA_PROTOCOL',
 
-  // producing and consuming
-  sendFailed: 'INLET_SEND_FAILED',
-  bufferFull: 'INLET_BUFFER_FULL',
+  // a handler threw: a transport consumer's batch handler or hook (every transport raises it),
+  // or the handler given to @inlet/consumer
   handlerFailed: 'INLET_HANDLER_FAILED',
-  deadLetterFailed: 'INLET_DEAD_LETTER_FAILED',
-
-  // dedup and version stores (Redis, PostgreSQL), classified at the edge from the driver's errors
-  /** The store could not be reached or is overloaded (refused, reset, timed out, too many clients). */
-  storeUnavailable: 'INLET_STORE_UNAVAILABLE',
-  /** A store transaction lost a race (serialization failure, deadlock, lock timeout); retry it. */
-  storeConflict: 'INLET_STORE_CONFLICT',
-  /** The store rejected the operation (syntax, permissions, missing table, bad data). */
-  storeFailed: 'INLET_STORE_FAILED',
 } as const;
 
 export type InletErrorCode = (typeof InletErrorCode)[keyof typeof InletErrorCode];
@@ -82,13 +76,18 @@ export interface InletErrorOptions {
   readonly retryable?: boolean;
 }
 
-/** The base of every Inlet error: a stable `code`, a `retryable` flag and the original `cause`. */
+/**
+ * The base of every Inlet error: a stable `code`, a `retryable` flag and the original `cause`.
+ * The one base class of all Inlet packages; each package has its own closed list of codes (core's
+ * is {@link InletErrorCode}), so `code` is a string, not a union a new package would have to edit.
+ */
 export class InletError extends Error {
   override readonly name: string = 'InletError';
-  readonly code: InletErrorCode;
+  /** A stable `INLET_*` code from the list of the package that raised it. */
+  readonly code: string;
   readonly retryable: boolean;
 
-  constructor(code: InletErrorCode, message: string, options: InletErrorOptions = {}) {
+  constructor(code: string, message: string, options: InletErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
@@ -100,8 +99,8 @@ export class InletError extends Error {
     return typeof value === 'object' && value !== null && inletErrorBrand in value;
   }
 
-  /** True when `value` is an Inlet error with one of the given codes. */
-  static hasCode(value: unknown, ...codes: readonly InletErrorCode[]): value is InletError {
+  /** True when `value` is an Inlet error with one of the given codes, of any package. */
+  static hasCode(value: unknown, ...codes: readonly string[]): value is InletError {
     return InletError.is(value) && codes.includes(value.code);
   }
 }

@@ -95,6 +95,7 @@ export {
 export { type EntityKey, entityKeyBytes, entityKeyFromBytes, entityKeyId } from './events/entity-key';
 export { type EventTimeInput, type EventTimeLimits, toEventTime } from './events/event-time';
 export { createUuidV7Generator, isUuidV7, type UuidV7Generator, uuidV7Time } from './events/uuid-v7';
+export { ResourceLifecycle, type ResourceLifecycleOptions } from './lifecycle/resource-lifecycle';
 export { type InletLogger, silentLogger } from './logger';
 export {
   checkOptions,
@@ -109,32 +110,15 @@ export {
 } from './options/option-rules';
 export { Redacted } from './redacted';
 export { type BackoffBounds, backoffDelayMs, sleep } from './retry/backoff';
-export {
-  type ConnectionRetryOptions,
-  connectionDefaults,
-  type KafkaConnectionOptions,
-  type ResolvedKafkaConnectionOptions,
-  type ResolvedSaslOptions,
-  resolveConnectionOptions,
-  type SaslMechanism,
-  type SaslOptions,
-  saslMechanisms,
-} from './transport/connection-options';
 export { type EnsureTopicsResult, ensureTopics } from './transport/ensure-topics';
-export type { InMemoryBackboneOptions } from './transport/in-memory/backbone-options';
-export {
-  createInMemoryBackbone,
-  type InMemoryBackbone,
-} from './transport/in-memory/in-memory-backbone';
-export { classifyKafkaJsError } from './transport/kafkajs/classify-kafkajs-error';
-export {
-  createKafkaJsTransport,
-  type KafkaJsTransport,
-  type KafkaJsTransportOptions,
-  type ResolvedKafkaJsTransportOptions,
-} from './transport/kafkajs/kafkajs-transport';
+export { missingTopicError } from './transport/missing-topic-error';
 export { murmur2, partitionForKey } from './transport/murmur2';
-export { deliveredHeaders, type HeaderViews, headerViews } from './transport/record-headers';
+export {
+  deliveredHeaders,
+  forEachOutgoingHeader,
+  type HeaderViews,
+  headerViews,
+} from './transport/record-headers';
 export type {
   BatchControls,
   ConsumerHandlers,
@@ -161,3 +145,9 @@ export type {
   TransportProducerOptions,
   TransportTransaction,
 } from './transport/transport';
+export {
+  type ResolvedTransportConsumerOptions,
+  type ResolvedTransportProducerOptions,
+  resolveTransportConsumerOptions,
+  resolveTransportProducerOptions,
+} from './transport/transport-options';

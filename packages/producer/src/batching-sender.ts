@@ -1,5 +1,6 @@
 import {
   abortedError,
+  backoffDelayMs,
   closedError,
   InletError,
   InletErrorCode,
@@ -8,6 +9,7 @@ import {
   type RecordAck,
 } from '@inlet/core';
 import { producerChannels } from './producer-diagnostics';
+import { ProducerErrorCode } from './producer-error-code';
 import type { BufferOptions, LingerOptions, RetryOptions } from './producer-options';
 import { SendFailedError, type SendFailureReason } from './send-failed-error';
 
@@ -133,7 +135,7 @@ export class BatchingSender {
     const { maxRecords, maxBytes, whenFull } = this.#options.buffer;
     if (records > maxRecords || bytes > maxBytes) {
       throw new InletError(
-        InletErrorCode.bufferFull,
+        ProducerErrorCode.bufferFull,
         `${records} records (${bytes} bytes) can never fit the producer buffer (buffer.maxRecords ${maxRecords}, buffer.maxBytes ${maxBytes})`,
       );
     }
@@ -143,7 +145,7 @@ export class BatchingSender {
     }
     if (whenFull === 'fail') {
       throw new InletError(
-        InletErrorCode.bufferFull,
+        ProducerErrorCode.bufferFull,
         `producer buffer is full (${this.#bufferedRecords} records, ${this.#bufferedBytes} bytes unacknowledged)`,
         { retryable: true },
       );
@@ -181,7 +183,7 @@ export class BatchingSender {
           () =>
             stopWaiting(
               new InletError(
-                InletErrorCode.bufferFull,
+                ProducerErrorCode.bufferFull,
                 `no room in the producer buffer within the delivery timeout (${this.#options.retry.deliveryTimeoutMs} ms; ${this.#bufferedRecords} records, ${this.#bufferedBytes} bytes unacknowledged); nothing was sent`,
                 { retryable: true },
               ),
@@ -444,8 +446,7 @@ export class BatchingSender {
         this.#failBatch(batch, failure, attempt + 1, reason);
         return;
       }
-      const backoff = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** attempt);
-      const delayMs = Math.max(0, Math.min(remaining, Math.round(backoff * (0.8 + Math.random() * 0.4))));
+      const delayMs = Math.max(0, Math.min(remaining, backoffDelayMs(attempt + 1, retry)));
       attempt += 1;
       this.counters.retries += 1;
       logger.warn('producer batch failed; retrying', {

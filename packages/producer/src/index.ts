@@ -15,6 +15,7 @@ export {
   type ProducerStats,
   producerChannels,
 } from './producer-diagnostics';
+export { ProducerErrorCode } from './producer-error-code';
 export {
   type BufferOptions,
   type LingerOptions,

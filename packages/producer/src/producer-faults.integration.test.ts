@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createKafkaJsTransport, type KafkaTransport } from '@inlet/core';
+import type { KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { type DedicatedBroker, startDedicatedBroker, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersTopic, placed } from './fixtures/orders.fixture';

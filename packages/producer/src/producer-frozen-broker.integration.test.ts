@@ -1,4 +1,5 @@
-import { createKafkaJsTransport, ensureTopics, InletError, type KafkaTransport } from '@inlet/core';
+import { ensureTopics, InletError, type KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { type DedicatedBroker, startDedicatedBroker, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersTopic, placed } from './fixtures/orders.fixture';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { createInMemoryBackbone, InletError } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { InletError } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
 import { createProducer } from './producer';
 import { resolveProducerOptions } from './producer-options';

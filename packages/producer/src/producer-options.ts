@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import {
   checkOptions,
   type InletLogger,
-  type KafkaJsTransportOptions,
   type KafkaTransport,
   type OptionShape,
   option,
@@ -11,6 +10,7 @@ import {
   silentLogger,
   type ValidationIssue,
 } from '@inlet/core';
+import type { KafkaJsTransportOptions } from '@inlet/kafkajs';
 
 export interface LingerOptions {
   /**

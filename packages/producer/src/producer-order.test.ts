@@ -1,5 +1,5 @@
+import { createInMemoryBackbone } from '@inlet/backbone';
 import {
-  createInMemoryBackbone,
   decodeEventRecord,
   type IncomingRecord,
   type KafkaTransport,

@@ -1,4 +1,5 @@
-import { createInMemoryBackbone, InletError, type KafkaTransport } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { InletError, type KafkaTransport } from '@inlet/core';
 import { createEmbeddedRegistry, createSchemaResolver } from '@inlet/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { faultyTransport } from './fixtures/faulty-transport.fixture';

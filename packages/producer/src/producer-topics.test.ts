@@ -1,4 +1,5 @@
-import { createInMemoryBackbone, ensureTopics, type InletError } from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { ensureTopics, type InletError } from '@inlet/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ordersTopic, placed } from './fixtures/orders.fixture';
 import { createProducer } from './producer';

@@ -1,11 +1,6 @@
 import { spawn } from 'node:child_process';
-import {
-  createKafkaJsTransport,
-  decodeEventRecord,
-  InletKafkaError,
-  type KafkaTransport,
-  partitionForKey,
-} from '@inlet/core';
+import { decodeEventRecord, InletKafkaError, type KafkaTransport, partitionForKey } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createConfluentRegistry, createSchemaResolver } from '@inlet/schema';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { serverScriptOutput } from '@inlet/test-support/servers';

@@ -5,7 +5,6 @@ import {
   type CreateEventOptions,
   closedError,
   createEvent,
-  createKafkaJsTransport,
   createUuidV7Generator,
   type EventData,
   type EventType,
@@ -21,6 +20,7 @@ import {
   type TopicPartitionOffset,
   type TransportProducer,
 } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { BatchingSender, type PendingOutcome, type PendingRecord } from './batching-sender';
 import type { ProducerStats } from './producer-diagnostics';
 import {

@@ -1,4 +1,5 @@
-import { InletError, InletErrorCode } from '@inlet/core';
+import { InletError } from '@inlet/core';
+import { ProducerErrorCode } from './producer-error-code';
 
 /** Why events were not acknowledged. */
 export type SendFailureReason =
@@ -32,7 +33,7 @@ export class SendFailedError extends InletError {
     cause: unknown,
     reason: SendFailureReason = 'not-retryable',
   ) {
-    super(InletErrorCode.sendFailed, message, { cause });
+    super(ProducerErrorCode.sendFailed, message, { cause });
     this.eventIds = eventIds;
     this.attempts = attempts;
     this.reason = reason;

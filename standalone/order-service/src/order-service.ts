@@ -1,5 +1,6 @@
 import { createConsumer, createMemoryVersionStore } from '@inlet/consumer';
-import { createKafkaJsTransport, ensureTopics } from '@inlet/core';
+import { ensureTopics } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { orderStatuses, orderStatusTopic } from './order-events.js';
 

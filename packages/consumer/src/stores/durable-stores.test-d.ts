@@ -1,8 +1,8 @@
+import type { PostgresPoolClient } from '@inlet/postgres';
 import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createPostgresDedupStore } from './postgres-dedup-store';
-import type { PostgresPoolClient } from './postgres-pool';
 import { createPostgresTransactionalDedup } from './postgres-transactional-dedup';
 import { createPostgresVersionStore } from './postgres-version-store';
 import { createRedisDedupStore } from './redis-dedup-store';

@@ -1,8 +1,7 @@
+import { ResourceLifecycle } from '@inlet/core';
+import { type PostgresQueryable, postgresKey } from '@inlet/postgres';
 import { dedupTable } from './postgres-dedup-table';
-import { postgresKey } from './postgres-key';
-import type { PostgresQueryable } from './postgres-pool';
 import { requireMethods, ttlMillis } from './store-arguments';
-import { StoreLifecycle } from './store-lifecycle';
 import type { DedupStore } from './stores';
 
 export interface PostgresDedupStoreOptions {
@@ -31,7 +30,7 @@ export function createPostgresDedupStore(options: PostgresDedupStoreOptions): De
   requireMethods(options.pool, 'pool', ['query']);
   const { pool } = options;
   const { statements, setup: table, purge } = dedupTable(pool, options);
-  const lifecycle = new StoreLifecycle('PostgreSQL dedup store');
+  const lifecycle = new ResourceLifecycle('PostgreSQL dedup store');
 
   async function seen(keys: readonly string[]): Promise<boolean[]> {
     if (keys.length === 0) return [];

@@ -1,8 +1,6 @@
+import { type PostgresQueryable, PostgresTableSetup, postgresTableName } from '@inlet/postgres';
 import { ExpiredMarkPurge } from './expired-mark-purge';
-import type { PostgresQueryable } from './postgres-pool';
 import { purgeIntervalOption } from './postgres-purge-option';
-import { postgresTableName } from './postgres-table-name';
-import { PostgresTableSetup } from './postgres-table-setup';
 
 /** The default table of the PostgreSQL dedup store and the transactional dedup, which share a layout. */
 export const defaultDedupTable = 'inlet_dedup';

@@ -1,4 +1,5 @@
-import { InletError, InletErrorCode } from '@inlet/core';
+import { InletError } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { testEnvironment } from '@inlet/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,7 +148,7 @@ describe('PostgreSQL stores', () => {
     await dedup.mark(['before'], 60_000);
     await pool.query(`drop table "${table}"`);
     const error = await dedup.seen(['before']).catch((thrown: unknown) => thrown);
-    expect(InletError.hasCode(error, InletErrorCode.storeFailed)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeFailed)).toBe(true);
     expect((error as InletError).retryable).toBe(false);
     expect(await dedup.seen(['before'])).toEqual([false]);
   });
@@ -165,7 +166,7 @@ describe('PostgreSQL stores', () => {
     try {
       const dedup = createPostgresDedupStore({ pool: unreachable, table: tableName('down') });
       const error = await dedup.seen(['event']).catch((thrown: unknown) => thrown);
-      expect(InletError.hasCode(error, InletErrorCode.storeUnavailable)).toBe(true);
+      expect(InletError.hasCode(error, StoreErrorCode.storeUnavailable)).toBe(true);
       expect((error as InletError).retryable).toBe(true);
       await dedup.close();
     } finally {
@@ -188,7 +189,7 @@ describe('PostgreSQL stores', () => {
       // The role has no right to create tables in (or even use) the schema.
       const dedup = createPostgresDedupStore({ pool: restricted, schema, table: 'marks' });
       const error = await dedup.mark(['event'], 60_000).catch((thrown: unknown) => thrown);
-      expect(InletError.hasCode(error, InletErrorCode.storeFailed)).toBe(true);
+      expect(InletError.hasCode(error, StoreErrorCode.storeFailed)).toBe(true);
       expect((error as InletError).retryable).toBe(false);
       expect((error as { driverCode?: string }).driverCode).toBe('42501');
       await dedup.close();

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { InletError, InletErrorCode } from '@inlet/core';
+import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from '@inlet/postgres';
+import { StoreErrorCode } from '@inlet/store-errors';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { createPostgresDedupStore } from './postgres-dedup-store';
-import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';
 import { createPostgresTransactionalDedup } from './postgres-transactional-dedup';
 import { createPostgresVersionStore } from './postgres-version-store';
 
@@ -117,7 +118,7 @@ describe('createPostgresDedupStore', () => {
     });
     await using store = createPostgresDedupStore({ pool });
     const error = await rejectionOf(store.seen(['a']));
-    expect(InletError.hasCode(error, InletErrorCode.storeUnavailable)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeUnavailable)).toBe(true);
     failCreate = false;
     expect(await store.seen(['a'])).toEqual([false]);
   });
@@ -218,7 +219,7 @@ describe('createPostgresTransactionalDedup', () => {
     });
     await using dedup = createPostgresTransactionalDedup({ pool });
     const error = await rejectionOf(dedup.run('k', 1_000, async () => {}));
-    expect(InletError.hasCode(error, InletErrorCode.storeConflict)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeConflict)).toBe(true);
     expect((error as InletError).retryable).toBe(true);
     expect(clients[0]?.release).toHaveBeenCalledTimes(1);
   });
@@ -227,7 +228,7 @@ describe('createPostgresTransactionalDedup', () => {
     const { pool } = fakePool((text) => (text === 'commit' ? { command: 'ROLLBACK' } : keyRow(text)));
     await using dedup = createPostgresTransactionalDedup({ pool });
     const error = await rejectionOf(dedup.run('k', 1_000, async () => {}));
-    expect(InletError.hasCode(error, InletErrorCode.storeFailed)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeFailed)).toBe(true);
   });
 
   it('destroys the client whose connection broke during the work, without crashing the process', async () => {
@@ -246,7 +247,7 @@ describe('createPostgresTransactionalDedup', () => {
     pool.connect.mockRejectedValueOnce(new Error('timeout exceeded when trying to connect'));
     await using dedup = createPostgresTransactionalDedup({ pool });
     const error = await rejectionOf(dedup.run('k', 1_000, async () => {}));
-    expect(InletError.hasCode(error, InletErrorCode.storeUnavailable)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeUnavailable)).toBe(true);
   });
 
   it('waits for runs in flight when closed, then refuses new ones', async () => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { InletError, InletErrorCode } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { eventually, testEnvironment } from '@inlet/test-support';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -247,7 +248,7 @@ describe('PostgreSQL transactional dedup', () => {
       transaction.connection.stream.destroy();
     });
     const error = await outcome.catch((thrown: unknown) => thrown);
-    expect(InletError.hasCode(error, InletErrorCode.storeUnavailable)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeUnavailable)).toBe(true);
     expect((error as InletError).retryable).toBe(true);
     expect(await effects()).toEqual([]);
     expect(await liveMarks()).toEqual([]);
@@ -305,7 +306,7 @@ describe('PostgreSQL transactional dedup', () => {
       await transaction.query('select * from no_such_table').catch(() => undefined);
     });
     const error = await outcome.catch((thrown: unknown) => thrown);
-    expect(InletError.hasCode(error, InletErrorCode.storeFailed)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeFailed)).toBe(true);
     expect(await effects()).toEqual([]);
     expect(await liveMarks()).toEqual([]);
   });

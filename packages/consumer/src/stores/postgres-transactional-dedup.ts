@@ -1,11 +1,14 @@
-import { InletErrorCode } from '@inlet/core';
-import { classifyPostgresError } from './classify-postgres-error';
+import { ResourceLifecycle } from '@inlet/core';
+import {
+  classifyPostgresError,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+  postgresKey,
+} from '@inlet/postgres';
+import { InletStoreError, StoreErrorCode } from '@inlet/store-errors';
 import { dedupTable } from './postgres-dedup-table';
-import { postgresKey } from './postgres-key';
-import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';
 import { requireMethods, ttlMillis } from './store-arguments';
-import { InletStoreError } from './store-error';
-import { StoreLifecycle } from './store-lifecycle';
 import type { TransactionalDedup } from './stores';
 
 export interface PostgresTransactionalDedupOptions<TClient extends PostgresPoolClient = PostgresPoolClient> {
@@ -41,7 +44,7 @@ export function createPostgresTransactionalDedup<TClient extends PostgresPoolCli
   requireMethods(options.pool, 'pool', ['query', 'connect']);
   const { pool } = options;
   const { statements, setup: table, purge } = dedupTable(pool, options);
-  const lifecycle = new StoreLifecycle('PostgreSQL transactional dedup');
+  const lifecycle = new ResourceLifecycle('PostgreSQL transactional dedup');
 
   // Our own statements: their errors leave classified. The work's errors leave as they came.
   async function query(client: TClient, operation: string, text: string, values?: unknown[]) {
@@ -68,7 +71,7 @@ export function createPostgresTransactionalDedup<TClient extends PostgresPoolCli
     // no error: work that caught a failed statement's error and went on lands here.
     if (result.command === 'ROLLBACK') {
       throw new InletStoreError(
-        InletErrorCode.storeFailed,
+        StoreErrorCode.storeFailed,
         'PostgreSQL transactional dedup commit failed: the transaction was rolled back, because a ' +
           'statement in it failed (the handler caught that error)',
         'postgres',

@@ -1,11 +1,7 @@
-import { InletErrorCode } from '@inlet/core';
-import { postgresKey } from './postgres-key';
-import type { PostgresQueryable } from './postgres-pool';
-import { postgresTableName } from './postgres-table-name';
-import { PostgresTableSetup } from './postgres-table-setup';
+import { ResourceLifecycle } from '@inlet/core';
+import { type PostgresQueryable, PostgresTableSetup, postgresKey, postgresTableName } from '@inlet/postgres';
+import { InletStoreError, StoreErrorCode } from '@inlet/store-errors';
 import { checkEntityVersions, requireMethods } from './store-arguments';
-import { InletStoreError } from './store-error';
-import { StoreLifecycle } from './store-lifecycle';
 import type { VersionStore } from './stores';
 
 export interface PostgresVersionStoreOptions {
@@ -55,7 +51,7 @@ function parseVersion(value: unknown): number {
   const version = typeof value === 'string' || typeof value === 'number' ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(version)) {
     throw new InletStoreError(
-      InletErrorCode.storeFailed,
+      StoreErrorCode.storeFailed,
       `PostgreSQL version latest failed: a stored version is not a safe integer (${String(value)})`,
       'postgres',
       undefined,
@@ -78,7 +74,7 @@ export function createPostgresVersionStore(
     postgresTableName(options.table, options.schema, 'inlet_versions'),
   );
   const table = new PostgresTableSetup(pool, statements.create);
-  const lifecycle = new StoreLifecycle('PostgreSQL version store');
+  const lifecycle = new ResourceLifecycle('PostgreSQL version store');
 
   async function latest(keys: readonly string[]): Promise<(number | undefined)[]> {
     if (keys.length === 0) return [];

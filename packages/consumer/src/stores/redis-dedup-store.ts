@@ -1,8 +1,7 @@
+import { ResourceLifecycle } from '@inlet/core';
+import { classifyRedisError, type RedisPipelineReplies, type RedisStoreClient } from '@inlet/redis';
 import { chunks } from './chunks';
-import { classifyRedisError } from './classify-redis-error';
-import type { RedisPipelineReplies, RedisStoreClient } from './redis-client';
 import { keyPrefix, requireMethods, ttlMillis } from './store-arguments';
-import { StoreLifecycle } from './store-lifecycle';
 import type { DedupStore } from './stores';
 
 export interface RedisDedupStoreOptions {
@@ -29,7 +28,7 @@ export function createRedisDedupStore(options: RedisDedupStoreOptions): DedupSto
   requireMethods(options.redis, 'redis', ['mget', 'pipeline']);
   const { redis } = options;
   const prefix = keyPrefix(options.prefix, 'prefix', 'inlet:dedup:');
-  const lifecycle = new StoreLifecycle('Redis dedup store');
+  const lifecycle = new ResourceLifecycle('Redis dedup store');
 
   async function seen(keys: readonly string[]): Promise<boolean[]> {
     if (keys.length === 0) return [];

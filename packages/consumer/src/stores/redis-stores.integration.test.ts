@@ -1,4 +1,5 @@
-import { InletError, InletErrorCode } from '@inlet/core';
+import { InletError } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +80,7 @@ describe('Redis stores', () => {
     await redis.hset(`${prefix}entity`, 'field', 'value');
     await using versions = createRedisVersionStore({ redis, prefix });
     const error = await versions.record([{ key: 'entity', version: 1 }]).catch((thrown: unknown) => thrown);
-    expect(InletError.hasCode(error, InletErrorCode.storeFailed)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeFailed)).toBe(true);
     expect((error as InletError).retryable).toBe(false);
     expect((error as InletError).cause).toBeInstanceOf(Error);
   });
@@ -96,7 +97,7 @@ describe('Redis stores', () => {
     await using dedup = createRedisDedupStore({ redis: unreachable, prefix: `${runPrefix}down:` });
     try {
       const error = await dedup.seen(['event']).catch((thrown: unknown) => thrown);
-      expect(InletError.hasCode(error, InletErrorCode.storeUnavailable)).toBe(true);
+      expect(InletError.hasCode(error, StoreErrorCode.storeUnavailable)).toBe(true);
       expect((error as InletError).retryable).toBe(true);
     } finally {
       unreachable.disconnect();

@@ -1,7 +1,8 @@
 import { InletError, InletErrorCode } from '@inlet/core';
+import type { RedisPipelineReplies, RedisStoreClient, RedisStorePipeline } from '@inlet/redis';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { ReplyError } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
-import type { RedisPipelineReplies, RedisStoreClient, RedisStorePipeline } from './redis-client';
 import { createRedisDedupStore } from './redis-dedup-store';
 import { createRedisVersionStore } from './redis-version-store';
 
@@ -101,7 +102,7 @@ describe('createRedisDedupStore', () => {
     });
     await using store = createRedisDedupStore({ redis: client });
     const error = await rejectionOf(store.mark(['a', 'b'], 1_000));
-    expect(InletError.hasCode(error, InletErrorCode.storeUnavailable)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeUnavailable)).toBe(true);
     expect((error as InletError).retryable).toBe(true);
   });
 
@@ -156,6 +157,6 @@ describe('createRedisVersionStore', () => {
     client.mget.mockResolvedValueOnce(['12', 'oops']);
     await using store = createRedisVersionStore({ redis: client });
     const error = await rejectionOf(store.latest(['a', 'b']));
-    expect(InletError.hasCode(error, InletErrorCode.storeFailed)).toBe(true);
+    expect(InletError.hasCode(error, StoreErrorCode.storeFailed)).toBe(true);
   });
 });

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { InletErrorCode } from '@inlet/core';
+import { ResourceLifecycle } from '@inlet/core';
+import { classifyRedisError, type RedisStoreClient } from '@inlet/redis';
+import { InletStoreError, StoreErrorCode } from '@inlet/store-errors';
 import { chunks } from './chunks';
-import { classifyRedisError } from './classify-redis-error';
-import type { RedisStoreClient } from './redis-client';
 import { checkEntityVersions, keyPrefix, requireMethods } from './store-arguments';
-import { InletStoreError } from './store-error';
-import { StoreLifecycle } from './store-lifecycle';
 import type { VersionStore } from './stores';
 
 export interface RedisVersionStoreOptions {
@@ -49,14 +47,14 @@ export function createRedisVersionStore(options: RedisVersionStoreOptions): Vers
   requireMethods(options.redis, 'redis', ['mget', 'evalsha', 'eval']);
   const { redis } = options;
   const prefix = keyPrefix(options.prefix, 'prefix', 'inlet:version:');
-  const lifecycle = new StoreLifecycle('Redis version store');
+  const lifecycle = new ResourceLifecycle('Redis version store');
 
   function parseVersion(reply: string | null): number | undefined {
     if (reply === null) return undefined;
     const version = Number(reply);
     if (!Number.isSafeInteger(version)) {
       throw new InletStoreError(
-        InletErrorCode.storeFailed,
+        StoreErrorCode.storeFailed,
         `Redis version latest failed: a version key holds ${JSON.stringify(reply.slice(0, 40))}, not an integer`,
         'redis',
         undefined,

@@ -3,8 +3,7 @@ import { jsonSchema } from '../codecs/json/json-schema-codec';
 import { defineEvent } from '../events/define-event';
 import { defineTopic } from '../events/define-topic';
 import { ensureTopics } from './ensure-topics';
-import { createInMemoryBackbone } from './in-memory/in-memory-backbone';
-import type { TopicSpec, TransportAdmin } from './transport';
+import type { KafkaTransport, TopicSpec, TransportAdmin } from './transport';
 
 const Noted = defineEvent({
   type: 'note.added',
@@ -19,21 +18,44 @@ const Noted = defineEvent({
   eventTime: (note) => note.at,
 });
 
+/** An admin that holds topic names and partition counts, and nothing else ensureTopics needs not. */
+function topicsAdmin(existing: Record<string, number> = {}) {
+  const partitions = new Map(Object.entries(existing));
+  let closed = 0;
+  const admin = {
+    listTopics: async () => [...partitions.keys()],
+    createTopics: async (specs: readonly TopicSpec[]) => {
+      const created = specs.filter((spec) => !partitions.has(spec.topic));
+      for (const spec of created) partitions.set(spec.topic, spec.partitions ?? 1);
+      return created.map((spec) => spec.topic);
+    },
+    close: async () => {
+      closed += 1;
+    },
+  } as unknown as TransportAdmin;
+  return { admin, partitions, closedCount: () => closed };
+}
+
 describe('ensureTopics', () => {
   it('creates the topics that do not exist yet, from their definitions, and leaves the others', async () => {
-    await using transport = createInMemoryBackbone();
+    const { admin, partitions } = topicsAdmin({ audit: 2 });
     const notes = defineTopic({ name: 'notes', events: [Noted], partitions: 4 });
     const audit = defineTopic({ name: 'audit', events: [Noted] });
-    await transport.admin().createTopics([{ topic: 'audit', partitions: 2 }]);
 
-    const result = await ensureTopics(transport, [notes, audit]);
+    const result = await ensureTopics(admin, [notes, audit]);
 
     expect(result).toEqual({ created: ['notes'], existing: ['audit'] });
-    const admin = transport.admin();
-    expect(await admin.partitionCount('notes')).toBe(4);
-    expect(await admin.partitionCount('audit')).toBe(2);
+    expect(Object.fromEntries(partitions)).toEqual({ audit: 2, notes: 4 });
     expect(await ensureTopics(admin, [notes])).toEqual({ created: [], existing: ['notes'] });
-    await admin.close();
+  });
+
+  it('closes the admin it makes from a transport, and leaves a given admin open', async () => {
+    const { admin, closedCount } = topicsAdmin();
+    const transport = { admin: () => admin } as unknown as KafkaTransport;
+    await ensureTopics(transport, [defineTopic({ name: 'notes', events: [Noted] })]);
+    expect(closedCount()).toBe(1);
+    await ensureTopics(admin, [defineTopic({ name: 'notes', events: [Noted] })]);
+    expect(closedCount()).toBe(1);
   });
 
   it('asks for partitions, replication, retention, compaction and other configs as Kafka names them', async () => {
@@ -70,10 +92,10 @@ describe('ensureTopics', () => {
   });
 
   it('refuses what is not a topic definition, before creating anything', async () => {
-    await using transport = createInMemoryBackbone();
-    await expect(ensureTopics(transport, [{ name: 'x' } as never])).rejects.toMatchObject({
+    const { admin, partitions } = topicsAdmin();
+    await expect(ensureTopics(admin, [{ name: 'x' } as never])).rejects.toMatchObject({
       code: 'INLET_INVALID_OPTION',
     });
-    expect(await transport.admin().listTopics()).toEqual([]);
+    expect(partitions.size).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { InletErrorCode, InletValidationError, type ValidationIssue } from '../errors';
 import type { IsolationLevel, TransportConsumerOptions, TransportProducerOptions } from './transport';
 
-export interface ResolvedProducerOptions {
+export interface ResolvedTransportProducerOptions {
   readonly idempotent: boolean;
   readonly transactionalId: string | undefined;
   readonly transactionTimeoutMs: number;
@@ -10,7 +10,7 @@ export interface ResolvedProducerOptions {
   readonly requestTimeoutMs: number;
 }
 
-export interface ResolvedConsumerOptions {
+export interface ResolvedTransportConsumerOptions {
   readonly groupId: string;
   readonly isolation: IsolationLevel;
   readonly autoOffsetReset: 'earliest' | 'latest';
@@ -59,7 +59,9 @@ function throwIfIssues(issues: Issues): void {
  * not asked for, acks 0 or 1 turn it off (as in the Java client); asked for, the pair is refused.
  * A transactional producer is always idempotent.
  */
-export function resolveProducerOptions(options: TransportProducerOptions = {}): ResolvedProducerOptions {
+export function resolveTransportProducerOptions(
+  options: TransportProducerOptions = {},
+): ResolvedTransportProducerOptions {
   const issues: Issues = [];
   const acks = oneOf(options.acks, [-1, 0, 1] as const, '/acks', -1, issues);
   const transactionalId = options.transactionalId;
@@ -76,7 +78,7 @@ export function resolveProducerOptions(options: TransportProducerOptions = {}): 
   if (transactionalId !== undefined && options.idempotent === false) {
     issues.push({ path: '/idempotent', message: 'cannot be false for a transactional producer' });
   }
-  const resolved: ResolvedProducerOptions = {
+  const resolved: ResolvedTransportProducerOptions = {
     idempotent,
     transactionalId,
     transactionTimeoutMs: positiveInteger(
@@ -94,14 +96,16 @@ export function resolveProducerOptions(options: TransportProducerOptions = {}): 
 }
 
 /** Validates consumer options and fills in the port's defaults. */
-export function resolveConsumerOptions(options: TransportConsumerOptions): ResolvedConsumerOptions {
+export function resolveTransportConsumerOptions(
+  options: TransportConsumerOptions,
+): ResolvedTransportConsumerOptions {
   const issues: Issues = [];
   const input: Partial<TransportConsumerOptions> =
     typeof options === 'object' && options !== null ? options : {};
   if (typeof input.groupId !== 'string' || input.groupId === '') {
     issues.push({ path: '/groupId', message: 'must be a non-empty string' });
   }
-  const resolved: ResolvedConsumerOptions = {
+  const resolved: ResolvedTransportConsumerOptions = {
     groupId: String(input.groupId),
     isolation: oneOf(
       input.isolation,

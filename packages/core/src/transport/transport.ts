@@ -2,16 +2,20 @@ import type { InletError, RawRecord } from '../errors';
 
 /**
  * The Kafka transport port: the one narrow interface every Inlet package uses instead of a Kafka
- * client. Two implementations honour it with the same observable behaviour (checked by one
- * contract suite): `createKafkaJsTransport` (a real cluster, through kafkajs) and
- * `createInMemoryBackbone` (an in-process model of Kafka for local runs and tests).
+ * client. Implementations honour it with the same observable behaviour, checked by one contract
+ * suite (`@inlet/core/transport-contract`): `createKafkaJsTransport` in `@inlet/kafkajs` (a real
+ * cluster, through kafkajs) and `createInMemoryBackbone` in `@inlet/backbone` (an in-process
+ * model of Kafka for local runs and tests).
  *
  * Offsets are decimal strings (Kafka offsets are 64-bit). A committed offset is the offset of the
  * next record to read, as in Kafka.
  */
 export interface KafkaTransport {
-  /** Which implementation this is. */
-  readonly kind: 'kafkajs' | 'in-memory';
+  /**
+   * The implementation's name, for logs and diagnostics: `'kafkajs'`, `'in-memory'`, or whatever
+   * a transport of your own calls itself. Nothing in Inlet behaves differently by it.
+   */
+  readonly kind: string;
   producer(options?: TransportProducerOptions): TransportProducer;
   consumer(options: TransportConsumerOptions): TransportConsumer;
   admin(): TransportAdmin;

@@ -1,0 +1,2 @@
+export type { InMemoryBackboneOptions } from './backbone-options';
+export { createInMemoryBackbone, type InMemoryBackbone } from './in-memory-backbone';
