@@ -64,12 +64,39 @@ async function committedTotal(groupId: string, topic: string): Promise<number> {
 }
 
 describe('a store or dead-letter topic that fails, on a real broker', () => {
-  it('retries a version store whose connections the database dropped, and commits everything', async () => {
+  it('retries a version store whose connections the database dropped mid-query, and commits everything', async () => {
     const orders = await topicWith(400, 2);
     const versionTable = uniqueName('versions').replaceAll('-', '_');
     const groupId = uniqueName('failures-pg');
+    const operator = new pg.Client({
+      connectionString: environment.databaseUrl,
+      application_name: 'inlet-failures-operator',
+    });
+    await operator.connect();
     let handled = 0;
-    let terminated = 0;
+    let dropped = 0;
+    // At the 100th event the table is locked, so that the store's next queries wait on it; the
+    // connections they wait on are then terminated, as a database restart does, and the lock let go.
+    let faultDone: Promise<void> | undefined;
+    const fault = async () => {
+      await operator.query('begin');
+      await operator.query(`lock table ${versionTable} in access exclusive mode`);
+      faultDone = (async () => {
+        await until(async () => {
+          const { rows } = await operator.query(
+            `select count(*)::int as n from pg_stat_activity
+             where application_name = 'inlet-failures-store' and wait_event_type = 'Lock'`,
+          );
+          return rows[0].n > 0;
+        }, 'a store query waiting on the lock');
+        const { rows } = await operator.query(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+           where application_name = 'inlet-failures-store'`,
+        );
+        dropped = rows[0].n;
+        await operator.query('commit');
+      })();
+    };
     const consumer = createConsumer({
       transport,
       groupId,
@@ -78,14 +105,7 @@ describe('a store or dead-letter topic that fails, on a real broker', () => {
       versionGate: { store: createPostgresVersionStore({ pool, table: versionTable }) },
       handle: async () => {
         handled += 1;
-        if (handled === 100 || handled === 250) {
-          // Every connection of the store's pool goes away under it, as in a database restart.
-          const { rows } = await pool.query(
-            `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-             where application_name = 'inlet-failures-store' and pid <> pg_backend_pid()`,
-          );
-          terminated += rows[0].n;
-        }
+        if (handled === 100) await fault();
       },
     });
     await consumer.start();
@@ -95,11 +115,13 @@ describe('a store or dead-letter topic that fails, on a real broker', () => {
         'all 400 committed',
         60_000,
       );
+      await faultDone;
+      expect(dropped).toBeGreaterThan(0);
       expect(consumer.stats()).toMatchObject({ handled: 400, state: 'running', deadLettered: 0 });
-      expect(terminated).toBeGreaterThan(0);
       expect(consumer.stats().serviceRetries).toBeGreaterThan(0);
     } finally {
       await consumer.close();
+      await operator.end();
       await pool.query(`drop table if exists ${versionTable}`);
     }
   }, 90_000);
