@@ -120,6 +120,7 @@ export {
   headerViews,
 } from './transport/record-headers';
 export type {
+  AssignedPartition,
   BatchControls,
   ConsumerHandlers,
   GroupDescription,

@@ -33,6 +33,12 @@ export interface TopicPartitionOffset extends TopicPartition {
   readonly offset: string;
 }
 
+/** A partition of a new assignment. */
+export interface AssignedPartition extends TopicPartition {
+  /** Not owned by this member before this assignment. */
+  readonly isNew: boolean;
+}
+
 /** A header value to send: bytes, or text, which is sent as its UTF-8 bytes. */
 export type OutgoingHeaderValue = Buffer | string;
 
@@ -163,6 +169,28 @@ export interface ConsumerHandlers {
   onAssigned?(assignment: readonly TopicPartition[]): void;
   /** Partitions this member owned before the last rebalance and no longer does. */
   onRevoked?(revoked: readonly TopicPartition[]): void;
+  /**
+   * The partitions of a new assignment, before anything is fetched from them: resolves with the
+   * offsets to start some of them from (a sink's stored offsets, a state checkpoint); the others
+   * start from their committed offset. Fetching those partitions waits for it. It is called with
+   * every partition of each new assignment, since after a rebalance every owned partition restarts
+   * from its committed offset; `isNew` says which were not owned before. Called before
+   * `onAssigned`. A rejection is reported to `onError` and the partitions start from their
+   * committed offsets.
+   */
+  onPartitionsAssigned?(
+    partitions: readonly AssignedPartition[],
+  ): Promise<readonly TopicPartitionOffset[] | undefined | void>;
+  /**
+   * The partitions this member is about to give up, so that their owner can flush, checkpoint
+   * and commit before they move: called when a rebalance begins (with every owned partition: the
+   * group rebalances eagerly) and when the consumer closes. Another member is assigned them only
+   * after this was called. The in-memory backbone waits for it to settle (up to the rebalance
+   * timeout) before its member rejoins; kafkajs cannot hold its rejoin, so there the hook runs
+   * while the member rejoins and a commit it makes may come too late (the next owner then resumes
+   * from the last commit that landed, or from what its assignment hook returns).
+   */
+  onPartitionsRevoking?(partitions: readonly TopicPartition[]): Promise<void>;
   /** An error the consumer recovered from, or (when `fatal`) one that stopped it. */
   onError?(error: InletError, fatal: boolean): void;
 }
