@@ -77,7 +77,10 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-function writerOver(transport: KafkaTransport, extra: Partial<ConsumerOptions<[ReturnType<typeof ordersTopic>]>> = {}) {
+function writerOver(
+  transport: KafkaTransport,
+  extra: Partial<ConsumerOptions<[ReturnType<typeof ordersTopic>]>> = {},
+) {
   const { logger, lines } = recordingLogger();
   const settings = resolveConsumerOptions({
     transport,
@@ -135,7 +138,11 @@ describe('DeadLetterWriter', () => {
     await writer.write(subjectOf('orders'), failure, 3, never);
     expect(fake.created).toEqual([[{ topic: 'orders.dlq', partitions: 6 }]]);
     const letter = fake.sends[0]?.[0];
-    expect(letter).toMatchObject({ topic: 'orders.dlq', key: Buffer.from('o-1'), value: Buffer.from('{"orderId":"o-1"}') });
+    expect(letter).toMatchObject({
+      topic: 'orders.dlq',
+      key: Buffer.from('o-1'),
+      value: Buffer.from('{"orderId":"o-1"}'),
+    });
     expect(headerOf(letter, 'tenant')).toEqual(['t-1']);
     expect(headerOf(letter, DeadLetterHeader.errorCode)).toEqual(['INLET_HANDLER_FAILED']);
     expect(headerOf(letter, DeadLetterHeader.attempts)).toEqual(['3']);
@@ -176,7 +183,9 @@ describe('DeadLetterWriter', () => {
     const fake = fakeTransport();
     const { writer } = writerOver(fake.transport, { deadLetter: false });
     expect(writer.enabled).toBe(false);
-    const error = await writer.write(subjectOf('orders'), failure, 1, never).catch((thrown: unknown) => thrown);
+    const error = await writer
+      .write(subjectOf('orders'), failure, 1, never)
+      .catch((thrown: unknown) => thrown);
     expect(InletError.hasCode(error, InletErrorCode.deadLetterFailed)).toBe(true);
     expect(fake.sends).toEqual([]);
   });
@@ -192,7 +201,9 @@ describe('DeadLetterWriter', () => {
     expect(sizes[1]).toBeLessThanOrEqual(300_000);
     expect(sizes[2]).toBeLessThanOrEqual(150_000);
     expect(headerOf(fake.sends[2]?.[0], DeadLetterHeader.valueTruncated)).toEqual(['600000']);
-    expect(lines.filter(({ message }) => message === 'dead letter too large for its topic; cutting it')).toHaveLength(2);
+    expect(
+      lines.filter(({ message }) => message === 'dead letter too large for its topic; cutting it'),
+    ).toHaveLength(2);
   });
 
   it('stops the consumer when no letter small enough is accepted', async () => {
@@ -211,9 +222,15 @@ describe('DeadLetterWriter', () => {
   it('turns a failure that is not retryable into ConsumerFailedError with INLET_DEAD_LETTER_FAILED, at once', async () => {
     const fake = fakeTransport();
     const { writer, serviceRetries } = writerOver(fake.transport);
-    const denied = new InletKafkaError(InletErrorCode.kafkaAuthorization, 'not allowed to write', 'TOPIC_AUTHORIZATION_FAILED');
+    const denied = new InletKafkaError(
+      InletErrorCode.kafkaAuthorization,
+      'not allowed to write',
+      'TOPIC_AUTHORIZATION_FAILED',
+    );
     fake.sendOutcomes.push(() => denied);
-    const error = (await writer.write(subjectOf('orders'), failure, 1, never).catch((thrown: unknown) => thrown)) as ConsumerFailedError;
+    const error = (await writer
+      .write(subjectOf('orders'), failure, 1, never)
+      .catch((thrown: unknown) => thrown)) as ConsumerFailedError;
     expect(error).toBeInstanceOf(ConsumerFailedError);
     expect(error.code).toBe(InletErrorCode.deadLetterFailed);
     expect(error.cause).toBe(denied);
@@ -225,8 +242,12 @@ describe('DeadLetterWriter', () => {
   it('retries a retryable failure, a topic that could not be created included', async () => {
     const fake = fakeTransport();
     const { writer, serviceRetries } = writerOver(fake.transport);
-    fake.createOutcomes.push(new InletKafkaError(InletErrorCode.kafkaConnection, 'broker down', 'ECONNREFUSED', { retryable: true }));
-    fake.sendOutcomes.push(() => new InletKafkaError(InletErrorCode.kafkaNotLeader, 'moved', 'NOT_LEADER', { retryable: true }));
+    fake.createOutcomes.push(
+      new InletKafkaError(InletErrorCode.kafkaConnection, 'broker down', 'ECONNREFUSED', { retryable: true }),
+    );
+    fake.sendOutcomes.push(
+      () => new InletKafkaError(InletErrorCode.kafkaNotLeader, 'moved', 'NOT_LEADER', { retryable: true }),
+    );
     await writer.write(subjectOf('orders'), failure, 1, never);
     expect(fake.created).toHaveLength(2);
     expect(fake.sends).toHaveLength(2);
@@ -241,15 +262,19 @@ describe('DeadLetterWriter', () => {
       'connect postgres://app:***@db/x failed',
     ]);
     const chosen = fakeTransport();
-    await writerOver(chosen.transport, { deadLetter: { errorMessage: (error) => `code ${error.code}` } }).writer.write(
+    await writerOver(chosen.transport, {
+      deadLetter: { errorMessage: (error) => `code ${error.code}` },
+    }).writer.write(subjectOf('orders'), secret, 1, never);
+    expect(headerOf(chosen.sends[0]?.[0], DeadLetterHeader.errorMessage)).toEqual([
+      'code INLET_STORE_FAILED',
+    ]);
+    const none = fakeTransport();
+    await writerOver(none.transport, { deadLetter: { errorMessage: false } }).writer.write(
       subjectOf('orders'),
       secret,
       1,
       never,
     );
-    expect(headerOf(chosen.sends[0]?.[0], DeadLetterHeader.errorMessage)).toEqual(['code INLET_STORE_FAILED']);
-    const none = fakeTransport();
-    await writerOver(none.transport, { deadLetter: { errorMessage: false } }).writer.write(subjectOf('orders'), secret, 1, never);
     expect(headerOf(none.sends[0]?.[0], DeadLetterHeader.errorMessage)).toEqual([]);
     expect(headerOf(none.sends[0]?.[0], DeadLetterHeader.errorCode)).toEqual(['INLET_STORE_FAILED']);
   });
@@ -277,10 +302,22 @@ describe('DeadLetterWriter', () => {
       violations: () => [],
       redact: (data) => ({ ...data, orderId: '<redacted>' }),
     });
-    const event = createEvent(Tagged, { orderId: 'customer-7', revision: 1, total: 1, updatedAt: new Date('2026-01-01T00:00:00Z') }, { source: 'test' });
+    const event = createEvent(
+      Tagged,
+      { orderId: 'customer-7', revision: 1, total: 1, updatedAt: new Date('2026-01-01T00:00:00Z') },
+      { source: 'test' },
+    );
     const sent = encodeEventRecord('orders', event, Tagged);
     const subject: DeadLetterSubject = {
-      record: { topic: 'orders', partition: 0, offset: '0', key: sent.key, value: sent.value, ...deliveredHeaders(sent.headers), timestamp: 0 },
+      record: {
+        topic: 'orders',
+        partition: 0,
+        offset: '0',
+        key: sent.key,
+        value: sent.value,
+        ...deliveredHeaders(sent.headers),
+        timestamp: 0,
+      },
       event,
       definition: Tagged,
     };
@@ -290,7 +327,12 @@ describe('DeadLetterWriter', () => {
     expect(JSON.parse(letter?.value?.toString() ?? '')).toMatchObject({ orderId: '<redacted>', revision: 1 });
     expect(headerOf(letter, DeadLetterHeader.redacted)).toEqual(['true']);
     const keeping = fakeTransport();
-    await writerOver(keeping.transport, { deadLetter: { redact: false } }).writer.write(subject, failure, 1, never);
+    await writerOver(keeping.transport, { deadLetter: { redact: false } }).writer.write(
+      subject,
+      failure,
+      1,
+      never,
+    );
     expect(keeping.sends[0]?.[0]?.value).toEqual(sent.value);
   });
 
@@ -365,7 +407,9 @@ describe('DeadLetterWriter on the in-memory backbone', () => {
     const { writer } = writerOver(transport);
     await writer.write(subjectOf('orders', Buffer.alloc(200_000, 1)), failure, 1, never);
     expect(refused.length).toBeGreaterThan(0);
-    expect(refused.every((error) => InletError.hasCode(error, InletErrorCode.kafkaMessageTooLarge))).toBe(true);
+    expect(refused.every((error) => InletError.hasCode(error, InletErrorCode.kafkaMessageTooLarge))).toBe(
+      true,
+    );
     expect(accepted).toHaveLength(1);
     expect(headerOf(accepted[0], DeadLetterHeader.valueTruncated)).toEqual(['200000']);
     expect(await transport.admin().partitionCount('orders.dlq')).toBe(3);

@@ -246,7 +246,10 @@ describe('EventDecoding: a decoder of the user', () => {
 
   it('takes the key from the data when the record has none', () => {
     const topic = ordersTopic(`decoding-${++counter}`);
-    const record = foreignRecord(topic.name, { key: null, value: json({ orderId: 'o-data', revision: 1, total: 1 }) });
+    const record = foreignRecord(topic.name, {
+      key: null,
+      value: json({ orderId: 'o-data', revision: 1, total: 1 }),
+    });
     const item = decodingOf([topic], { decoder: plainJson }).workItem(record, 1, 'p', '1');
     expect(item.event?.key).toBe('o-data');
   });
@@ -265,7 +268,10 @@ describe('EventDecoding: a decoder of the user', () => {
       subject: 'given-subject',
       headers: { given: 'yes' },
     });
-    const record = foreignRecord(topic.name, { key: 'o-record', headers: [{ name: 'h', value: Buffer.from('x') }] });
+    const record = foreignRecord(topic.name, {
+      key: 'o-record',
+      headers: [{ name: 'h', value: Buffer.from('x') }],
+    });
     const event = decodingOf([topic], { decoder }).workItem(record, 1, 'p', '1').event;
     expect(event).toMatchObject({
       id: 'given-id',
@@ -292,7 +298,12 @@ describe('EventDecoding: a decoder of the user', () => {
   it('refuses a type the topic does not define, naming it and the known ones', () => {
     const topic = ordersTopic(`decoding-${++counter}`);
     const decoder: EventDecoder = () => ({ type: 'order.cancelled', data: {} });
-    const item = decodingOf([topic], { decoder }).workItem(foreignRecord(topic.name, { key: 'o-1' }), 1, 'p', '1');
+    const item = decodingOf([topic], { decoder }).workItem(
+      foreignRecord(topic.name, { key: 'o-1' }),
+      1,
+      'p',
+      '1',
+    );
     expect(item.event).toBeUndefined();
     expect(item.decodeError?.code).toBe(InletErrorCode.unknownEventType);
     expect(item.decodeError?.message).toContain('"order.cancelled"');
@@ -302,8 +313,16 @@ describe('EventDecoding: a decoder of the user', () => {
 
   it('refuses data that fails the schema, with the issues', () => {
     const topic = ordersTopic(`decoding-${++counter}`);
-    const decoder: EventDecoder = () => ({ type: 'order.updated', data: { orderId: 'o-1', revision: 'two' } });
-    const item = decodingOf([topic], { decoder }).workItem(foreignRecord(topic.name, { key: 'o-1' }), 1, 'p', '1');
+    const decoder: EventDecoder = () => ({
+      type: 'order.updated',
+      data: { orderId: 'o-1', revision: 'two' },
+    });
+    const item = decodingOf([topic], { decoder }).workItem(
+      foreignRecord(topic.name, { key: 'o-1' }),
+      1,
+      'p',
+      '1',
+    );
     expect(item.decodeError?.code).toBe(InletErrorCode.validationFailed);
     expect(item.decodeError).toBeInstanceOf(InletDecodeError);
     expect((item.decodeError as InletDecodeError).issues.length).toBeGreaterThan(0);
@@ -314,7 +333,12 @@ describe('EventDecoding: a decoder of the user', () => {
     const topic = ordersTopic(`decoding-${++counter}`);
     for (const answer of [null, {}, { type: 7, data: {} }]) {
       const decoder = (() => answer) as unknown as EventDecoder;
-      const item = decodingOf([topic], { decoder }).workItem(foreignRecord(topic.name, { key: 'o-1' }), 1, 'p', '1');
+      const item = decodingOf([topic], { decoder }).workItem(
+        foreignRecord(topic.name, { key: 'o-1' }),
+        1,
+        'p',
+        '1',
+      );
       expect(item.decodeError?.code).toBe(InletErrorCode.malformedPayload);
       expect(item.decodeError?.message).toContain('no event type');
     }
@@ -327,7 +351,12 @@ describe('EventDecoding: a decoder of the user', () => {
       data: order('o-1', 1),
       eventTime: new Date('not a date'),
     });
-    const item = decodingOf([topic], { decoder }).workItem(foreignRecord(topic.name, { key: 'o-1' }), 1, 'p', '1');
+    const item = decodingOf([topic], { decoder }).workItem(
+      foreignRecord(topic.name, { key: 'o-1' }),
+      1,
+      'p',
+      '1',
+    );
     expect(item.decodeError?.code).toBe(InletErrorCode.invalidEventTime);
   });
 

@@ -1,5 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { createInMemoryBackbone, headerViews, type IncomingRecord, InletError, InletErrorCode, silentLogger } from '@inlet/core';
+import {
+  createInMemoryBackbone,
+  headerViews,
+  type IncomingRecord,
+  InletError,
+  InletErrorCode,
+  silentLogger,
+} from '@inlet/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RetryMessage } from './consumer-diagnostics';
 import { resolveConsumerOptions } from './consumer-options';
@@ -89,7 +96,11 @@ describe('HandlerAttempts', () => {
     expect(numbers).toEqual([1, 2, 3]);
     expect(retried()).toBe(2);
     expect(failure?.attempts).toBe(3);
-    expect(failure?.error).toMatchObject({ code: InletErrorCode.handlerFailed, message: 'third', cause: last });
+    expect(failure?.error).toMatchObject({
+      code: InletErrorCode.handlerFailed,
+      message: 'third',
+      cause: last,
+    });
   });
 
   it('with no retries, gives up after the first attempt', async () => {
@@ -175,7 +186,9 @@ describe('HandlerAttempts', () => {
   it('retry() goes on from a first attempt made elsewhere, with attempt 2', async () => {
     const { attempts, retried } = attemptsWith({ retries: 3 });
     const { numbers, attemptOnce } = handler(new Error('second fails'));
-    await expect(attempts.retry(new Error('first failed'), attemptOnce, never, where)).resolves.toBeUndefined();
+    await expect(
+      attempts.retry(new Error('first failed'), attemptOnce, never, where),
+    ).resolves.toBeUndefined();
     expect(numbers).toEqual([2, 3]);
     expect(retried()).toBe(2);
     const gone = await attempts.retry(new UnrecoverableEventError('poison'), attemptOnce, never, where);

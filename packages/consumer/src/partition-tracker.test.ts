@@ -130,7 +130,8 @@ describe('PartitionTracker', () => {
           if (stray !== undefined && !known.has(stray)) tracker.complete(stray);
           const committable = tracker.committable() as number;
           expect(committable).toBe(expected());
-          for (const unfinished of offsets) if (!done.has(unfinished)) expect(committable).toBeLessThanOrEqual(unfinished);
+          for (const unfinished of offsets)
+            if (!done.has(unfinished)) expect(committable).toBeLessThanOrEqual(unfinished);
           expect(tracker.pending()).toBe(offsets.length - done.size);
         });
         expect(tracker.committable()).toBe(last + 1);

@@ -84,7 +84,11 @@ describe('ServiceCalls', () => {
       'dedup store seen failed; retrying',
       'dedup store seen failed; retrying',
     ]);
-    expect(warnings[0]?.fields).toMatchObject({ groupId: 'service-group', attempt: 1, code: 'INLET_STORE_UNAVAILABLE' });
+    expect(warnings[0]?.fields).toMatchObject({
+      groupId: 'service-group',
+      attempt: 1,
+      code: 'INLET_STORE_UNAVAILABLE',
+    });
   });
 
   it('fails past its retries with ConsumerFailedError naming the service, operation and attempts', async () => {
@@ -121,7 +125,9 @@ describe('ServiceCalls', () => {
     const { service } = serviceCalls(2);
     const cause = new TypeError('store.seen is broken');
     const call = failing(undefined, cause, cause, cause);
-    const error = (await failureOf(service.call('dedup store', 'seen', call.work, never))) as ConsumerFailedError;
+    const error = (await failureOf(
+      service.call('dedup store', 'seen', call.work, never),
+    )) as ConsumerFailedError;
     expect(call.calls()).toBe(3);
     expect(error.code).toBe(InletErrorCode.storeFailed);
     expect(error.message).toContain('store.seen is broken');
@@ -131,11 +137,15 @@ describe('ServiceCalls', () => {
     const { service, retried } = serviceCalls(5);
     const cause = new InletError(InletErrorCode.storeFailed, 'relation "marks" does not exist');
     const call = failing(undefined, cause);
-    const error = (await failureOf(service.call('dedup store', 'mark', call.work, never))) as ConsumerFailedError;
+    const error = (await failureOf(
+      service.call('dedup store', 'mark', call.work, never),
+    )) as ConsumerFailedError;
     expect(call.calls()).toBe(1);
     expect(retried()).toBe(0);
     expect(error.code).toBe(InletErrorCode.storeFailed);
-    expect(error.message).toBe('dedup store mark failed after 1 attempt (not retryable): relation "marks" does not exist');
+    expect(error.message).toBe(
+      'dedup store mark failed after 1 attempt (not retryable): relation "marks" does not exist',
+    );
   });
 
   it('treats a call that throws synchronously like one that rejects', async () => {
@@ -225,7 +235,9 @@ describe('ServiceCalls', () => {
   it('with no retries, fails on the first retryable failure', async () => {
     const { service } = serviceCalls(0);
     const call = failing(undefined, unavailable());
-    const error = (await failureOf(service.call('dedup store', 'seen', call.work, never))) as ConsumerFailedError;
+    const error = (await failureOf(
+      service.call('dedup store', 'seen', call.work, never),
+    )) as ConsumerFailedError;
     expect(call.calls()).toBe(1);
     expect(error.message).toContain('after 1 attempt:');
   });
@@ -237,7 +249,12 @@ describe('toInletError and endsRetries', () => {
     expect(toInletError(inlet)).toBe(inlet);
     const plain = new Error('plain');
     const wrapped = toInletError(plain, InletErrorCode.storeFailed);
-    expect(wrapped).toMatchObject({ code: InletErrorCode.storeFailed, message: 'plain', retryable: true, cause: plain });
+    expect(wrapped).toMatchObject({
+      code: InletErrorCode.storeFailed,
+      message: 'plain',
+      retryable: true,
+      cause: plain,
+    });
     expect(toInletError('a string').code).toBe(InletErrorCode.handlerFailed);
     expect(toInletError('a string').message).toBe('a string');
   });

@@ -10,7 +10,10 @@ const never = new AbortController().signal;
 /** A version store remembering its calls; `failures` are thrown by the next calls. */
 function recordingStore(stored: Record<string, number> = {}) {
   const versions = new Map(Object.entries(stored));
-  const calls: { latest: string[][]; record: { key: string; version: number }[][] } = { latest: [], record: [] };
+  const calls: { latest: string[][]; record: { key: string; version: number }[][] } = {
+    latest: [],
+    record: [],
+  };
   const failures: unknown[] = [];
   const store: VersionStore = {
     async latest(keys) {
@@ -23,7 +26,8 @@ function recordingStore(stored: Record<string, number> = {}) {
       calls.record.push(entries.map((entry) => ({ ...entry })));
       const failure = failures.shift();
       if (failure !== undefined) throw failure;
-      for (const { key, version } of entries) versions.set(key, Math.max(version, versions.get(key) ?? -Infinity));
+      for (const { key, version } of entries)
+        versions.set(key, Math.max(version, versions.get(key) ?? -Infinity));
     },
     close: async () => undefined,
   };
