@@ -71,6 +71,24 @@ export function maskCredentials(text: string): string {
   return text.replace(urlCredentials, '$1:***@').replace(secretPairs, '$1$2***').replace(bearer, '$1 ***');
 }
 
+/**
+ * Text a header can carry, at most `maxBytes` of UTF-8 and cut between characters: a lone
+ * surrogate (which UTF-8 cannot carry, and a send refuses) becomes U+FFFD.
+ */
+function headerText(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  let end = Math.max(0, Math.min(bytes.length, maxBytes));
+  while (end > 0 && end < bytes.length && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/** The first `maxLength` UTF-16 units of `text`, without leaving half of a surrogate pair. */
+function leading(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const cut = text.charCodeAt(maxLength - 1);
+  return text.slice(0, cut >= 0xd800 && cut <= 0xdbff ? maxLength - 1 : maxLength);
+}
+
 function byteLength(value: OutgoingHeaderValue): number {
   return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
@@ -120,7 +138,7 @@ export function deadLetterRecord(record: IncomingRecord, details: DeadLetterDeta
   const errorMessage =
     details.errorMessage === undefined ? maskCredentials(details.error.message) : details.errorMessage;
   if (errorMessage !== false)
-    own[DeadLetterHeader.errorMessage] = errorMessage.slice(0, maxErrorMessageLength);
+    own[DeadLetterHeader.errorMessage] = headerText(leading(errorMessage, maxErrorMessageLength), Infinity);
   if (details.redactedValue !== undefined) {
     own[DeadLetterHeader.redacted] = 'true';
     own['content-type'] = 'application/json';
@@ -139,13 +157,28 @@ export function deadLetterRecord(record: IncomingRecord, details: DeadLetterDeta
       0,
     );
   let headers: Record<string, OutgoingHeaderValue | OutgoingHeaderValue[]> = { ...original.headers, ...own };
-  let room = maxRecordBytes - recordOverheadBytes - keyBytes - original.bytes - ownBytes();
+  let originalBytes = original.bytes;
+  const roomLeft = () => maxRecordBytes - recordOverheadBytes - keyBytes - originalBytes - ownBytes();
+  let room = roomLeft();
   if (room < 0) {
     // The original headers alone do not fit: keep Inlet's own, which say what happened.
     own[DeadLetterHeader.headersDropped] = String(original.count);
     delete own[DeadLetterHeader.nullHeaders];
     headers = { ...own };
-    room = maxRecordBytes - recordOverheadBytes - keyBytes - ownBytes();
+    originalBytes = 0;
+    room = roomLeft();
+  }
+  // What saying that the value was cut costs, should it have to be.
+  const truncatedHeaderBytes = Buffer.byteLength(DeadLetterHeader.valueTruncated) + 20 + headerOverheadBytes;
+  // The least room the value needs: itself, or, cut, the header saying so.
+  const valueNeeds = Math.min(value?.length ?? 0, truncatedHeaderBytes);
+  const message = own[DeadLetterHeader.errorMessage];
+  if (room < valueNeeds && message !== undefined) {
+    // Not even Inlet's own headers fit (a long message, a small limit): the message gives way.
+    const shortened = headerText(message, Buffer.byteLength(message) + room - valueNeeds);
+    own[DeadLetterHeader.errorMessage] = shortened;
+    headers[DeadLetterHeader.errorMessage] = shortened;
+    room = roomLeft();
   }
   let letterValue = value;
   if (value !== null && value.length > Math.max(0, room)) {
@@ -153,10 +186,7 @@ export function deadLetterRecord(record: IncomingRecord, details: DeadLetterDeta
     own[DeadLetterHeader.valueTruncated] = originalSize;
     headers[DeadLetterHeader.valueTruncated] = originalSize;
     // The header just added costs a little room too.
-    const cut = Math.max(
-      0,
-      room - Buffer.byteLength(DeadLetterHeader.valueTruncated) - 20 - headerOverheadBytes,
-    );
+    const cut = Math.max(0, room - truncatedHeaderBytes);
     letterValue = value.subarray(0, cut);
   }
   return {

@@ -72,13 +72,17 @@ function decodeCloudEvent(record: IncomingRecord, context: DecoderContext): Inle
 /**
  * The lane of a record: events with the same key bytes, whoever wrote them, must share one. The
  * decoded key is a function of the bytes (text when they are UTF-8), so it serves as it is, with no
- * string made per event; undecodable records and byte keys take the bytes one character per byte.
- * Two different keys meeting in one lane would only cost concurrency, never order.
+ * string made per event. A record that did not decode has its key read the same way (only that
+ * rare path pays for it), so that it waits its turn behind the events of its key; byte keys take
+ * the bytes one character per byte. Two different keys meeting in one lane would only cost
+ * concurrency, never order; one key in two lanes would cost order.
  */
 function laneKeyOf(record: IncomingRecord, event: InletEvent | undefined, multipleTopics: boolean): string {
+  const entityKey =
+    event !== undefined ? event.key : record.key === null ? undefined : entityKeyFromBytes(record.key);
   const key =
-    typeof event?.key === 'string'
-      ? event.key
+    typeof entityKey === 'string'
+      ? entityKey
       : record.key === null
         ? `\u0000offset ${record.offset}`
         : `\u0000${record.key.toString('latin1')}`;
