@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createInMemoryBackbone } from '@inlet/backbone';
 import {
   createEvent,
-  createInMemoryBackbone,
   deliveredHeaders,
   encodeEventRecord,
   type IncomingRecord,
@@ -14,8 +14,10 @@ import {
   type RecordAck,
   type TopicSpec,
 } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeadLetteredMessage } from './consumer-diagnostics';
+import { ConsumerErrorCode } from './consumer-error-code';
 import { type ConsumerOptions, resolveConsumerOptions } from './consumer-options';
 import { DeadLetterHeader } from './dead-letter';
 import { type DeadLetterSubject, DeadLetterWriter } from './dead-letter-writer';
@@ -186,7 +188,7 @@ describe('DeadLetterWriter', () => {
     const error = await writer
       .write(subjectOf('orders'), failure, 1, never)
       .catch((thrown: unknown) => thrown);
-    expect(InletError.hasCode(error, InletErrorCode.deadLetterFailed)).toBe(true);
+    expect(InletError.hasCode(error, ConsumerErrorCode.deadLetterFailed)).toBe(true);
     expect(fake.sends).toEqual([]);
   });
 
@@ -214,7 +216,7 @@ describe('DeadLetterWriter', () => {
       .write(subjectOf('orders', Buffer.alloc(600_000, 1)), failure, 1, never)
       .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConsumerFailedError);
-    expect((error as ConsumerFailedError).code).toBe(InletErrorCode.deadLetterFailed);
+    expect((error as ConsumerFailedError).code).toBe(ConsumerErrorCode.deadLetterFailed);
     // Eight cuts at most, then it gives up instead of retrying for ever.
     expect(fake.sends.length).toBeLessThanOrEqual(9);
   });
@@ -232,7 +234,7 @@ describe('DeadLetterWriter', () => {
       .write(subjectOf('orders'), failure, 1, never)
       .catch((thrown: unknown) => thrown)) as ConsumerFailedError;
     expect(error).toBeInstanceOf(ConsumerFailedError);
-    expect(error.code).toBe(InletErrorCode.deadLetterFailed);
+    expect(error.code).toBe(ConsumerErrorCode.deadLetterFailed);
     expect(error.cause).toBe(denied);
     expect(error.message).toContain('dead-letter topic write to orders.dlq failed after 1 attempt');
     expect(serviceRetries()).toBe(0);
@@ -255,7 +257,7 @@ describe('DeadLetterWriter', () => {
   });
 
   it('writes what deadLetter.errorMessage returns, none for false, and masks credentials by default', async () => {
-    const secret = new InletError(InletErrorCode.storeFailed, 'connect postgres://app:s3cret@db/x failed');
+    const secret = new InletError(StoreErrorCode.storeFailed, 'connect postgres://app:s3cret@db/x failed');
     const byDefault = fakeTransport();
     await writerOver(byDefault.transport).writer.write(subjectOf('orders'), secret, 1, never);
     expect(headerOf(byDefault.sends[0]?.[0], DeadLetterHeader.errorMessage)).toEqual([

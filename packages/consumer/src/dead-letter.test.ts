@@ -8,6 +8,7 @@ import {
   type OutgoingRecord,
   type RecordHeader,
 } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, deadLetterRecord, isDeadLetterHeader, maskCredentials } from './dead-letter';
@@ -155,7 +156,7 @@ describe('deadLetterRecord', () => {
 
   it('masks credentials in the error message by default', () => {
     const error = new InletError(
-      InletErrorCode.storeFailed,
+      StoreErrorCode.storeFailed,
       'connect to postgres://app:s3cret@db:5432/x failed',
     );
     expect(header(letterOf(sourceRecord(), { error }), DeadLetterHeader.errorMessage)).toEqual([

@@ -1,4 +1,5 @@
-import { InletError, InletErrorCode } from '@inlet/core';
+import { InletError } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DedupMarks } from './dedup-marks';
 import { quickServiceCalls, workItem } from './fixtures/work-items.test-support';
@@ -130,7 +131,7 @@ describe('DedupMarks: a store of the user', () => {
   it('retries a retryable store failure', async () => {
     const { store, calls, failures } = recordingStore();
     const { dedup, counted } = marksOver(store);
-    failures.push(new InletError(InletErrorCode.storeUnavailable, 'ECONNRESET', { retryable: true }));
+    failures.push(new InletError(StoreErrorCode.storeUnavailable, 'ECONNRESET', { retryable: true }));
     expect(await dedup.marked(items('a'), never)).toEqual([false]);
     expect(calls.seen).toHaveLength(2);
     expect(counted.retries).toBe(1);
@@ -139,13 +140,13 @@ describe('DedupMarks: a store of the user', () => {
   it('fails with ConsumerFailedError when the store keeps failing, or fails for good', async () => {
     const { store, failures } = recordingStore();
     const { dedup } = marksOver(store);
-    const down = new InletError(InletErrorCode.storeUnavailable, 'ECONNREFUSED', { retryable: true });
+    const down = new InletError(StoreErrorCode.storeUnavailable, 'ECONNREFUSED', { retryable: true });
     failures.push(down, down, down);
     const seenError = await dedup.marked(items('a'), never).catch((error: unknown) => error);
     expect(seenError).toBeInstanceOf(ConsumerFailedError);
-    expect(seenError).toMatchObject({ code: InletErrorCode.storeUnavailable });
+    expect(seenError).toMatchObject({ code: StoreErrorCode.storeUnavailable });
     expect((seenError as Error).message).toContain('dedup store seen failed after 3 attempts');
-    failures.push(new InletError(InletErrorCode.storeFailed, 'permission denied'));
+    failures.push(new InletError(StoreErrorCode.storeFailed, 'permission denied'));
     const markError = await dedup.markDone(items('a'), never).catch((error: unknown) => error);
     expect(markError).toBeInstanceOf(ConsumerFailedError);
     expect((markError as Error).message).toContain('dedup store mark failed after 1 attempt');

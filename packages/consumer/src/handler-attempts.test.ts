@@ -1,12 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import {
-  createInMemoryBackbone,
-  headerViews,
-  type IncomingRecord,
-  InletError,
-  InletErrorCode,
-  silentLogger,
-} from '@inlet/core';
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { headerViews, type IncomingRecord, InletError, InletErrorCode, silentLogger } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RetryMessage } from './consumer-diagnostics';
 import { resolveConsumerOptions } from './consumer-options';
@@ -126,7 +121,7 @@ describe('HandlerAttempts', () => {
     const invalid = new InletError(InletErrorCode.validationFailed, 'bad data');
     const stopped = handler(invalid);
     expect(await attempts.run(stopped.attemptOnce, never, where)).toEqual({ error: invalid, attempts: 1 });
-    const busy = new InletError(InletErrorCode.storeUnavailable, 'busy', { retryable: true });
+    const busy = new InletError(StoreErrorCode.storeUnavailable, 'busy', { retryable: true });
     const retried = handler(busy);
     expect(await attempts.run(retried.attemptOnce, never, where)).toBeUndefined();
     expect(retried.numbers).toEqual([1, 2]);
@@ -173,7 +168,7 @@ describe('HandlerAttempts', () => {
 
   it('lets ConsumerFailedError and AbandonedWork through untouched, from any attempt', async () => {
     const { attempts } = attemptsWith();
-    const failed = new ConsumerFailedError(InletErrorCode.storeUnavailable, 'store down');
+    const failed = new ConsumerFailedError(StoreErrorCode.storeUnavailable, 'store down');
     const first = handler(failed);
     await expect(attempts.run(first.attemptOnce, never, where)).rejects.toBe(failed);
     expect(first.numbers).toEqual([1]);

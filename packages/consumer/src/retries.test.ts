@@ -1,7 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InletError, InletErrorCode, type InletLogger } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetryMessage } from './consumer-diagnostics';
+import { ConsumerErrorCode } from './consumer-error-code';
 import { AbandonedWork, ConsumerFailedError, endsRetries, ServiceCalls, toInletError } from './retries';
 
 const never = new AbortController().signal;
@@ -47,7 +49,7 @@ function failing<T>(value: T, ...errors: unknown[]) {
 }
 
 const unavailable = () =>
-  new InletError(InletErrorCode.storeUnavailable, 'connect ECONNREFUSED 127.0.0.1:6379', { retryable: true });
+  new InletError(StoreErrorCode.storeUnavailable, 'connect ECONNREFUSED 127.0.0.1:6379', { retryable: true });
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -98,7 +100,7 @@ describe('ServiceCalls', () => {
     const error = await failureOf(service.call('version store', 'latest', call.work, never));
     expect(error).toBeInstanceOf(ConsumerFailedError);
     const failed = error as ConsumerFailedError;
-    expect(failed.code).toBe(InletErrorCode.storeUnavailable);
+    expect(failed.code).toBe(StoreErrorCode.storeUnavailable);
     expect(failed.message).toBe(
       'version store latest failed after 4 attempts: connect ECONNREFUSED 127.0.0.1:6379',
     );
@@ -116,7 +118,7 @@ describe('ServiceCalls', () => {
       service.call('dead-letter topic', 'write to orders.dlq', call.work, never),
     )) as ConsumerFailedError;
     expect(error).toBeInstanceOf(ConsumerFailedError);
-    expect(error.code).toBe(InletErrorCode.deadLetterFailed);
+    expect(error.code).toBe(ConsumerErrorCode.deadLetterFailed);
     expect(error.message).toContain('dead-letter topic write to orders.dlq failed after 2 attempts');
     expect(error.cause).toBe(cause);
   });
@@ -129,20 +131,20 @@ describe('ServiceCalls', () => {
       service.call('dedup store', 'seen', call.work, never),
     )) as ConsumerFailedError;
     expect(call.calls()).toBe(3);
-    expect(error.code).toBe(InletErrorCode.storeFailed);
+    expect(error.code).toBe(StoreErrorCode.storeFailed);
     expect(error.message).toContain('store.seen is broken');
   });
 
   it('fails at once on an error that is not retryable', async () => {
     const { service, retried } = serviceCalls(5);
-    const cause = new InletError(InletErrorCode.storeFailed, 'relation "marks" does not exist');
+    const cause = new InletError(StoreErrorCode.storeFailed, 'relation "marks" does not exist');
     const call = failing(undefined, cause);
     const error = (await failureOf(
       service.call('dedup store', 'mark', call.work, never),
     )) as ConsumerFailedError;
     expect(call.calls()).toBe(1);
     expect(retried()).toBe(0);
-    expect(error.code).toBe(InletErrorCode.storeFailed);
+    expect(error.code).toBe(StoreErrorCode.storeFailed);
     expect(error.message).toBe(
       'dedup store mark failed after 1 attempt (not retryable): relation "marks" does not exist',
     );
@@ -159,7 +161,7 @@ describe('ServiceCalls', () => {
     await expect(service.call('dedup store', 'seen', work, never)).resolves.toBe('late');
     expect(calls).toBe(3);
     const alwaysThrows = () => {
-      throw new InletError(InletErrorCode.storeFailed, 'bad');
+      throw new InletError(StoreErrorCode.storeFailed, 'bad');
     };
     await expect(service.call('dedup store', 'seen', alwaysThrows, never)).rejects.toBeInstanceOf(
       ConsumerFailedError,
@@ -181,7 +183,7 @@ describe('ServiceCalls', () => {
   it('lets ConsumerFailedError and AbandonedWork through untouched', async () => {
     const { service } = serviceCalls(5);
     for (const thrown of [
-      new ConsumerFailedError(InletErrorCode.storeUnavailable, 'already failed'),
+      new ConsumerFailedError(StoreErrorCode.storeUnavailable, 'already failed'),
       new AbandonedWork('revoked'),
     ]) {
       const call = failing(undefined, thrown);
@@ -245,12 +247,12 @@ describe('ServiceCalls', () => {
 
 describe('toInletError and endsRetries', () => {
   it('keeps Inlet errors and wraps anything else as a retryable one with the cause', () => {
-    const inlet = new InletError(InletErrorCode.storeFailed, 'x');
+    const inlet = new InletError(StoreErrorCode.storeFailed, 'x');
     expect(toInletError(inlet)).toBe(inlet);
     const plain = new Error('plain');
-    const wrapped = toInletError(plain, InletErrorCode.storeFailed);
+    const wrapped = toInletError(plain, StoreErrorCode.storeFailed);
     expect(wrapped).toMatchObject({
-      code: InletErrorCode.storeFailed,
+      code: StoreErrorCode.storeFailed,
       message: 'plain',
       retryable: true,
       cause: plain,
@@ -260,9 +262,9 @@ describe('toInletError and endsRetries', () => {
   });
 
   it('ends retries only for a failing consumer or abandoned work', () => {
-    expect(endsRetries(new ConsumerFailedError(InletErrorCode.storeFailed, 'x'))).toBe(true);
+    expect(endsRetries(new ConsumerFailedError(StoreErrorCode.storeFailed, 'x'))).toBe(true);
     expect(endsRetries(new AbandonedWork('x'))).toBe(true);
-    expect(endsRetries(new InletError(InletErrorCode.storeFailed, 'x'))).toBe(false);
+    expect(endsRetries(new InletError(StoreErrorCode.storeFailed, 'x'))).toBe(false);
     expect(endsRetries(new Error('x'))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
-import { InletError, InletErrorCode } from '@inlet/core';
+import { InletError } from '@inlet/core';
+import { StoreErrorCode } from '@inlet/store-errors';
 import { describe, expect, it } from 'vitest';
 import { quickServiceCalls, workItem } from './fixtures/work-items.test-support';
 import { ConsumerFailedError } from './retries';
@@ -106,14 +107,14 @@ describe('VersionGate', () => {
   it('retries a retryable store failure, then stops the consumer with ConsumerFailedError', async () => {
     const { store, calls, failures } = recordingStore({ a: 1 });
     const { gate, counted } = gateOver(store);
-    const busy = new InletError(InletErrorCode.storeConflict, 'deadlock detected', { retryable: true });
+    const busy = new InletError(StoreErrorCode.storeConflict, 'deadlock detected', { retryable: true });
     failures.push(busy);
     expect([...(await gate.storedLatest([versioned('a', 2)], never))]).toEqual([['a', 1]]);
     expect(counted.retries).toBe(1);
     failures.push(busy, busy, busy);
     const error = await gate.record([versioned('a', 2)], never).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConsumerFailedError);
-    expect(error).toMatchObject({ code: InletErrorCode.storeConflict });
+    expect(error).toMatchObject({ code: StoreErrorCode.storeConflict });
     expect((error as Error).message).toContain('version store record failed after 3 attempts');
     expect(calls.record).toHaveLength(3);
   });
