@@ -111,8 +111,9 @@ function ownProto(value: string): Record<string, string> {
  * Registers the transport contract as a vitest `describe` block named after `name`: per-partition
  * order, murmur2 placement and per-record acks, commits and resuming, nothing committed
  * implicitly, `latest`/`earliest`, offsets by time and seek, rebalancing as members join and
- * leave, redelivery of a rejected batch, pause/resume, transactions and read_committed, header
- * rules, oversize records, missing topics, use after close. Call it at the top level of a test
+ * leave, the partition lifecycle hooks, redelivery of a rejected batch, pause/resume,
+ * transactions and read_committed, header rules, oversize records, missing topics, use after
+ * close. Call it at the top level of a test
  * file; each test gets a fresh transport from `options.create` and closes it.
  *
  * ```ts
