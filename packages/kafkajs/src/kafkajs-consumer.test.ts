@@ -18,7 +18,7 @@ function fakeKafka() {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   let running = false;
   const consumer = {
-    events: { GROUP_JOIN: 'group_join', REBALANCING: 'rebalancing', CRASH: 'crash' },
+    events: { GROUP_JOIN: 'group_join', REBALANCING: 'rebalancing', CRASH: 'crash', REQUEST: 'request' },
     on(event: string, listener: (event: { payload: unknown }) => void) {
       listeners.set(event, [...(listeners.get(event) ?? []), listener]);
       return () =>
@@ -389,20 +389,33 @@ describe('kafkajs consumer', () => {
       expect(revoked).toHaveLength(1);
     });
 
-    it('calls the revoking hook late when kafkajs rejoined without a rebalance event, and on a crash', async () => {
+    it('calls the revoking hook when kafkajs begins a join of its own, and on a crash', async () => {
       const revoked: TopicPartition[][] = [];
       const { emit } = await started({
         onPartitionsRevoking: async (partitions) => {
           revoked.push([...partitions]);
         },
       });
+      emit('request', { apiName: 'GroupCoordinator' });
       emit('group_join', { memberAssignment: { t: [0] }, memberId: 'm1' });
-      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm2' });
+      emit('request', { apiName: 'Fetch' });
+      expect(revoked).toEqual([]);
+      // kafkajs rejoins after stale metadata without a REBALANCING event; its join asks for the
+      // coordinator first, before JoinGroup.
+      emit('request', { apiName: 'GroupCoordinator' });
       expect(revoked).toEqual([[tp(0)]]);
-      emit('crash', { error: new Error('boom'), groupId: 'g', restart: true });
+      emit('request', { apiName: 'GroupCoordinator' });
+      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm1' });
+      expect(revoked).toEqual([[tp(0)]]);
+      // A join that asked no coordinator is still preceded by the hook.
+      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm2' });
       expect(revoked).toEqual([[tp(0)], [tp(0), tp(1)]]);
+      // kafkajs has left the group when it reports a crash: the hook is told then.
+      emit('crash', { error: new Error('boom'), groupId: 'g', restart: true });
+      expect(revoked.at(-1)).toEqual([tp(0), tp(1)]);
+      emit('request', { apiName: 'GroupCoordinator' });
       emit('group_join', { memberAssignment: { t: [0] }, memberId: 'm3' });
-      expect(revoked).toHaveLength(2);
+      expect(revoked).toHaveLength(3);
     });
 
     it('calls the revoking hook from close() after the batches in flight, and leaves after it', async () => {

@@ -58,8 +58,9 @@ function checkOffsets(offsets: readonly TopicPartitionOffset[], what: string): v
  * The partition lifecycle hooks: a new assignment's partitions are paused inside kafkajs's group
  * join, before its first fetch, and resumed (after seeking to what the assignment hook returned)
  * once the hook settles. kafkajs cannot be held in its rejoin, so the revoking hook is called when
- * kafkajs reports the rebalance, just before it sends JoinGroup, and runs while it rejoins; the
- * next assignment is announced once it settled. close() stops fetching, waits for the batches in
+ * kafkajs reports the rebalance, or when it begins a join of its own (stale metadata, a lost
+ * session), just before it sends JoinGroup, and runs while it rejoins; the next assignment is
+ * announced once it settled. close() stops fetching, waits for the batches in
  * flight and for the revoking hook, and only then leaves the group.
  */
 export function createKafkaJsConsumer(
@@ -208,8 +209,7 @@ export function createKafkaJsConsumer(
   }
 
   function joined(next: TopicPartition[], joinedAs: string | undefined): void {
-    // kafkajs rejoins without a REBALANCING event after its session expired (a new member id) or
-    // when metadata went stale: the revoking hook comes late then, now.
+    // Called already when kafkajs began its join; this is for a join that asked no coordinator.
     revokeOwned();
     const lostMembership = memberId !== undefined && joinedAs !== memberId;
     memberId = joinedAs;
@@ -249,6 +249,16 @@ export function createKafkaJsConsumer(
     staleness.allMoved();
     assignmentEpoch += 1;
     callHook('onRebalancing', () => handlers?.onRebalancing?.());
+    revokeOwned();
+  });
+  // Every join starts with a FindCoordinator request (only joins send one from this client), and
+  // kafkajs reports its answer just before it sends JoinGroup: the moment to call the revoking
+  // hook when kafkajs rejoins without a REBALANCING event (its metadata went stale, or its session
+  // expired), so that it still comes before the group can give the partitions to anyone else.
+  consumer.on(consumer.events.REQUEST, ({ payload }) => {
+    if (payload.apiName !== 'GroupCoordinator' || revokedAtJoin === joins) return;
+    staleness.allMoved();
+    assignmentEpoch += 1;
     revokeOwned();
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
