@@ -60,8 +60,8 @@ function checkOffsets(offsets: readonly TopicPartitionOffset[], what: string): v
  * once the hook settles. kafkajs cannot be held in its rejoin, so the revoking hook is called when
  * kafkajs reports the rebalance, or when it begins a join of its own (stale metadata, a lost
  * session), just before it sends JoinGroup, and runs while it rejoins; the next assignment is
- * announced once it settled. close() stops fetching, waits for the batches in
- * flight and for the revoking hook, and only then leaves the group.
+ * announced once it settled. close() stops fetching, waits for the batches in flight and for the
+ * revoking hook, and only then leaves the group.
  */
 export function createKafkaJsConsumer(
   kafka: Kafka,
@@ -461,7 +461,8 @@ export function createKafkaJsConsumer(
     },
     assignment: () => [...assignment],
     close() {
-      closing ??= shutDown();
+      // Set before shutDown runs, so that everything it sets off already sees the consumer closing.
+      closing ??= Promise.resolve().then(shutDown);
       return closing;
     },
     async [Symbol.asyncDispose]() {
