@@ -14,8 +14,10 @@ export interface GroupMember {
   readonly clientId: string;
   readonly subscription: ReadonlySet<string>;
   readonly rebalanceTimeoutMs: number;
-  /** True while any of its batches is being handled. */
+  /** True while any of its batches is being handled, or its revoking hook runs. */
   isBusy(): boolean;
+  /** True while its revoking hook runs, before it rejoins a rebalance. */
+  isRevoking(): boolean;
   rebalanceStarted(membership: Membership): void;
   assigned(membership: Membership, assignment: readonly TopicPartition[]): void;
   /** Removed without asking (session or rebalance timeout); the member may join again. */
@@ -109,12 +111,18 @@ export class ConsumerGroup {
     this.topologyChanged(topic);
   }
 
-  /** Commits for a member: refused while the group rebalances, or when the member was removed. */
+  /**
+   * Commits for a member: refused while the group rebalances, or when the member was removed.
+   * Kafka accepts commits of the current generation until every member has rejoined; the model
+   * keeps that window for the revoking hook alone, which runs before its member rejoins (the port
+   * promises nothing else: commits fail while the group rebalances).
+   */
   commit(membership: Membership, offsets: readonly PartitionOffset[]): void {
     if (!membership.active || membership.group !== this) {
       throw unknownMemberError(this.groupId, membership.memberId, 'it left or was removed from the group');
     }
-    if (this.isRebalancing) throw rebalanceInProgressError(this.groupId);
+    const revoking = this.phase === 'PreparingRebalance' && membership.member.isRevoking();
+    if (this.isRebalancing && !revoking) throw rebalanceInProgressError(this.groupId);
     if (membership.generation !== this.generation) {
       throw illegalGenerationError(this.groupId, membership.generation, this.generation);
     }
@@ -217,8 +225,9 @@ export class ConsumerGroup {
   }
 
   /**
-   * Waits until no member has a batch in flight. A member still busy after the largest
-   * rebalanceTimeoutMs is removed, as Kafka removes members that do not rejoin in time.
+   * Waits until no member has a batch in flight or its revoking hook running. A member still busy
+   * after the largest rebalanceTimeoutMs is removed, as Kafka removes members that do not rejoin
+   * in time.
    */
   private drainBusyMembers(): Promise<void> {
     const members = [...this.memberships.values()];

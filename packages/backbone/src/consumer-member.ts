@@ -1,4 +1,5 @@
 import {
+  type AssignedPartition,
   type BatchControls,
   type ConsumerHandlers,
   type IncomingBatch,
@@ -14,6 +15,8 @@ import { toIncomingBatch } from './incoming-batch';
 import type { PartitionOffset } from './parse-offsets';
 import { PartitionFetcher } from './partition-fetcher';
 import type { LogRead, PartitionLog } from './partition-log';
+import { settleHook } from './settle-hook';
+import { checkedStartOffsets } from './start-offsets';
 import { sortedTopicPartitions, type TopicPartitionSet, topicPartitionKey } from './topic-partition-set';
 
 type HandlerName = 'onRebalancing' | 'onAssigned' | 'onRevoked';
@@ -22,6 +25,12 @@ type HandlerName = 'onRebalancing' | 'onAssigned' | 'onRevoked';
  * A running consumer: its place in the group and its fetch loop. The loop is event-driven: it runs
  * when a log it reads changes, a batch settles, a retry delay ends, or a partition is resumed or
  * sought, and it hands out at most one batch per partition at a time.
+ *
+ * The partition lifecycle hooks: a new assignment's partitions are held (not fetched) until the
+ * assignment hook settles, then start where it said. When a rebalance begins, once the member's
+ * batches in flight have settled, the revoking hook runs with everything it owns, and the group
+ * waits for it (up to the rebalance timeout) as it waits for batches: the member rejoins after it.
+ * close() runs it too, before the member leaves.
  */
 export class ConsumerMember implements GroupMember {
   readonly clientId: string;
@@ -40,6 +49,13 @@ export class ConsumerMember implements GroupMember {
   private sessionTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
   private firstAssignment: (() => void) | undefined;
+  /** Bumped by every assignment, rebalance, removal and by close: an older hook result is dropped. */
+  private assignmentEpoch = 0;
+  /** The revoking hook was called for the partitions owned now (or they need none). */
+  private revokedOwned = true;
+  /** A rebalance began while batches were in flight: revoke once they settle. */
+  private revokeWhenIdle = false;
+  private revoking: Promise<void> | undefined;
 
   constructor(
     private readonly broker: InMemoryBroker,
@@ -105,12 +121,18 @@ export class ConsumerMember implements GroupMember {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.assignmentEpoch += 1;
     for (const fetcher of this.fetchers.values()) {
       fetcher.cancelRetry();
       fetcher.markMoved();
     }
     this.resolveFirstAssignment();
+    // The revoking hook starts once the batches in flight settle, while the member is still in
+    // the group (so that what it commits lands), and the member leaves after it.
+    this.revokeWhenIdle = true;
+    if (this.inFlight === 0) this.startRevoking();
     await this.whenIdle();
+    await this.revoking;
     this.stopSessionTimer();
     this.revokeAll();
     this.owned = [];
@@ -119,27 +141,40 @@ export class ConsumerMember implements GroupMember {
   }
 
   isBusy(): boolean {
-    return this.inFlight > 0;
+    return this.inFlight > 0 || this.revoking !== undefined;
+  }
+
+  isRevoking(): boolean {
+    return this.revoking !== undefined;
   }
 
   rebalanceStarted(membership: Membership): void {
     if (membership !== this.membership) return;
     // The eager protocol revokes every partition when a rebalance begins: batches in flight are stale.
     for (const fetcher of this.fetchers.values()) fetcher.markMoved();
+    this.assignmentEpoch += 1;
     if (this.closing) return;
     this.callHandler('onRebalancing', () => this.handlers.onRebalancing?.());
+    // Started here, within the group's notice, so that the group sees the member busy and waits.
+    this.revokeWhenIdle = true;
+    if (this.inFlight === 0) this.startRevoking();
   }
 
   assigned(membership: Membership, assignment: readonly TopicPartition[]): void {
     if (membership !== this.membership) return;
     const previous = this.owned;
     this.owned = sortedTopicPartitions(assignment);
+    this.assignmentEpoch += 1;
+    this.revokedOwned = this.owned.length === 0;
+    this.revokeWhenIdle = false;
     this.revokeAll();
     if (this.closing) return;
     this.createFetchers(membership.group);
+    const before = new Set(previous.map(topicPartitionKey));
     const kept = new Set(this.owned.map(topicPartitionKey));
     const revoked = previous.filter((topicPartition) => !kept.has(topicPartitionKey(topicPartition)));
     if (revoked.length > 0) this.callHandler('onRevoked', () => this.handlers.onRevoked?.(revoked));
+    this.startAssignmentHook(before);
     this.callHandler('onAssigned', () => this.handlers.onAssigned?.(this.owned));
     this.resolveFirstAssignment();
     this.wake();
@@ -147,16 +182,22 @@ export class ConsumerMember implements GroupMember {
 
   expelled(membership: Membership, reason: string): void {
     if (membership !== this.membership) return;
+    this.assignmentEpoch += 1;
     const lost = this.owned;
-    this.owned = [];
     this.revokeAll();
     this.stopSessionTimer();
+    if (!this.closing) {
+      this.report(unknownMemberError(this.options.groupId, membership.memberId, reason), false);
+      if (lost.length > 0) this.callHandler('onRevoked', () => this.handlers.onRevoked?.(lost));
+    }
+    // At once, with its batches perhaps still running: the partitions move as soon as the group
+    // rebalances, and the group does not wait for a member it removed.
+    this.startRevoking();
+    this.owned = [];
     if (this.closing) return;
-    this.report(unknownMemberError(this.options.groupId, membership.memberId, reason), false);
-    if (lost.length > 0) this.callHandler('onRevoked', () => this.handlers.onRevoked?.(lost));
     // Like kafkajs, which notices at its next heartbeat once the batch in hand is done, and rejoins.
     this.rejoinWhenIdle = true;
-    if (this.inFlight === 0) queueMicrotask(() => this.rejoinIfIdle());
+    if (!this.isBusy()) queueMicrotask(() => this.rejoinIfIdle());
   }
 
   private join(): void {
@@ -165,7 +206,7 @@ export class ConsumerMember implements GroupMember {
   }
 
   private rejoinIfIdle(): void {
-    if (!this.rejoinWhenIdle || this.closing || this.inFlight > 0) return;
+    if (!this.rejoinWhenIdle || this.closing || this.isBusy()) return;
     this.rejoinWhenIdle = false;
     this.join();
   }
@@ -184,6 +225,55 @@ export class ConsumerMember implements GroupMember {
     }
     this.fetchOrder = [...this.fetchers.values()];
     this.cursor = 0;
+  }
+
+  /** Calls the revoking hook with the partitions owned now, once per assignment. */
+  private startRevoking(): void {
+    this.revokeWhenIdle = false;
+    if (this.revokedOwned) return;
+    this.revokedOwned = true;
+    const partitions = this.owned;
+    if (this.handlers.onPartitionsRevoking === undefined || partitions.length === 0) return;
+    const running = settleHook(() => this.handlers.onPartitionsRevoking?.(partitions), {
+      name: 'onPartitionsRevoking',
+      timeoutMs: this.options.rebalanceTimeoutMs,
+      report: (error) => this.report(error, false),
+    }).then(() => {
+      if (this.revoking !== running) return;
+      this.revoking = undefined;
+      this.membership?.group.memberSettled();
+      this.rejoinIfIdle();
+    });
+    this.revoking = running;
+  }
+
+  /** Holds every fetcher of the new assignment until the hook settles, then seeks where it said. */
+  private startAssignmentHook(ownedBefore: ReadonlySet<string>): void {
+    if (this.handlers.onPartitionsAssigned === undefined) return;
+    const epoch = this.assignmentEpoch;
+    const fetchers = [...this.fetchers.values()];
+    for (const fetcher of fetchers) fetcher.held = true;
+    const partitions = Object.freeze(
+      this.owned.map(
+        ({ topic, partition }): AssignedPartition =>
+          Object.freeze({
+            topic,
+            partition,
+            isNew: !ownedBefore.has(topicPartitionKey({ topic, partition })),
+          }),
+      ),
+    );
+    const report = (error: InletError) => this.report(error, false);
+    void settleHook(() => this.handlers.onPartitionsAssigned?.(partitions), {
+      name: 'onPartitionsAssigned',
+      report,
+    }).then((outcome) => {
+      if (epoch !== this.assignmentEpoch || this.closing) return;
+      const starts = outcome.ok ? checkedStartOffsets(outcome.value, partitions, report) : [];
+      for (const start of starts) this.fetchers.get(topicPartitionKey(start))?.seek(start.offset);
+      for (const fetcher of fetchers) fetcher.held = false;
+      this.wake();
+    });
   }
 
   private revokeAll(): void {
@@ -285,6 +375,8 @@ export class ConsumerMember implements GroupMember {
 
   private becameIdle(): void {
     this.stopSessionTimer();
+    // Before the group hears the member settled: it is busy again while the hook runs.
+    if (this.revokeWhenIdle) this.startRevoking();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.membership?.group.memberSettled();
     this.rejoinIfIdle();

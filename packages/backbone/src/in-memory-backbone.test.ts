@@ -1,5 +1,6 @@
 import {
   type BatchControls,
+  type ConsumerHandlers,
   type IncomingBatch,
   InletError,
   InletErrorCode,
@@ -90,10 +91,13 @@ afterEach(async () => {
   for (const transport of transports.splice(0)) await transport.close();
 });
 
+type LifecycleHooks = Pick<ConsumerHandlers, 'onPartitionsAssigned' | 'onPartitionsRevoking'>;
+
 function recorder(
   transport: KafkaTransport,
   options: TransportConsumerOptions,
   hook: BatchHook = () => undefined,
+  lifecycle: LifecycleHooks = {},
 ): { recorder: Recorder; consumer: TransportConsumer; run(topics: readonly string[]): Promise<void> } {
   const consumer = transport.consumer(options);
   const watch = new Watch();
@@ -131,6 +135,7 @@ function recorder(
         rec.errors.push(error);
         watch.changed();
       },
+      ...lifecycle,
     });
   };
   return { recorder: rec, consumer, run };
@@ -622,6 +627,148 @@ describe('in-memory backbone: consumer groups', () => {
     await admin.deleteGroup(groupId);
     expect((await admin.describeGroup(groupId)).state).toBe('Dead');
     expect(await admin.groupOffsets(groupId, topic)).toEqual([{ topic, partition: 0, offset: '-1' }]);
+  });
+});
+
+describe('in-memory backbone: partition lifecycle hooks', () => {
+  it('holds the rebalance for the revoking hook, whose commit the next owner starts from', async () => {
+    const transport = backbone();
+    const topic = await topicWith(transport, 2);
+    const groupId = unique('group');
+    const producer = transport.producer();
+    await producer.send(
+      [0, 1].flatMap((partition) =>
+        [0, 1, 2, 3, 4].map((index) => ({ topic, partition, key: null, value: Buffer.from(`old-${index}`) })),
+      ),
+    );
+    const release = deferred();
+    const revokingCalled = deferred();
+    let stateDuringHook: string | undefined;
+    const owner = recorder(transport, { groupId }, undefined, {
+      onPartitionsRevoking: async () => {
+        revokingCalled.resolve();
+        await release.promise;
+        stateDuringHook = (await transport.admin().describeGroup(groupId)).state;
+        // Everything handled so far, committed while the group waits for this member.
+        await owner.consumer.commit([
+          { topic, partition: 0, offset: '5' },
+          { topic, partition: 1, offset: '5' },
+        ]);
+      },
+    });
+    await owner.run([topic]);
+    await owner.recorder.watch.until(() => owner.recorder.values().length === 10, 'every old record');
+
+    const joiner = recorder(transport, { groupId });
+    let joined = false;
+    const joining = joiner.run([topic]).then(() => {
+      joined = true;
+    });
+    await revokingCalled.promise;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(joined).toBe(false);
+    expect(joiner.consumer.assignment()).toEqual([]);
+    release.resolve();
+    await joining;
+    expect(stateDuringHook).toBe('PreparingRebalance');
+    expect(owner.recorder.errors).toEqual([]);
+    expect(await transport.admin().groupOffsets(groupId, topic)).toEqual([
+      { topic, partition: 0, offset: '5' },
+      { topic, partition: 1, offset: '5' },
+    ]);
+    await producer.send(
+      [0, 1].map((partition) => ({ topic, partition, key: null, value: Buffer.from('new') })),
+    );
+    await joiner.recorder.watch.until(() => joiner.recorder.values().includes('new'), 'the new record');
+    // Nothing delivered again: the next owner started where the hook committed.
+    expect(joiner.recorder.values()).toEqual(['new']);
+  });
+
+  it('calls the revoking hook once the batches in flight have settled', async () => {
+    const transport = backbone();
+    const topic = await topicWith(transport, 1);
+    const groupId = unique('group');
+    const batchStarted = deferred();
+    const finishBatch = deferred();
+    const order: string[] = [];
+    const owner = recorder(
+      transport,
+      { groupId },
+      async () => {
+        batchStarted.resolve();
+        await finishBatch.promise;
+        order.push('batch settled');
+      },
+      {
+        onPartitionsRevoking: async () => {
+          order.push('revoking hook');
+        },
+      },
+    );
+    await owner.run([topic]);
+    await transport.producer().send([{ topic, key: null, value: Buffer.from('x') }]);
+    await batchStarted.promise;
+    const joining = recorder(transport, { groupId }).run([topic]);
+    await owner.recorder.watch.until(() => owner.recorder.rebalances.length === 2, 'the rebalance');
+    expect(order).toEqual([]);
+    finishBatch.resolve();
+    await joining;
+    expect(order).toEqual(['batch settled', 'revoking hook']);
+  });
+
+  it('goes on without a revoking hook that does not settle within rebalanceTimeoutMs', async () => {
+    const transport = backbone();
+    const topic = await topicWith(transport, 2);
+    const groupId = unique('group');
+    const options = { groupId, rebalanceTimeoutMs: 100 };
+    const stuck = recorder(transport, options, undefined, {
+      onPartitionsRevoking: () => new Promise<void>(() => undefined),
+    });
+    await stuck.run([topic]);
+    const joiner = recorder(transport, options);
+    await joiner.run([topic]);
+    expect(joiner.consumer.assignment()).toHaveLength(1);
+    await stuck.recorder.watch.until(() => stuck.consumer.assignment().length === 1, 'the new assignment');
+    expect(stuck.recorder.errors.map((error) => error.code)).toEqual([InletErrorCode.timeout]);
+    // close() does not wait for it forever either.
+    await stuck.consumer.close();
+  });
+
+  it('calls the revoking hook at once for a member removed from the group; its commit is refused', async () => {
+    const transport = backbone({ minSessionTimeoutMs: 10 });
+    const topic = await topicWith(transport, 1);
+    const groupId = unique('group');
+    const release = deferred();
+    const stuck = deferred();
+    const revoked: (readonly TopicPartition[])[] = [];
+    let commitAttempt: Promise<InletError> | undefined;
+    const slow = recorder(
+      transport,
+      { groupId, sessionTimeoutMs: 100, heartbeatIntervalMs: 20 },
+      async () => {
+        if (revoked.length === 0) {
+          stuck.resolve();
+          await release.promise;
+        }
+      },
+      {
+        onPartitionsRevoking: async (partitions) => {
+          revoked.push(partitions);
+          commitAttempt = rejection(slow.consumer.commit([{ topic, partition: 0, offset: '1' }]));
+          await commitAttempt;
+        },
+      },
+    );
+    await slow.run([topic]);
+    await transport.producer().send([{ topic, key: null, value: Buffer.from('held') }]);
+    await stuck.promise;
+    await slow.recorder.watch.until(() => slow.recorder.errors.length > 0, 'the expulsion');
+    // Called while its batch still runs: the partition is already on its way to another member.
+    expect(revoked).toEqual([[{ topic, partition: 0 }]]);
+    expect(((await commitAttempt) as InletKafkaError | undefined)?.kafkaErrorType).toBe('UNKNOWN_MEMBER_ID');
+    release.resolve();
+    await slow.recorder.watch.until(() => slow.consumer.assignment().length === 1, 'the rejoin');
+    expect(revoked).toHaveLength(1);
   });
 });
 

@@ -10,6 +10,8 @@ export class PartitionFetcher {
   /** Bumped by every seek: a batch fetched under an older epoch is stale. */
   epoch = 0;
   revoked = false;
+  /** Waiting for the assignment hook to say where the partition starts. */
+  held = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly stopListening: () => void;
@@ -23,9 +25,9 @@ export class PartitionFetcher {
     this.stopListening = log.onChange(wake);
   }
 
-  /** Free to fetch: not revoked, no batch in flight, not waiting to redeliver. */
+  /** Free to fetch: not revoked or held, no batch in flight, not waiting to redeliver. */
   get ready(): boolean {
-    return !this.revoked && !this.inFlight && this.retryTimer === undefined;
+    return !this.revoked && !this.held && !this.inFlight && this.retryTimer === undefined;
   }
 
   isStale(epoch: number): boolean {

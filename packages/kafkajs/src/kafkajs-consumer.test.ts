@@ -1,4 +1,11 @@
-import { type ConsumerHandlers, type InletError, InletErrorCode, type TopicPartition } from '@inlet/core';
+import {
+  type AssignedPartition,
+  type ConsumerHandlers,
+  type InletError,
+  InletErrorCode,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '@inlet/core';
 import type { Batch, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createKafkaJsConsumer } from './kafkajs-consumer';
@@ -11,7 +18,7 @@ function fakeKafka() {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   let running = false;
   const consumer = {
-    events: { GROUP_JOIN: 'group_join', REBALANCING: 'rebalancing', CRASH: 'crash' },
+    events: { GROUP_JOIN: 'group_join', REBALANCING: 'rebalancing', CRASH: 'crash', REQUEST: 'request' },
     on(event: string, listener: (event: { payload: unknown }) => void) {
       listeners.set(event, [...(listeners.get(event) ?? []), listener]);
       return () =>
@@ -22,6 +29,7 @@ function fakeKafka() {
     },
     connect: async () => undefined,
     disconnect: async () => {
+      calls.push('disconnect');
       running = false;
     },
     subscribe: async () => undefined,
@@ -80,6 +88,24 @@ function fakeKafka() {
 }
 
 const retry = { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 250 };
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/** Lets the promise chains the transport started run (timers are fake here). */
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+const tp = (partition: number): TopicPartition => ({ topic: 't', partition });
 
 async function started(handlers: Partial<ConsumerHandlers> = {}) {
   const fake = fakeKafka();
@@ -249,6 +275,207 @@ describe('kafkajs consumer', () => {
     });
     expect(() => emit('group_join', { memberAssignment: { t: [0] } })).not.toThrow();
     expect(seen.errors[0]?.[0]).toMatchObject({ code: InletErrorCode.handlerFailed });
+  });
+
+  describe('partition lifecycle hooks', () => {
+    it('holds a new assignment from inside the join until its hook settles, then seeks and resumes', async () => {
+      const hook = deferred<readonly TopicPartitionOffset[]>();
+      const order: string[] = [];
+      const given: AssignedPartition[][] = [];
+      const delivered: string[] = [];
+      const { emit, calls, deliver } = await started({
+        onPartitionsAssigned: (partitions) => {
+          order.push('hook');
+          given.push([...partitions]);
+          return hook.promise;
+        },
+        onAssigned: () => order.push('onAssigned'),
+        onBatch: async (batch) => {
+          delivered.push(`${batch.partition}@${batch.records[0]?.offset}`);
+        },
+      });
+      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm1' });
+      // Paused before the listener returned, so before kafkajs's first fetch of them.
+      expect(calls).toEqual(expect.arrayContaining(['pause t/0', 'pause t/1']));
+      expect(calls.some((call) => call.startsWith('resume'))).toBe(false);
+      expect(order).toEqual(['hook', 'onAssigned']);
+      expect(given).toEqual([
+        [
+          { ...tp(0), isNew: true },
+          { ...tp(1), isNew: true },
+        ],
+      ]);
+      // A batch fetched anyway (by another broker's fetcher) is not delivered, and not resolved.
+      expect(await deliver(0, ['0'])).toEqual([]);
+      expect(delivered).toEqual([]);
+
+      calls.length = 0;
+      hook.resolve([{ topic: 't', partition: 0, offset: '5' }]);
+      await settle();
+      expect(calls).toEqual(['seek t/0@5', 'resume t/0', 'resume t/1']);
+      expect(await deliver(0, ['5'])).toEqual(['5']);
+      expect(delivered).toEqual(['0@5']);
+    });
+
+    it('keeps what the user paused paused when the hook settles, and reports a hook that fails', async () => {
+      const { emit, calls, consumer, seen } = await started({
+        onPartitionsAssigned: async () => {
+          throw new Error('no checkpoint store');
+        },
+      });
+      consumer.pause([tp(1)]);
+      emit('group_join', { memberAssignment: { t: [0, 1] } });
+      calls.length = 0;
+      await settle();
+      expect(calls).toEqual(['resume t/0']);
+      expect(consumer.paused()).toEqual([tp(1)]);
+      expect(seen.errors.map(([error, fatal]) => [error.code, fatal])).toEqual([
+        [InletErrorCode.handlerFailed, false],
+      ]);
+      expect(seen.errors[0]?.[0].cause).toEqual(new Error('no checkpoint store'));
+    });
+
+    it('drops the offsets of a hook overtaken by a rebalance, and tells isNew from the last assignment', async () => {
+      const first = deferred<readonly TopicPartitionOffset[]>();
+      const given: AssignedPartition[][] = [];
+      const { emit, calls } = await started({
+        onPartitionsAssigned: (partitions) => {
+          given.push([...partitions]);
+          return given.length === 1 ? first.promise : Promise.resolve(undefined);
+        },
+      });
+      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm1' });
+      emit('rebalancing', {});
+      emit('group_join', { memberAssignment: { t: [1, 2] }, memberId: 'm1' });
+      await settle();
+      calls.length = 0;
+      first.resolve([{ topic: 't', partition: 1, offset: '9' }]);
+      await settle();
+      expect(calls).toEqual([]);
+      expect(given[1]).toEqual([
+        { ...tp(1), isNew: false },
+        { ...tp(2), isNew: true },
+      ]);
+      // A new member id means kafkajs lost its membership in between: nothing is kept.
+      emit('group_join', { memberAssignment: { t: [1, 2] }, memberId: 'm2' });
+      expect(given[2]).toEqual([
+        { ...tp(1), isNew: true },
+        { ...tp(2), isNew: true },
+      ]);
+    });
+
+    it('calls the revoking hook when kafkajs reports a rebalance, and announces the next assignment after it', async () => {
+      const revoking = deferred();
+      const revoked: TopicPartition[][] = [];
+      const { emit, calls, seen } = await started({
+        onPartitionsRevoking: (partitions) => {
+          revoked.push([...partitions]);
+          return revoking.promise;
+        },
+      });
+      emit('group_join', { memberAssignment: { t: [0, 1] } });
+      emit('rebalancing', {});
+      expect(revoked).toEqual([[tp(0), tp(1)]]);
+      calls.length = 0;
+      emit('group_join', { memberAssignment: { t: [1] } });
+      // Held until the owner has given the old assignment up.
+      expect(calls).toEqual(['pause t/1', 'pause t/1']);
+      expect(seen.assigned).toHaveLength(1);
+      revoking.resolve();
+      await settle();
+      expect(seen.revoked).toEqual([[tp(0)]]);
+      expect(seen.assigned.at(-1)).toEqual([tp(1)]);
+      expect(calls.at(-1)).toBe('resume t/1');
+      expect(revoked).toHaveLength(1);
+    });
+
+    it('calls the revoking hook when kafkajs begins a join of its own, and on a crash', async () => {
+      const revoked: TopicPartition[][] = [];
+      const { emit } = await started({
+        onPartitionsRevoking: async (partitions) => {
+          revoked.push([...partitions]);
+        },
+      });
+      emit('request', { apiName: 'GroupCoordinator' });
+      emit('group_join', { memberAssignment: { t: [0] }, memberId: 'm1' });
+      emit('request', { apiName: 'Fetch' });
+      expect(revoked).toEqual([]);
+      // kafkajs rejoins after stale metadata without a REBALANCING event; its join asks for the
+      // coordinator first, before JoinGroup.
+      emit('request', { apiName: 'GroupCoordinator' });
+      expect(revoked).toEqual([[tp(0)]]);
+      emit('request', { apiName: 'GroupCoordinator' });
+      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm1' });
+      expect(revoked).toEqual([[tp(0)]]);
+      // A join that asked no coordinator is still preceded by the hook.
+      emit('group_join', { memberAssignment: { t: [0, 1] }, memberId: 'm2' });
+      expect(revoked).toEqual([[tp(0)], [tp(0), tp(1)]]);
+      // kafkajs has left the group when it reports a crash: the hook is told then.
+      emit('crash', { error: new Error('boom'), groupId: 'g', restart: true });
+      expect(revoked.at(-1)).toEqual([tp(0), tp(1)]);
+      emit('request', { apiName: 'GroupCoordinator' });
+      emit('group_join', { memberAssignment: { t: [0] }, memberId: 'm3' });
+      expect(revoked).toHaveLength(3);
+    });
+
+    it('calls the revoking hook from close() after the batches in flight, and leaves after it', async () => {
+      const batch = deferred();
+      const revoking = deferred();
+      let consumerRef: { commit(offsets: readonly TopicPartitionOffset[]): Promise<void> } | undefined;
+      const revoked: TopicPartition[][] = [];
+      const { emit, calls, deliver, consumer } = await started({
+        onBatch: () => batch.promise,
+        onPartitionsRevoking: async (partitions) => {
+          revoked.push([...partitions]);
+          await consumerRef?.commit([{ topic: 't', partition: 0, offset: '8' }]);
+          await revoking.promise;
+        },
+      });
+      consumerRef = consumer;
+      emit('group_join', { memberAssignment: { t: [0] } });
+      const delivering = deliver(0, ['7']);
+      const closing = consumer.close();
+      await settle();
+      expect(revoked).toEqual([]);
+      expect(() => consumer.pause([tp(0)])).toThrow(expect.objectContaining({ code: InletErrorCode.closed }));
+      // No batch after close() began.
+      expect(await deliver(0, ['8'])).toEqual([]);
+      batch.resolve();
+      await delivering;
+      await settle();
+      expect(revoked).toEqual([[tp(0)]]);
+      expect(calls).toContain('commit [{"topic":"t","partition":0,"offset":"8"}]');
+      expect(calls).not.toContain('disconnect');
+      revoking.resolve();
+      await closing;
+      expect(calls.at(-1)).toBe('disconnect');
+    });
+
+    it('goes on without a revoking hook that does not settle within rebalanceTimeoutMs', async () => {
+      const fake = fakeKafka();
+      const consumer = createKafkaJsConsumer(fake.kafka, retry, { groupId: 'g', rebalanceTimeoutMs: 1_000 });
+      const errors: InletError[] = [];
+      const assigned: TopicPartition[][] = [];
+      await consumer.subscribe(['t']);
+      await consumer.run({
+        onBatch: async () => undefined,
+        onPartitionsRevoking: () => new Promise<void>(() => undefined),
+        onAssigned: (assignment) => assigned.push([...assignment]),
+        onError: (error) => errors.push(error),
+      });
+      fake.emit('group_join', { memberAssignment: { t: [0] } });
+      fake.emit('rebalancing', {});
+      fake.emit('group_join', { memberAssignment: { t: [0] } });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(assigned).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(assigned).toHaveLength(2);
+      expect(errors.map((error) => error.code)).toEqual([InletErrorCode.timeout]);
+      const closing = consumer.close();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await closing;
+      expect(fake.calls.at(-1)).toBe('disconnect');
+    });
   });
 
   it('refuses calls after close', async () => {

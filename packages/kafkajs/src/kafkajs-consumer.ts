@@ -1,7 +1,9 @@
 import {
+  type AssignedPartition,
   type BatchControls,
   backoffDelayMs,
   type ConsumerHandlers,
+  closedError,
   InletError,
   InletErrorCode,
   InletKafkaError,
@@ -19,6 +21,8 @@ import type { ConnectionRetryOptions } from './connection-options';
 import { toIncomingBatch } from './incoming-batch';
 import { PartitionPauses } from './partition-pauses';
 import { retryMetadata } from './retry-metadata';
+import { settleHook } from './settle-hook';
+import { checkedStartOffsets } from './start-offsets';
 import { fromMemberAssignment, subtractTopicPartitions, topicPartitionKey } from './topic-partitions';
 
 const decimalOffset = /^(0|[1-9]\d*)$/;
@@ -50,6 +54,14 @@ function checkOffsets(offsets: readonly TopicPartitionOffset[], what: string): v
  * A {@link TransportConsumer} on a kafkajs consumer group. kafkajs runs with autoCommit off and
  * eachBatchAutoResolve off: a batch advances the fetch position only when its handler resolves
  * and the batch is not stale, and offsets reach the broker only through `commit()`.
+ *
+ * The partition lifecycle hooks: a new assignment's partitions are paused inside kafkajs's group
+ * join, before its first fetch, and resumed (after seeking to what the assignment hook returned)
+ * once the hook settles. kafkajs cannot be held in its rejoin, so the revoking hook is called when
+ * kafkajs reports the rebalance, or when it begins a join of its own (stale metadata, a lost
+ * session), just before it sends JoinGroup, and runs while it rejoins; the next assignment is
+ * announced once it settled. close() stops fetching, waits for the batches in flight and for the
+ * revoking hook, and only then leaves the group.
  */
 export function createKafkaJsConsumer(
   kafka: Kafka,
@@ -76,7 +88,19 @@ export function createKafkaJsConsumer(
   let started: Promise<void> | undefined;
   // kafkajs silently drops a commit made while it rejoins after a crash; this says when that is.
   let member = false;
+  let memberId: string | undefined;
   let assignment: TopicPartition[] = [];
+  // Bumped by every join, rebalance, crash and by close: an assignment hook that settles under an
+  // older epoch belongs to an assignment that is gone, and its offsets are not applied.
+  let assignmentEpoch = 0;
+  // Counts group joins; the revoking hook is called once per assignment.
+  let joins = 0;
+  let revokedAtJoin = 0;
+  let revoking: Promise<void> | undefined;
+  let announcing: Promise<void> | undefined;
+  let batchesInFlight = 0;
+  const batchesSettled: (() => void)[] = [];
+  let closing: Promise<void> | undefined;
 
   // kafkajs throws from pause/resume/seek while it has no group (before run, after a crash);
   // what it misses then is applied again when the group is joined.
@@ -93,6 +117,13 @@ export function createKafkaJsConsumer(
     resume: ({ topic, partition }) =>
       whileRunning(() => consumer.resume([{ topic, partitions: [partition] }])),
   });
+
+  // Calls are refused from the moment close() is called; commit() alone stays allowed until the
+  // member has left, for the revoking hook close() calls.
+  function assertOpen(): void {
+    if (closing !== undefined) throw closedError('consumer');
+    lifecycle.assertOpen();
+  }
 
   function report(error: InletError, fatal: boolean): void {
     if (lifecycle.closed) return;
@@ -117,25 +148,130 @@ export function createKafkaJsConsumer(
     }
   }
 
+  function pauseDirectly(partitions: readonly TopicPartition[]): void {
+    for (const { topic, partition } of partitions) {
+      whileRunning(() => consumer.pause([{ topic, partitions: [partition] }]));
+    }
+  }
+
+  /** Calls the revoking hook for the partitions owned now, unless it was for this assignment. */
+  function revokeOwned(): void {
+    if (revokedAtJoin === joins) return;
+    revokedAtJoin = joins;
+    const current = handlers;
+    const partitions = [...assignment];
+    if (current?.onPartitionsRevoking === undefined || partitions.length === 0) return;
+    const running = settleHook(() => current.onPartitionsRevoking?.(partitions), {
+      name: 'onPartitionsRevoking',
+      timeoutMs: settings.rebalanceTimeoutMs,
+      report: (error) => report(error, false),
+    }).then(() => {
+      if (revoking === running) revoking = undefined;
+    });
+    revoking = running;
+  }
+
+  /**
+   * Runs `announce` at once, or once the revoking hook of the assignment before settled (and the
+   * announcements queued before it ran), so that an owner never hears of a new assignment while
+   * it is still giving up the old one.
+   */
+  function afterRevoking(announce: () => void): void {
+    const pending = [announcing, revoking].filter((task) => task !== undefined);
+    if (pending.length === 0) {
+      announce();
+      return;
+    }
+    const next = Promise.all(pending).then(announce);
+    announcing = next;
+    void next.then(() => {
+      if (announcing === next) announcing = undefined;
+    });
+  }
+
+  function startAssignmentHook(partitions: readonly AssignedPartition[], epoch: number): void {
+    const current = handlers;
+    if (current?.onPartitionsAssigned === undefined) return;
+    const reportHook = (error: InletError) => report(error, false);
+    void settleHook(() => current.onPartitionsAssigned?.(partitions), {
+      name: 'onPartitionsAssigned',
+      report: reportHook,
+    }).then((outcome) => {
+      if (epoch !== assignmentEpoch || closing !== undefined) return;
+      const starts = outcome.ok ? checkedStartOffsets(outcome.value, partitions, reportHook) : [];
+      for (const position of starts) {
+        staleness.partitionMoved(topicPartitionKey(position));
+        // Fails only while kafkajs has no group, and then a new join made this epoch stale.
+        whileRunning(() => consumer.seek(position));
+      }
+      pauses.release(partitions);
+    });
+  }
+
+  function joined(next: TopicPartition[], joinedAs: string | undefined): void {
+    // Called already when kafkajs began its join; this is for a join that asked no coordinator.
+    revokeOwned();
+    const lostMembership = memberId !== undefined && joinedAs !== memberId;
+    memberId = joinedAs;
+    const owned = new Set(lostMembership ? [] : assignment.map(topicPartitionKey));
+    const revoked = subtractTopicPartitions(assignment, next);
+    assignment = next;
+    joins += 1;
+    assignmentEpoch += 1;
+    const epoch = assignmentEpoch;
+    if (closing !== undefined) {
+      pauseDirectly(next);
+      return;
+    }
+    // Held (paused here, inside kafkajs's join, before its first fetch) until the assignment hook
+    // settled, or until the assignment is announced when that waits for the revoking hook.
+    const hooked = handlers?.onPartitionsAssigned !== undefined;
+    const announceLater = revoking !== undefined || announcing !== undefined;
+    pauses.holdOnly(hooked || announceLater ? next : []);
+    pauses.reapply();
+    flushSeeks();
+    const partitions = next.map(
+      ({ topic, partition }): AssignedPartition =>
+        Object.freeze({ topic, partition, isNew: !owned.has(topicPartitionKey({ topic, partition })) }),
+    );
+    afterRevoking(() => {
+      if (revoked.length > 0) callHook('onRevoked', () => handlers?.onRevoked?.(revoked));
+      if (epoch === assignmentEpoch && closing === undefined) {
+        if (hooked) startAssignmentHook(partitions, epoch);
+        else pauses.release(next);
+      }
+      callHook('onAssigned', () => handlers?.onAssigned?.(next));
+    });
+  }
+
   // Listeners run inside kafkajs's group join; a throw there would crash the consumer.
   consumer.on(consumer.events.REBALANCING, () => {
     staleness.allMoved();
+    assignmentEpoch += 1;
     callHook('onRebalancing', () => handlers?.onRebalancing?.());
+    revokeOwned();
+  });
+  // Every join starts with a FindCoordinator request (only joins send one from this client), and
+  // kafkajs reports its answer just before it sends JoinGroup: the moment to call the revoking
+  // hook when kafkajs rejoins without a REBALANCING event (its metadata went stale, or its session
+  // expired), so that it still comes before the group can give the partitions to anyone else.
+  consumer.on(consumer.events.REQUEST, ({ payload }) => {
+    if (payload.apiName !== 'GroupCoordinator' || revokedAtJoin === joins) return;
+    staleness.allMoved();
+    assignmentEpoch += 1;
+    revokeOwned();
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     member = true;
     staleness.allMoved();
-    const next = fromMemberAssignment(payload.memberAssignment);
-    const revoked = subtractTopicPartitions(assignment, next);
-    assignment = next;
-    pauses.reapply();
-    flushSeeks();
-    if (revoked.length > 0) callHook('onRevoked', () => handlers?.onRevoked?.(revoked));
-    callHook('onAssigned', () => handlers?.onAssigned?.(next));
+    joined(fromMemberAssignment(payload.memberAssignment), payload.memberId);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     member = false;
     staleness.allMoved();
+    assignmentEpoch += 1;
+    // Best effort: kafkajs has already left the group when it reports a crash.
+    revokeOwned();
     const lost = assignment;
     assignment = [];
     if (lost.length > 0) callHook('onRevoked', () => handlers?.onRevoked?.(lost));
@@ -156,8 +292,12 @@ export function createKafkaJsConsumer(
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset } = payload;
     const partition = { topic: batch.topic, partition: batch.partition };
+    // Not delivered, and its position left where it is: a batch of a partition waiting for its
+    // assignment hook, one fetched before a seek kafkajs has not applied yet (its next fetch
+    // starts at the sought offset), or one that arrives once close() has begun.
+    if (closing !== undefined || pauses.isHeld(partition) || payload.isStale()) return;
     const moved = staleness.snapshot(topicPartitionKey(partition));
-    const isStale = () => lifecycle.closed || moved() || payload.isStale();
+    const isStale = () => closing !== undefined || moved() || payload.isStale();
     const controls: BatchControls = {
       heartbeat: async () => {
         try {
@@ -176,6 +316,7 @@ export function createKafkaJsConsumer(
       },
       isStale,
     };
+    batchesInFlight += 1;
     try {
       await (handlers as ConsumerHandlers).onBatch(toIncomingBatch(batch), controls);
     } catch (error) {
@@ -192,13 +333,42 @@ export function createKafkaJsConsumer(
       // fetch of this partition, after the back-off, returns the same records.
       if (!isStale()) redeliverLater(partition);
       return;
+    } finally {
+      batchesInFlight -= 1;
+      if (batchesInFlight === 0) for (const settled of batchesSettled.splice(0)) settled();
     }
     failures.delete(topicPartitionKey(partition));
     const last = batch.messages[batch.messages.length - 1];
     if (last !== undefined && !isStale()) resolveOffset(last.offset);
   }
 
-  const connect = () => lifecycle.connect(() => consumer.connect());
+  const connect = () => {
+    if (closing !== undefined) return Promise.reject(closedError('consumer'));
+    return lifecycle.connect(() => consumer.connect());
+  };
+
+  function whenBatchesSettled(): Promise<void> {
+    if (batchesInFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => batchesSettled.push(resolve));
+  }
+
+  // Stops fetching (every partition paused, batches still arriving dropped), lets the batches in
+  // flight finish, gives the owner its revoking hook while the member is still in the group (so
+  // that a commit made there lands), then leaves.
+  async function shutDown(): Promise<void> {
+    assignmentEpoch += 1;
+    staleness.allMoved();
+    pauses.clear();
+    pauseDirectly(assignment);
+    await whenBatchesSettled();
+    revokeOwned();
+    await Promise.all([announcing, revoking]);
+    await lifecycle.close(async () => {
+      member = false;
+      await consumer.disconnect();
+      assignment = [];
+    });
+  }
 
   async function start(runHandlers: ConsumerHandlers): Promise<void> {
     handlers = runHandlers;
@@ -224,7 +394,7 @@ export function createKafkaJsConsumer(
   return {
     connect,
     async subscribe(topics) {
-      lifecycle.assertOpen();
+      assertOpen();
       if (started !== undefined) throw misuse('subscribe() must be called before run()');
       if (
         !Array.isArray(topics) ||
@@ -241,7 +411,7 @@ export function createKafkaJsConsumer(
       subscribed = true;
     },
     async run(runHandlers) {
-      lifecycle.assertOpen();
+      assertOpen();
       if (started !== undefined) throw misuse('run() was already called');
       if (!subscribed) throw misuse('subscribe() must be called before run()');
       if (typeof runHandlers?.onBatch !== 'function') throw misuse('run() needs an onBatch handler');
@@ -267,18 +437,18 @@ export function createKafkaJsConsumer(
       );
     },
     pause(partitions) {
-      lifecycle.assertOpen();
+      assertOpen();
       checkPartitions(partitions, 'pause()');
       pauses.pause(partitions);
     },
     resume(partitions) {
-      lifecycle.assertOpen();
+      assertOpen();
       checkPartitions(partitions, 'resume()');
       pauses.resume(partitions);
     },
     paused: () => pauses.paused(),
     seek(position) {
-      lifecycle.assertOpen();
+      assertOpen();
       checkOffsets([position], 'seek()');
       const key = topicPartitionKey(position);
       staleness.partitionMoved(key);
@@ -290,14 +460,11 @@ export function createKafkaJsConsumer(
       flushSeeks();
     },
     assignment: () => [...assignment],
-    close: () =>
-      lifecycle.close(async () => {
-        member = false;
-        staleness.allMoved();
-        pauses.clear();
-        await consumer.disconnect();
-        assignment = [];
-      }),
+    close() {
+      // Set before shutDown runs, so that everything it sets off already sees the consumer closing.
+      closing ??= Promise.resolve().then(shutDown);
+      return closing;
+    },
     async [Symbol.asyncDispose]() {
       await this.close();
     },

@@ -7,13 +7,15 @@ export interface PauseTarget {
 }
 
 /**
- * The partitions a consumer must not fetch: those the user paused, and those backing off after
- * a failed batch. Either reason keeps a partition paused; it resumes when neither holds.
+ * The partitions a consumer must not fetch: those the user paused, those backing off after a
+ * failed batch, and those held until the assignment hook has said where they start. Any reason
+ * keeps a partition paused; it resumes when none holds.
  */
 export class PartitionPauses {
   readonly #target: PauseTarget;
   readonly #requested = new Map<string, TopicPartition>();
   readonly #backingOff = new Map<string, { partition: TopicPartition; timer: NodeJS.Timeout }>();
+  readonly #held = new Map<string, TopicPartition>();
 
   constructor(target: PauseTarget) {
     this.#target = target;
@@ -31,8 +33,39 @@ export class PartitionPauses {
     for (const partition of partitions) {
       const key = topicPartitionKey(partition);
       this.#requested.delete(key);
-      if (!this.#backingOff.has(key)) this.#target.resume(partition);
+      if (this.#free(key)) this.#target.resume(partition);
     }
+  }
+
+  /**
+   * Holds exactly these partitions (a new assignment's, until its hook settles); partitions held
+   * for an older assignment are let go.
+   */
+  holdOnly(partitions: readonly TopicPartition[]): void {
+    const next = new Map(partitions.map((partition) => [topicPartitionKey(partition), partition]));
+    for (const [key, partition] of [...this.#held]) {
+      if (next.has(key)) continue;
+      this.#held.delete(key);
+      if (this.#free(key)) this.#target.resume(partition);
+    }
+    for (const [key, partition] of next) {
+      const copy = { topic: partition.topic, partition: partition.partition };
+      this.#held.set(key, copy);
+      this.#target.pause(copy);
+    }
+  }
+
+  /** Lets held partitions go; each resumes unless another reason keeps it paused. */
+  release(partitions: readonly TopicPartition[]): void {
+    for (const partition of partitions) {
+      const key = topicPartitionKey(partition);
+      if (!this.#held.delete(key)) continue;
+      if (this.#free(key)) this.#target.resume(partition);
+    }
+  }
+
+  isHeld(partition: TopicPartition): boolean {
+    return this.#held.has(topicPartitionKey(partition));
   }
 
   /** The partitions the user paused (back-offs are not reported). */
@@ -46,7 +79,7 @@ export class PartitionPauses {
     if (running !== undefined) clearTimeout(running.timer);
     const timer = setTimeout(() => {
       this.#backingOff.delete(key);
-      if (!this.#requested.has(key)) this.#target.resume(partition);
+      if (this.#free(key)) this.#target.resume(partition);
     }, delayMs);
     this.#backingOff.set(key, { partition, timer });
     this.#target.pause(partition);
@@ -56,10 +89,17 @@ export class PartitionPauses {
   reapply(): void {
     for (const partition of this.#requested.values()) this.#target.pause(partition);
     for (const { partition } of this.#backingOff.values()) this.#target.pause(partition);
+    for (const partition of this.#held.values()) this.#target.pause(partition);
   }
 
+  /** Forgets back-offs and holds, without resuming anything (the consumer is closing). */
   clear(): void {
     for (const { timer } of this.#backingOff.values()) clearTimeout(timer);
     this.#backingOff.clear();
+    this.#held.clear();
+  }
+
+  #free(key: string): boolean {
+    return !this.#requested.has(key) && !this.#backingOff.has(key) && !this.#held.has(key);
   }
 }

@@ -5,12 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InletError, InletErrorCode } from '../errors';
 import { partitionForKey } from './murmur2';
 import type {
+  AssignedPartition,
   ConsumerHandlers,
   IncomingRecord,
   KafkaTransport,
   OutgoingHeaders,
   OutgoingRecord,
   TopicPartition,
+  TopicPartitionOffset,
   TransportConsumer,
   TransportConsumerOptions,
 } from './transport';
@@ -62,8 +64,25 @@ interface Collector {
   assignment(): TopicPartition[];
 }
 
-function sortPartitions(partitions: readonly TopicPartition[]): TopicPartition[] {
+function sortPartitions<T extends TopicPartition>(partitions: readonly T[]): T[] {
   return [...partitions].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+/** Plain copies, sorted: what a hook was given, for `toEqual`. */
+function assignedCopies(partitions: readonly AssignedPartition[]): AssignedPartition[] {
+  return sortPartitions(partitions.map(({ topic, partition, isNew }) => ({ topic, partition, isNew })));
+}
+
+function partitionCopies(partitions: readonly TopicPartition[]): TopicPartition[] {
+  return sortPartitions(partitions.map(({ topic, partition }) => ({ topic, partition })));
+}
+
+function offsetsOf(records: readonly IncomingRecord[] | undefined): string[] {
+  return (records ?? []).map((record) => record.offset);
+}
+
+function range(from: number, to: number): string[] {
+  return Array.from({ length: to - from }, (_, index) => String(from + index));
 }
 
 function byPartition(records: readonly IncomingRecord[]): Map<number, IncomingRecord[]> {
@@ -92,8 +111,9 @@ function ownProto(value: string): Record<string, string> {
  * Registers the transport contract as a vitest `describe` block named after `name`: per-partition
  * order, murmur2 placement and per-record acks, commits and resuming, nothing committed
  * implicitly, `latest`/`earliest`, offsets by time and seek, rebalancing as members join and
- * leave, redelivery of a rejected batch, pause/resume, transactions and read_committed, header
- * rules, oversize records, missing topics, use after close. Call it at the top level of a test
+ * leave, the partition lifecycle hooks, redelivery of a rejected batch, pause/resume,
+ * transactions and read_committed, header rules, oversize records, missing topics, use after
+ * close. Call it at the top level of a test
  * file; each test gets a fresh transport from `options.create` and closes it.
  *
  * ```ts
@@ -121,6 +141,9 @@ export function describeTransportContract(name: string, options: TransportContra
       const topic = uniqueName('topic');
       const admin = transport.admin();
       await admin.createTopics([{ topic, partitions }]);
+      // Every partition's leader answers, as a consumer's first fetch needs: kafkajs rejoins its
+      // group on its own when that fails, an extra rebalance the hook cases would count.
+      await admin.topicOffsets(topic);
       return topic;
     }
 
@@ -152,6 +175,7 @@ export function describeTransportContract(name: string, options: TransportContra
         assignment: () => sortPartitions(consumer.assignment()),
       };
       await consumer.subscribe(topics);
+      const { onPartitionsAssigned, onPartitionsRevoking } = hooks;
       await consumer.run({
         onBatch: async (batch, controls) => {
           await hooks.onBatch?.(batch, controls);
@@ -159,13 +183,17 @@ export function describeTransportContract(name: string, options: TransportContra
         },
         onAssigned: (assignment) => {
           collector.assignments.push(sortPartitions(assignment));
+          hooks.onAssigned?.(assignment);
         },
         onRevoked: (revoked) => {
           collector.revocations.push(sortPartitions(revoked));
         },
-        onError: (error) => {
+        onError: (error, fatal) => {
           collector.errors.push(error);
+          hooks.onError?.(error, fatal);
         },
+        ...(onPartitionsAssigned === undefined ? {} : { onPartitionsAssigned }),
+        ...(onPartitionsRevoking === undefined ? {} : { onPartitionsRevoking }),
       });
       return collector;
     }
@@ -499,6 +527,355 @@ export function describeTransportContract(name: string, options: TransportContra
         'first owns all again',
         wait(30_000),
       );
+    });
+
+    it('waits for the assignment hook before fetching, and starts where it says, elsewhere at the commit', async () => {
+      const topic = await topicWith(2);
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      await producer.send([
+        ...keyed(topic, 10, 1).map((r) => ({ ...r, partition: 0 })),
+        ...keyed(topic, 10, 1).map((r) => ({ ...r, partition: 1 })),
+      ]);
+      const groupId = uniqueName('group');
+      await transport.admin().setGroupOffsets(groupId, [{ topic, partition: 1, offset: '2' }]);
+      const order: string[] = [];
+      const calls: AssignedPartition[][] = [];
+      let settled = false;
+      let deliveredBefore = 0;
+      const collector = await collect(
+        [topic],
+        groupId,
+        {},
+        {
+          onPartitionsAssigned: async (partitions) => {
+            order.push('assignment hook');
+            calls.push(assignedCopies(partitions));
+            await sleep(500);
+            settled = true;
+            return [{ topic, partition: 0, offset: '3' }];
+          },
+          onAssigned: () => order.push('onAssigned'),
+          onBatch: async () => {
+            if (!settled) deliveredBefore += 1;
+          },
+        },
+      );
+      await eventually(
+        () => (collector.records.length >= 15 ? true : undefined),
+        'records from where the hook and the commit said',
+        wait(20_000),
+      );
+      await sleep(wait(300));
+      expect(deliveredBefore).toBe(0);
+      expect(order.slice(0, 2)).toEqual(['assignment hook', 'onAssigned']);
+      expect(calls).toEqual([
+        [
+          { topic, partition: 0, isNew: true },
+          { topic, partition: 1, isNew: true },
+        ],
+      ]);
+      const partitions = byPartition(collector.records);
+      expect(offsetsOf(partitions.get(0))).toEqual(range(3, 10));
+      expect(offsetsOf(partitions.get(1))).toEqual(range(2, 10));
+      expect(collector.errors).toEqual([]);
+    });
+
+    it('reports an assignment hook that rejects, throws or returns nonsense, and starts at the commit', async () => {
+      const topic = await topicWith(1);
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      await producer.send(keyed(topic, 5, 1));
+      const hooks: Record<string, NonNullable<ConsumerHandlers['onPartitionsAssigned']>> = {
+        rejects: async () => {
+          throw new Error('assignment hook failed');
+        },
+        throws: (() => {
+          throw new Error('assignment hook threw');
+        }) as unknown as NonNullable<ConsumerHandlers['onPartitionsAssigned']>,
+        'returns nonsense': async () =>
+          [{ topic, partition: 0, offset: 'three' }] as unknown as TopicPartitionOffset[],
+      };
+      const members = await Promise.all(
+        Object.entries(hooks).map(async ([name, onPartitionsAssigned]) => {
+          const groupId = uniqueName('group');
+          await transport.admin().setGroupOffsets(groupId, [{ topic, partition: 0, offset: '2' }]);
+          const fatal: boolean[] = [];
+          const collector = await collect(
+            [topic],
+            groupId,
+            {},
+            {
+              onPartitionsAssigned,
+              onError: (_error, isFatal) => {
+                fatal.push(isFatal);
+              },
+            },
+          );
+          return { name, collector, fatal };
+        }),
+      );
+      for (const { name, collector } of members) {
+        await eventually(
+          () => (collector.records.length >= 3 && collector.errors.length > 0 ? true : undefined),
+          `the records from the commit, and the error, when the hook ${name}`,
+          wait(20_000),
+        );
+      }
+      await sleep(wait(300));
+      for (const { name, collector, fatal } of members) {
+        expect(offsetsOf(collector.records), name).toEqual(['2', '3', '4']);
+        expect(collector.errors[0]?.code, name).toBe(InletErrorCode.handlerFailed);
+        expect(fatal, name).not.toContain(true);
+      }
+    });
+
+    it('calls the hooks on each new assignment: revoking before another member is given them, isNew for what is new', async () => {
+      const topic = await topicWith(4);
+      const groupId = uniqueName('group');
+      const all = [0, 1, 2, 3].map((partition) => ({ topic, partition }));
+      const log: string[] = [];
+      const assigned = { first: [] as AssignedPartition[][], second: [] as AssignedPartition[][] };
+      const revoking = { first: [] as TopicPartition[][], second: [] as TopicPartition[][] };
+      const lifecycleHooks = (name: 'first' | 'second'): Partial<ConsumerHandlers> => ({
+        onPartitionsAssigned: async (partitions) => {
+          log.push(`${name} assignment hook`);
+          assigned[name].push(assignedCopies(partitions));
+          return undefined;
+        },
+        onPartitionsRevoking: async (partitions) => {
+          log.push(`${name} revoking hook`);
+          revoking[name].push(partitionCopies(partitions));
+        },
+        onAssigned: () => log.push(`${name} onAssigned`),
+      });
+
+      const first = await collect([topic], groupId, {}, lifecycleHooks('first'));
+      await eventually(
+        () => (first.assignment().length === 4 && assigned.first.length === 1 ? true : undefined),
+        'first owns all',
+        wait(30_000),
+      );
+      expect(assigned.first).toEqual([all.map((partition) => ({ ...partition, isNew: true }))]);
+      expect(revoking.first).toEqual([]);
+
+      const second = await collect([topic], groupId, {}, lifecycleHooks('second'));
+      await eventually(
+        () =>
+          first.assignment().length + second.assignment().length === 4 &&
+          first.assignment().length > 0 &&
+          second.assignment().length > 0 &&
+          assigned.first.length >= 2 &&
+          assigned.second.length >= 1
+            ? true
+            : undefined,
+        'both own some',
+        wait(30_000),
+      );
+      expect(revoking.first[0]).toEqual(all);
+      expect(revoking.second).toEqual([]);
+      // The first member was told before the second was given anything.
+      expect(log.indexOf('first revoking hook')).toBeGreaterThanOrEqual(0);
+      expect(log.indexOf('first revoking hook')).toBeLessThan(log.indexOf('second assignment hook'));
+      expect(log.indexOf('first revoking hook')).toBeLessThan(log.indexOf('second onAssigned'));
+      expect(assigned.first.at(-1)).toEqual(
+        first.assignment().map((partition) => ({ ...partition, isNew: false })),
+      );
+      expect(assigned.second[0]).toEqual(
+        second.assignment().map((partition) => ({ ...partition, isNew: true })),
+      );
+      expect(log.lastIndexOf('first assignment hook')).toBeLessThan(log.lastIndexOf('first onAssigned'));
+
+      const given = second.assignment();
+      const givenKeys = new Set(given.map(({ partition }) => partition));
+      const firstCalls = assigned.first.length;
+      await second.consumer.close();
+      expect(revoking.second).toEqual([given]);
+      await eventually(
+        () => (first.assignment().length === 4 && assigned.first.length > firstCalls ? true : undefined),
+        'first owns all again',
+        wait(30_000),
+      );
+      expect(log.indexOf('second revoking hook')).toBeLessThan(log.lastIndexOf('first assignment hook'));
+      expect(revoking.first).toHaveLength(2);
+      expect(assigned.first.at(-1)).toEqual(
+        all.map((partition) => ({ ...partition, isNew: givenKeys.has(partition.partition) })),
+      );
+      expect(first.errors).toEqual([]);
+    });
+
+    it('drops the offsets of an assignment hook that settles after a newer assignment', async () => {
+      const topic = await topicWith(2);
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      await producer.send([
+        ...keyed(topic, 5, 1).map((r) => ({ ...r, partition: 0 })),
+        ...keyed(topic, 5, 1).map((r) => ({ ...r, partition: 1 })),
+      ]);
+      const groupId = uniqueName('group');
+      let calls = 0;
+      let newerAssignment: () => void = () => undefined;
+      const newer = new Promise<void>((resolve) => {
+        newerAssignment = resolve;
+      });
+      let staleSettled: () => void = () => undefined;
+      const stale = new Promise<void>((resolve) => {
+        staleSettled = resolve;
+      });
+      let deliveredBeforeNewer = 0;
+      const first = await collect(
+        [topic],
+        groupId,
+        {},
+        {
+          onPartitionsAssigned: async () => {
+            calls += 1;
+            if (calls > 1) {
+              newerAssignment();
+              return undefined;
+            }
+            await newer;
+            await sleep(200);
+            staleSettled();
+            return [
+              { topic, partition: 0, offset: '4' },
+              { topic, partition: 1, offset: '4' },
+            ];
+          },
+          onBatch: async () => {
+            if (calls < 2) deliveredBeforeNewer += 1;
+          },
+        },
+      );
+      await eventually(
+        () => (first.assignment().length === 2 ? true : undefined),
+        'first owns all',
+        wait(30_000),
+      );
+      const second = await collect([topic], groupId, {}, { onPartitionsAssigned: async () => undefined });
+      await stale;
+      await eventually(
+        () => (first.records.length + second.records.length >= 10 ? true : undefined),
+        'every record once',
+        wait(30_000),
+      );
+      await sleep(wait(500));
+      expect(deliveredBeforeNewer).toBe(0);
+      const partitions = byPartition([...first.records, ...second.records]);
+      expect(offsetsOf(partitions.get(0))).toEqual(range(0, 5));
+      expect(offsetsOf(partitions.get(1))).toEqual(range(0, 5));
+    });
+
+    it('calls the revoking hook from close() while still in the group, where a commit lands', async () => {
+      const topic = await topicWith(2);
+      const producer = transport.producer();
+      closers.push(() => producer.close());
+      await producer.send([
+        ...keyed(topic, 5, 1).map((r) => ({ ...r, partition: 0 })),
+        ...keyed(topic, 4, 1).map((r) => ({ ...r, partition: 1 })),
+      ]);
+      const groupId = uniqueName('group');
+      const admin = transport.admin();
+      const calls: TopicPartition[][] = [];
+      let membersDuringHook: number | undefined;
+      let consumer: TransportConsumer | undefined;
+      const collector = await collect(
+        [topic],
+        groupId,
+        {},
+        {
+          onPartitionsRevoking: async (partitions) => {
+            calls.push(partitionCopies(partitions));
+            membersDuringHook = (await admin.describeGroup(groupId)).members.length;
+            await consumer?.commit([
+              { topic, partition: 0, offset: '5' },
+              { topic, partition: 1, offset: '4' },
+            ]);
+          },
+        },
+      );
+      consumer = collector.consumer;
+      await eventually(
+        () => (collector.records.length >= 9 ? true : undefined),
+        'every record',
+        wait(20_000),
+      );
+      expect(calls).toEqual([]);
+      await collector.consumer.close();
+      expect(calls).toEqual([
+        [
+          { topic, partition: 0 },
+          { topic, partition: 1 },
+        ],
+      ]);
+      expect(membersDuringHook).toBe(1);
+      expect(await admin.groupOffsets(groupId, topic)).toEqual([
+        { topic, partition: 0, offset: '5' },
+        { topic, partition: 1, offset: '4' },
+      ]);
+      expect((await admin.describeGroup(groupId)).members).toEqual([]);
+      expect(collector.errors).toEqual([]);
+    });
+
+    it('calls no revoking hook for a member that owns nothing, and goes on when one throws or rejects', async () => {
+      const topic = await topicWith(1);
+      const groupId = uniqueName('group');
+      const calls = { first: [] as TopicPartition[][], second: [] as TopicPartition[][] };
+      const first = await collect(
+        [topic],
+        groupId,
+        {},
+        {
+          onPartitionsRevoking: ((partitions: readonly TopicPartition[]) => {
+            calls.first.push(partitionCopies(partitions));
+            throw new Error('revoking hook threw');
+          }) as unknown as NonNullable<ConsumerHandlers['onPartitionsRevoking']>,
+        },
+      );
+      await eventually(
+        () => (first.assignment().length === 1 ? true : undefined),
+        'first owns it',
+        wait(30_000),
+      );
+      const second = await collect(
+        [topic],
+        groupId,
+        {},
+        {
+          onPartitionsRevoking: async (partitions) => {
+            calls.second.push(partitionCopies(partitions));
+            throw new Error('revoking hook failed');
+          },
+        },
+      );
+      await eventually(
+        () =>
+          first.assignment().length + second.assignment().length === 1 && second.assignments.length > 0
+            ? true
+            : undefined,
+        'the group to settle with two members',
+        wait(30_000),
+      );
+      // The first member owned the partition when the second joined: it was told, and it carried on.
+      expect(calls.first).toEqual([[{ topic, partition: 0 }]]);
+      expect(first.errors.map((error) => error.code)).toEqual([InletErrorCode.handlerFailed]);
+      const [idle, owner] =
+        first.assignment().length === 0 ? (['first', 'second'] as const) : (['second', 'first'] as const);
+      const members = { first, second };
+      const idleCalls = calls[idle].length;
+      const ownerAssignments = members[owner].assignments.length;
+      await members[idle].consumer.close();
+      expect(calls[idle]).toHaveLength(idleCalls);
+      // The member left: the owner is told of that rebalance too, and then assigned the partition again.
+      await eventually(
+        () => (members[owner].assignments.length > ownerAssignments ? true : undefined),
+        'the owner to be assigned again',
+        wait(30_000),
+      );
+      const ownerCalls = calls[owner].length;
+      await members[owner].consumer.close();
+      expect(calls[owner]).toHaveLength(ownerCalls + 1);
+      for (const list of [...calls.first, ...calls.second]) expect(list).toEqual([{ topic, partition: 0 }]);
     });
 
     it('delivers a rejected batch again and reports the error', async () => {
