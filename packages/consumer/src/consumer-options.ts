@@ -1,4 +1,5 @@
 import {
+  type AssignedPartition,
   type BackoffBounds,
   checkOptions,
   InletError,
@@ -12,6 +13,8 @@ import {
   silentLogger,
   type TopicDefinition,
   type TopicEvent,
+  type TopicPartition,
+  type TopicPartitionOffset,
   type ValidationIssue,
 } from '@inlet/core';
 import type { KafkaConnectionOptions } from '@inlet/kafkajs';
@@ -168,6 +171,30 @@ export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTr
    */
   readonly stallThresholdMs?: number;
   readonly autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * Called with the partitions of each new assignment before anything is fetched from them (every
+   * partition, since after a rebalance each restarts from its committed offset; `isNew` marks those
+   * not owned before): resolve with the offsets to start some of them from (a sink's stored
+   * offsets, a state checkpoint); the others start from their committed offset. Fetching waits for
+   * it. It runs under `serviceRetry`; one that keeps failing stops the consumer, so that nothing is
+   * read from the wrong place.
+   */
+  readonly onPartitionsAssigned?: (
+    partitions: readonly AssignedPartition[],
+    context: { readonly signal: AbortSignal },
+    // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing starts every partition from its commit
+  ) => Promise<readonly TopicPartitionOffset[] | undefined | void>;
+  /**
+   * Called with the partitions this member is about to give up (a rebalance began, or `close()`),
+   * once their running work is done (queued work is dropped: it is delivered again), and before
+   * the final commit: flush and checkpoint here. Its signal fires after `drainTimeoutMs`, and the
+   * consumer commits and moves on then. On kafkajs a rebalance does not wait for it (see
+   * `@inlet/kafkajs`): the commit after it is best effort there.
+   */
+  readonly onPartitionsRevoked?: (
+    partitions: readonly TopicPartition[],
+    context: { readonly signal: AbortSignal },
+  ) => Promise<void>;
   /** Default 30 000 ms: a member silent for longer leaves the group. */
   readonly sessionTimeoutMs?: number;
   /** Default 3 000 ms, or a third of `sessionTimeoutMs` when that is shorter. */
@@ -297,6 +324,8 @@ export const consumerOptionShape: OptionShape = {
   commitIntervalMs: option.integer({ min: 1 }),
   drainTimeoutMs: option.integer({ min: 1 }),
   stallThresholdMs: option.integer({ min: 1 }),
+  onPartitionsAssigned: option.function('a function (partitions, { signal }) => Promise<offsets | void>'),
+  onPartitionsRevoked: option.function('a function (partitions, { signal }) => Promise<void>'),
   autoOffsetReset: option.oneOf(['earliest', 'latest']),
   sessionTimeoutMs: option.integer({ min: 1 }),
   heartbeatIntervalMs: option.integer({ min: 1 }),

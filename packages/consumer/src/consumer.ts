@@ -1,4 +1,5 @@
 import {
+  type AssignedPartition,
   closedError,
   type IncomingBatch,
   InletError,
@@ -6,6 +7,7 @@ import {
   type KafkaTransport,
   type TopicDefinition,
   type TopicPartition,
+  type TopicPartitionOffset,
   type TransportAdmin,
   type TransportConsumer,
   throwIfAborted,
@@ -325,6 +327,70 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     }
   }
 
+  // ---- partition lifecycle -------------------------------------------------------------------
+
+  /** Where the assignment hook said partitions start (for `caughtUp` before anything is fetched). */
+  const startOffsets = new Map<string, number>();
+
+  async function onPartitionsAssigned(
+    assigned: readonly AssignedPartition[],
+  ): Promise<readonly TopicPartitionOffset[] | undefined> {
+    const hook = options.onPartitionsAssigned;
+    startOffsets.clear();
+    if (hook === undefined || closing !== undefined) return undefined;
+    try {
+      const offsets = await service.call(
+        'assignment hook',
+        'onPartitionsAssigned',
+        () => hook(assigned, { signal: closingController.signal }),
+        closingController.signal,
+      );
+      for (const { topic, partition, offset } of offsets ?? [])
+        startOffsets.set(partitionKeyOf(topic, partition), Number(offset));
+      return offsets ?? undefined;
+    } catch (error) {
+      // Fetching from the committed offsets when the owner said otherwise would read from the
+      // wrong place: a hook that keeps failing stops the consumer.
+      thrownOutcome(error);
+      return undefined;
+    }
+  }
+
+  // A rebalance begins (every owned partition goes: the group rebalances eagerly), or close(): drop
+  // queued work of the partitions (it is delivered again), let their running work finish, let the
+  // owner flush, then commit.
+  async function onPartitionsRevoking(revoking: readonly TopicPartition[]): Promise<void> {
+    if (revoking.length === 0) return;
+    const keys = new Set(revoking.map(({ topic, partition }) => partitionKeyOf(topic, partition)));
+    for (const item of eventLanes.drop((queued) => keys.has(queued.partitionKey))) release(item);
+    for (const work of batchLanes.drop((queued) => keys.has(queued.partitionKey)))
+      for (const item of work.items) release(item);
+    const deadline = Date.now() + settings.drainTimeoutMs;
+    const running = () =>
+      [...eventLanes.runningItems()].some((item) => keys.has(item.partitionKey)) ||
+      [...batchLanes.runningItems()].some((work) => keys.has(work.partitionKey));
+    while (running() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const hook = options.onPartitionsRevoked;
+    if (hook !== undefined) {
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(closedError('partition (revoked)')),
+        Math.max(0, deadline - Date.now()),
+      );
+      try {
+        await Promise.race([
+          hook(revoking, { signal: controller.signal }),
+          new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true })),
+        ]);
+      } catch (error) {
+        logger.error('onPartitionsRevoked failed', { groupId, error: toInletError(error).message });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    await commits.commit();
+  }
+
   // ---- caught up -----------------------------------------------------------------------------
 
   function adminClient(): TransportAdmin {
@@ -351,9 +417,10 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     for (const partitionState of partitions.values()) {
       const target = targets.get(partitionState.key);
       if (target === undefined || target.high <= target.low) continue;
-      let position = partitionState.tracker.committable();
+      let position = partitionState.tracker.committable() ?? startOffsets.get(partitionState.key);
       if (position === undefined) {
-        // Nothing fetched since the assignment: the group's committed offset says where it is.
+        // Nothing fetched since the assignment, nor a start given: the group's committed offset
+        // says where it is.
         if (committed === undefined) {
           committed = new Map();
           for (const topic of topics.keys())
@@ -456,6 +523,8 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
         await transportConsumer.run({
           onBatch,
           onAssigned,
+          onPartitionsAssigned,
+          onPartitionsRevoking,
           onError: (error, fatal) => {
             logger.error('consumer transport error', {
               groupId,

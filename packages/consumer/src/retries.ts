@@ -12,7 +12,12 @@ import { consumerChannels } from './consumer-diagnostics';
 import { ConsumerErrorCode } from './consumer-error-code';
 
 /** What a consumer depends on besides its handler; named in errors and logs. */
-export type ConsumerService = 'dedup store' | 'version store' | 'transactional dedup' | 'dead-letter topic';
+export type ConsumerService =
+  | 'dedup store'
+  | 'version store'
+  | 'transactional dedup'
+  | 'dead-letter topic'
+  | 'assignment hook';
 
 /**
  * The error that stopped a consumer: a store or the dead-letter topic failed past its retries,

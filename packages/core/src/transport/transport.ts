@@ -180,6 +180,7 @@ export interface ConsumerHandlers {
    */
   onPartitionsAssigned?(
     partitions: readonly AssignedPartition[],
+    // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing starts every partition from its commit
   ): Promise<readonly TopicPartitionOffset[] | undefined | void>;
   /**
    * The partitions this member is about to give up, so that their owner can flush, checkpoint
