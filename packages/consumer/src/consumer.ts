@@ -184,8 +184,16 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     settle,
     thrownOutcome,
   });
-  const eventLanes = new KeyLanes<WorkItem>(settings.maxConcurrency, (item) => handling.runEvent(item));
-  const batchLanes = new KeyLanes<BatchWork>(settings.maxConcurrency, (work) => handling.runBatch(work));
+  const eventLanes = new KeyLanes<WorkItem>(
+    settings.maxConcurrency,
+    (item) => item.laneKey,
+    (item) => handling.runEvent(item),
+  );
+  const batchLanes = new KeyLanes<BatchWork>(
+    settings.maxConcurrency,
+    (work) => work.partitionKey,
+    (work) => handling.runBatch(work),
+  );
 
   // ---- bookkeeping -------------------------------------------------------------------------
 
@@ -204,7 +212,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
       offset: item.record.offset,
       eventId: item.event?.id,
       freshnessMs: item.event === undefined ? undefined : Date.now() - item.event.eventTime.getTime(),
-      handlingMs: performance.now() - startedAt,
+      handlingMs: startedAt === 0 ? 0 : performance.now() - startedAt,
     });
   }
 
@@ -296,10 +304,9 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     }
     limits.add(items.length, bytes);
     if (options.handleBatch !== undefined) {
-      if (!batchLanes.push(partitionKey, { epoch, partitionKey, items }))
-        for (const item of items) release(item);
+      if (!batchLanes.push({ epoch, partitionKey, items })) for (const item of items) release(item);
     } else {
-      for (const item of items) if (!eventLanes.push(item.laneKey, item)) release(item);
+      for (const item of items) if (!eventLanes.push(item)) release(item);
     }
     await limits.waitForRoom(controls);
   }

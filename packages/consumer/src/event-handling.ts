@@ -1,5 +1,6 @@
 import type { InletEvent } from '@inlet/core';
 import type { CommitTracking } from './commit-tracking';
+import { consumerChannels } from './consumer-diagnostics';
 import type { BatchHandlerContext, HandlerContext } from './consumer-options';
 import type { DeadLetterWriter } from './dead-letter-writer';
 import type { DedupMarks } from './dedup-marks';
@@ -37,6 +38,15 @@ export interface EventHandlingOptions<TTransaction> {
   readonly settle: (item: WorkItem, outcome: Outcome, startedAt: number) => void;
   /** What a thrown error means: abandoned work, or a failure that stops the consumer. */
   readonly thrownOutcome: (error: unknown) => Outcome;
+}
+
+/** Whether anyone listens for outcomes, which carry how long handling took. */
+function timedOutcomes(): boolean {
+  return (
+    consumerChannels.handled.hasSubscribers ||
+    consumerChannels.duplicate.hasSubscribers ||
+    consumerChannels.stale.hasSubscribers
+  );
 }
 
 /** The context of one event's handler: a class, so that no closure is made per event. */
@@ -99,37 +109,9 @@ export class EventHandling<TTransaction> {
     this.#plainLocalMarks = options.transactional === undefined ? options.dedup.local : undefined;
   }
 
-  /**
-   * The per-event path of the default set-up (in-process marks, no version for the gate): the
-   * same checks as `#processAlone`, with the first attempt made here, so that an event costs as
-   * few promises as can be.
-   */
-  async #processWithLocalMarks(
-    local: MemoryDedupMarks,
-    item: WorkItem,
-    signal: AbortSignal,
-  ): Promise<Outcome> {
-    if (local.has(item.dedupKey)) return 'duplicate';
-    const { attempts, dedup } = this.#options;
-    const handle = this.#options.handle as Handle;
-    try {
-      await handle(item.event as never, this.#context(item, 1, undefined, signal) as never);
-    } catch (error) {
-      const failed = await attempts.retry(
-        error,
-        (attempt) => this.#handleAlone(item, attempt, undefined, signal),
-        signal,
-        item.record,
-      );
-      if (failed !== undefined) return this.#afterFailure(item, failed, signal);
-    }
-    local.mark(item.dedupKey, dedup.windowMs);
-    return 'handled';
-  }
-
   /** One event from its lane: `handle` mode. */
-  async runEvent(item: WorkItem): Promise<void> {
-    const startedAt = performance.now();
+  async runEvent(item: WorkItem): Promise<WorkItem> {
+    const startedAt = timedOutcomes() ? performance.now() : 0;
     const signal = this.#options.partitions.signalFor(item.partitionKey);
     let outcome: Outcome;
     try {
@@ -150,10 +132,39 @@ export class EventHandling<TTransaction> {
         inProgress.set(key, null);
         try {
           const local = this.#plainLocalMarks;
-          outcome =
-            local !== undefined && item.versionKey === undefined
-              ? await this.#processWithLocalMarks(local, item, signal)
-              : await this.#processAlone(item, signal);
+          if (local !== undefined && item.versionKey === undefined) {
+            // The per-event path of the default set-up (in-process marks, no version for the
+            // gate): the checks of `#processAlone`, inline, so that an event costs as few
+            // promises as can be.
+            const now = Date.now();
+            if (local.has(key, now)) {
+              outcome = 'duplicate';
+            } else {
+              let failed: HandlerFailure | undefined;
+              try {
+                await (this.#options.handle as Handle)(
+                  item.event as never,
+                  this.#context(item, 1, undefined, signal) as never,
+                );
+              } catch (error) {
+                failed = await this.#options.attempts.retry(
+                  error,
+                  (attempt) => this.#handleAlone(item, attempt, undefined, signal),
+                  signal,
+                  item.record,
+                );
+              }
+              if (failed === undefined) {
+                // No copy marked it meanwhile: copies of one event run one at a time (above).
+                local.markUnmarked(key, this.#options.dedup.windowMs, now);
+                outcome = 'handled';
+              } else {
+                outcome = await this.#afterFailure(item, failed, signal);
+              }
+            }
+          } else {
+            outcome = await this.#processAlone(item, signal);
+          }
         } finally {
           const waiting = inProgress.get(key);
           inProgress.delete(key);
@@ -164,11 +175,12 @@ export class EventHandling<TTransaction> {
       outcome = this.#options.thrownOutcome(error);
     }
     this.#options.settle(item, outcome, startedAt);
+    return item;
   }
 
   /** A partition's batch: `handleBatch` mode. */
-  async runBatch(work: BatchWork): Promise<void> {
-    const startedAt = performance.now();
+  async runBatch(work: BatchWork): Promise<BatchWork> {
+    const startedAt = timedOutcomes() ? performance.now() : 0;
     const signal = this.#options.partitions.signalFor(work.partitionKey);
     const { transactional, settle } = this.#options;
     try {
@@ -182,7 +194,7 @@ export class EventHandling<TTransaction> {
             startedAt,
           );
       }
-      if (decoded.length === 0) return;
+      if (decoded.length === 0) return work;
       if (transactional !== undefined)
         await this.#runBatchTransactional(transactional, decoded, signal, startedAt);
       else await this.#runBatchPlain(decoded, signal, startedAt);
@@ -191,6 +203,7 @@ export class EventHandling<TTransaction> {
       // Whatever did not finish stays uncommitted and is delivered again.
       for (const item of work.items) settle(item, 'abandoned', startedAt);
     }
+    return work;
   }
 
   /** An event that failed for good: dead-lettered, or (dead-lettering off) the consumer stops. */

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { KeyLanes } from './key-lanes';
 
+/** An item's lane: `a2` is in lane `a`, `k7#1` in lane `k7`. */
+function laneOf(item: string): string {
+  return item.includes('#') ? (item.split('#')[0] as string) : item.replace(/\d+$/, '');
+}
+
 /** Lanes whose items run until the test finishes them, recording the order they started in. */
 function controlledLanes(maxConcurrency: number) {
   const started: string[] = [];
   const pending = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
-  const lanes = new KeyLanes<string>(maxConcurrency, (item) => {
+  const lanes = new KeyLanes<string>(maxConcurrency, laneOf, (item) => {
     started.push(item);
-    return new Promise<void>((resolve, reject) => pending.set(item, { resolve, reject }));
+    return new Promise<string>((resolve, reject) =>
+      pending.set(item, { resolve: () => resolve(item), reject }),
+    );
   });
   // An item's end reaches the lanes through a promise reaction; let those run.
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -44,9 +51,9 @@ async function settledSoon(promise: Promise<unknown>): Promise<boolean> {
 describe('KeyLanes', () => {
   it('runs the items of one lane one at a time, in the order they were pushed', async () => {
     const { lanes, started, finish } = controlledLanes(10);
-    lanes.push('a', 'a1');
-    lanes.push('a', 'a2');
-    lanes.push('a', 'a3');
+    lanes.push('a1');
+    lanes.push('a2');
+    lanes.push('a3');
     expect(started).toEqual(['a1']);
     expect(lanes.running).toBe(1);
     expect(lanes.queued).toBe(2);
@@ -61,7 +68,7 @@ describe('KeyLanes', () => {
 
   it('runs different lanes at once, never more than the limit', async () => {
     const { lanes, started, finish } = controlledLanes(2);
-    for (const key of ['a', 'b', 'c', 'd']) lanes.push(key, key);
+    for (const key of ['a', 'b', 'c', 'd']) lanes.push(key);
     expect(started).toEqual(['a', 'b']);
     expect(lanes.running).toBe(2);
     expect(lanes.queued).toBe(2);
@@ -75,19 +82,19 @@ describe('KeyLanes', () => {
 
   it('sends a lane with more to do to the back, so a busy key does not starve the others', async () => {
     const { lanes, started, finish } = controlledLanes(1);
-    lanes.push('busy', 'busy1');
-    lanes.push('busy', 'busy2');
-    lanes.push('busy', 'busy3');
-    lanes.push('b', 'b1');
-    lanes.push('c', 'c1');
+    lanes.push('busy1');
+    lanes.push('busy2');
+    lanes.push('busy3');
+    lanes.push('b1');
+    lanes.push('c1');
     for (const item of ['busy1', 'b1', 'c1', 'busy2', 'busy3']) await finish(item);
     expect(started).toEqual(['busy1', 'b1', 'c1', 'busy2', 'busy3']);
   });
 
   it('frees the lane of an item that failed and runs the next one', async () => {
     const { lanes, started, fail, finish } = controlledLanes(1);
-    lanes.push('a', 'a1');
-    lanes.push('a', 'a2');
+    lanes.push('a1');
+    lanes.push('a2');
     await fail('a1');
     expect(started).toEqual(['a1', 'a2']);
     await finish('a2');
@@ -97,10 +104,10 @@ describe('KeyLanes', () => {
 
   it('drop removes only the queued items that match, and leaves running ones alone', async () => {
     const { lanes, started, finish } = controlledLanes(1);
-    lanes.push('a', 'a1');
-    lanes.push('a', 'a2');
-    lanes.push('a', 'a3');
-    lanes.push('b', 'b1');
+    lanes.push('a1');
+    lanes.push('a2');
+    lanes.push('a3');
+    lanes.push('b1');
     // a1 is running and matches: it is not dropped (it cannot be).
     expect(lanes.drop((item) => item !== 'a3')).toEqual(['a2', 'b1']);
     expect(lanes.queued).toBe(1);
@@ -112,11 +119,11 @@ describe('KeyLanes', () => {
 
   it('runs items pushed to a lane after its whole queue was dropped', async () => {
     const { lanes, started, finish } = controlledLanes(1);
-    lanes.push('a', 'a1');
-    lanes.push('b', 'b1');
-    lanes.push('b', 'b2');
+    lanes.push('a1');
+    lanes.push('b1');
+    lanes.push('b2');
     expect(lanes.drop((item) => item.startsWith('b'))).toEqual(['b1', 'b2']);
-    lanes.push('b', 'b3');
+    lanes.push('b3');
     await finish('a1');
     expect(started).toEqual(['a1', 'b3']);
     await finish('b3');
@@ -124,20 +131,20 @@ describe('KeyLanes', () => {
   });
 
   it('resolves idle() once a drop leaves nothing queued and nothing runs', async () => {
-    const lanes = new KeyLanes<string>(1, () => Promise.resolve());
+    const lanes = new KeyLanes<string>(1, laneOf, (item) => Promise.resolve(item));
     lanes.drop(() => true);
     await expect(settledSoon(lanes.idle())).resolves.toBe(true);
   });
 
   it('stop drops everything queued, starts nothing more and lets running items finish', async () => {
     const { lanes, started, finish } = controlledLanes(2);
-    lanes.push('a', 'a1');
-    lanes.push('a', 'a2');
-    lanes.push('b', 'b1');
-    lanes.push('c', 'c1');
+    lanes.push('a1');
+    lanes.push('a2');
+    lanes.push('b1');
+    lanes.push('c1');
     expect(lanes.stop().sort()).toEqual(['a2', 'c1']);
     expect(lanes.queued).toBe(0);
-    expect(lanes.push('d', 'd1')).toBe(false);
+    expect(lanes.push('d1')).toBe(false);
     expect(lanes.queued).toBe(0);
     const idle = lanes.idle();
     await finish('a1');
@@ -151,8 +158,8 @@ describe('KeyLanes', () => {
   it('idle() resolves at once when nothing is queued or running, and otherwise when all is done', async () => {
     const { lanes, finish } = controlledLanes(1);
     await expect(settledSoon(lanes.idle())).resolves.toBe(true);
-    lanes.push('a', 'a1');
-    lanes.push('b', 'b1');
+    lanes.push('a1');
+    lanes.push('b1');
     const idle = lanes.idle();
     await finish('a1');
     expect(await settledSoon(idle)).toBe(false);
@@ -163,9 +170,9 @@ describe('KeyLanes', () => {
   it('runningItems() lists the items running now', async () => {
     const { lanes, finish } = controlledLanes(2);
     expect([...lanes.runningItems()]).toEqual([]);
-    lanes.push('a', 'a1');
-    lanes.push('a', 'a2');
-    lanes.push('b', 'b1');
+    lanes.push('a1');
+    lanes.push('a2');
+    lanes.push('b1');
     expect([...lanes.runningItems()].sort()).toEqual(['a1', 'b1']);
     await finish('a1');
     expect([...lanes.runningItems()].sort()).toEqual(['a2', 'b1']);
@@ -173,11 +180,12 @@ describe('KeyLanes', () => {
 
   it('keeps the order and the fairness over thousands of lanes (its ready queue is compacted)', async () => {
     const started: string[] = [];
-    const lanes = new KeyLanes<string>(3, async (item) => {
+    const lanes = new KeyLanes<string>(3, laneOf, async (item) => {
       started.push(item);
+      return item;
     });
     for (let index = 0; index < 5_000; index += 1)
-      lanes.push(`k${index % 2_500}`, `k${index % 2_500}#${Math.floor(index / 2_500)}`);
+      lanes.push(`k${index % 2_500}#${Math.floor(index / 2_500)}`);
     await lanes.idle();
     expect(started).toHaveLength(5_000);
     // Every lane's first item before any lane's second: a lane with more waits its turn.

@@ -9,13 +9,25 @@ export class KeyLanes<TItem> {
   #ready: string[] = [];
   #readyHead = 0;
   readonly #maxConcurrency: number;
-  readonly #run: (item: TItem) => Promise<void>;
+  readonly #run: (item: TItem) => Promise<TItem>;
+  readonly #laneKeyOf: (item: TItem) => string;
+  /** One function for every item's end, so that none is made per item. */
+  readonly #onRunEnded = (item: TItem) => this.#finished(this.#laneKeyOf(item));
   #idleWaiters: (() => void)[] = [];
   #queuedItems = 0;
   #stopped = false;
 
-  constructor(maxConcurrency: number, run: (item: TItem) => Promise<void>) {
+  /**
+   * `run` resolves with the item it was given, once done, and never rejects (it reports its own
+   * errors); `laneKeyOf` gives an item's lane.
+   */
+  constructor(
+    maxConcurrency: number,
+    laneKeyOf: (item: TItem) => string,
+    run: (item: TItem) => Promise<TItem>,
+  ) {
     this.#maxConcurrency = maxConcurrency;
+    this.#laneKeyOf = laneKeyOf;
     this.#run = run;
   }
 
@@ -35,8 +47,9 @@ export class KeyLanes<TItem> {
   }
 
   /** Queues an item; returns false (and queues nothing) once the lanes are stopped. */
-  push(laneKey: string, item: TItem): boolean {
+  push(item: TItem): boolean {
     if (this.#stopped) return false;
+    const laneKey = this.#laneKeyOf(item);
     let lane = this.#lanes.get(laneKey);
     if (lane === undefined) {
       lane = [];
@@ -97,10 +110,8 @@ export class KeyLanes<TItem> {
       this.#queuedItems -= 1;
       if (lane.length === 0) this.#lanes.delete(laneKey);
       this.#running.set(laneKey, item);
-      void this.#run(item).then(
-        () => this.#finished(laneKey),
-        () => this.#finished(laneKey),
-      );
+      // A run that rejects would break its promise; it still frees its lane.
+      void this.#run(item).then(this.#onRunEnded, () => this.#finished(laneKey));
     }
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready = this.#ready.slice(this.#readyHead);

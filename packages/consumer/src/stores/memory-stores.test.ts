@@ -38,6 +38,21 @@ describe('memory dedup marks', () => {
     expect(marks.has('new-255', 50)).toBe(true);
   });
 
+  it('keeps its answers across the restart of its clock offsets after about twelve days', () => {
+    const marks = new MemoryDedupMarks(1_000_000);
+    const start = Date.now();
+    const later = start + 2 ** 30 + 1_000;
+    marks.mark('kept', 2 ** 31, start);
+    marks.mark('gone', 10, start);
+    // 256 marks bring a sweep, which starts the offsets again from `later`.
+    for (let index = 0; index < 256; index += 1) marks.mark(`filler-${index}`, 60_000, later);
+    expect(marks.has('kept', later)).toBe(true);
+    expect(marks.has('gone', later)).toBe(false);
+    expect(marks.has('filler-0', later + 59_000)).toBe(true);
+    expect(marks.has('filler-0', later + 61_000)).toBe(false);
+    expect(marks.has('kept', start + 2 ** 31 + 1)).toBe(false);
+  });
+
   it('drops the least recently marked at once when over its bound', () => {
     const marks = new MemoryDedupMarks(2);
     marks.mark('a', 1_000, 0);

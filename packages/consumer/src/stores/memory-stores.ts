@@ -16,8 +16,14 @@ export interface MemoryDedupStoreOptions {
  * consumer's default path makes no promise per event.
  */
 export class MemoryDedupMarks {
+  /**
+   * Each key with its expiry, as milliseconds after `#base`: small integers, which V8 keeps in
+   * the map as they are, where epoch milliseconds would each take a heap-allocated number, one
+   * more object per mark for the collector to carry for the whole window.
+   */
   readonly #expiries = new Map<string, number>();
   readonly #maxEntries: number;
+  #base = Date.now();
   #marksSinceSweep = 0;
 
   constructor(maxEntries = 1_000_000) {
@@ -33,26 +39,45 @@ export class MemoryDedupMarks {
   has(key: string, now = Date.now()): boolean {
     const expiry = this.#expiries.get(key);
     if (expiry === undefined) return false;
-    if (expiry > now) return true;
+    if (expiry > now - this.#base) return true;
     this.#expiries.delete(key);
     return false;
   }
 
   mark(key: string, ttlMs: number, now = Date.now()): void {
     this.#expiries.delete(key);
-    this.#expiries.set(key, now + ttlMillis(ttlMs));
+    this.markUnmarked(key, ttlMs, now);
+  }
+
+  /**
+   * `mark` for a key the caller just found unmarked (`has` was false, and no copy could mark it
+   * since): one lookup fewer on the per-event path.
+   */
+  markUnmarked(key: string, ttlMs: number, now = Date.now()): void {
+    this.#expiries.set(key, now - this.#base + ttlMillis(ttlMs));
     // Over the bound, drop from the front at once; expired marks there go every so many marks
     // (`has` ignores them meanwhile), not on every call: the per-event path stays allocation-free.
     if (this.#expiries.size <= this.#maxEntries && ++this.#marksSinceSweep < 256) return;
-    this.#marksSinceSweep = 0;
-    for (const [first, expiry] of this.#expiries) {
-      if (this.#expiries.size <= this.#maxEntries && expiry > now) break;
-      this.#expiries.delete(first);
-    }
+    this.#sweep(now);
   }
 
   clear(): void {
     this.#expiries.clear();
+  }
+
+  #sweep(now: number): void {
+    this.#marksSinceSweep = 0;
+    const relativeNow = now - this.#base;
+    for (const [first, expiry] of this.#expiries) {
+      if (this.#expiries.size <= this.#maxEntries && expiry > relativeNow) break;
+      this.#expiries.delete(first);
+    }
+    // After about twelve days the offsets would outgrow small integers: start again from now
+    // (rewriting every value keeps the map's order).
+    if (relativeNow > 2 ** 30) {
+      for (const [key, expiry] of this.#expiries) this.#expiries.set(key, expiry - relativeNow);
+      this.#base = now;
+    }
   }
 }
 
