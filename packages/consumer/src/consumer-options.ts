@@ -20,6 +20,7 @@ import {
 import type { KafkaConnectionOptions } from '@inlet/kafkajs';
 import type { EventDecoder } from './event-decoding';
 import type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
+import type { Tombstone, TombstoneMode } from './tombstone';
 
 /** What a handler gets besides the event. */
 export interface HandlerContext<TTransaction = never> {
@@ -45,10 +46,19 @@ export interface HandlerContext<TTransaction = never> {
    * void (the events are delivered again); one left open for long shows as a stalled partition.
    */
   holdCommit(): () => void;
+  /**
+   * Dead-letters this event with `error` as the reason, also after the handler returned (while a
+   * commit hold on it is open): for a sink that learns only when it writes that the target refuses
+   * a row. The event then counts as dead-lettered instead of handled. Rejects when the letter
+   * cannot be written (the consumer then stops, as for any dead letter that cannot be written).
+   */
+  deadLetter(error: unknown): Promise<void>;
 }
 
 export interface BatchHandlerContext<TTransaction = never>
-  extends Omit<HandlerContext<TTransaction>, 'offset' | 'timestamp'> {
+  extends Omit<HandlerContext<TTransaction>, 'offset' | 'timestamp' | 'deadLetter'> {
+  /** Dead-letters the event at `index` of the batch, as `HandlerContext.deadLetter` does. */
+  deadLetter(index: number, error: unknown): Promise<void>;
   /** Offsets of the events, in order. */
   readonly offsets: readonly string[];
   /** Record timestamps of the events, in order. */
@@ -111,7 +121,17 @@ export interface ServiceRetryOptions {
   readonly maxDelayMs?: number;
 }
 
-export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTransaction = never> {
+/** What a handler receives: the topics' events, and tombstones when they are delivered. */
+export type ConsumedEvent<
+  TTopics extends readonly TopicDefinition[],
+  TTombstones extends TombstoneMode = 'dead-letter',
+> = TopicEvent<TTopics[number]> | (TTombstones extends 'deliver' ? Tombstone : never);
+
+export interface ConsumerOptions<
+  TTopics extends readonly TopicDefinition[],
+  TTransaction = never,
+  TTombstones extends TombstoneMode = 'dead-letter',
+> {
   readonly transport?: KafkaTransport;
   readonly brokers?: readonly string[];
   readonly connection?: Omit<KafkaConnectionOptions, 'brokers'>;
@@ -119,15 +139,21 @@ export interface ConsumerOptions<TTopics extends readonly TopicDefinition[], TTr
   readonly topics: TTopics;
   /** Handles one event; events of one key run one at a time, in offset order. */
   readonly handle?: (
-    event: TopicEvent<TTopics[number]>,
+    event: ConsumedEvent<TTopics, TTombstones>,
     context: HandlerContext<TTransaction>,
   ) => Promise<void>;
   /** Or handles a partition's events a batch at a time (for sinks that write in bulk). */
   readonly handleBatch?: (
-    events: readonly TopicEvent<TTopics[number]>[],
+    events: readonly ConsumedEvent<TTopics, TTombstones>[],
     context: BatchHandlerContext<TTransaction>,
   ) => Promise<void>;
   readonly registry?: SchemaResolver;
+  /**
+   * What records without a value (tombstones) become: dead letters (`dead-letter`, the default),
+   * or deletes the handler receives (`deliver`, as a `Tombstone` beside the events; see
+   * `isTombstone`), checked like events: dedup by id, the version gate by `ce_entityversion`.
+   */
+  readonly tombstones?: TTombstones;
   /**
    * Decodes records that are not Inlet's CloudEvents (Debezium change events, plain JSON) into
    * events of the topics' definitions. Default: CloudEvents, binary or structured mode.
@@ -264,6 +290,7 @@ export const consumerOptionShape: OptionShape = {
   handleBatch: option.function('a function (events, context) => Promise<void>'),
   registry: option.methods('a SchemaResolver', ['writerCodecFor', 'cachedWriterCodecFor']),
   decoder: option.function('a function (record, context) => { type, data, ... }'),
+  tombstones: option.oneOf(['dead-letter', 'deliver']),
   dedup: option.either(
     [
       option.oneOf([false]),
@@ -410,9 +437,11 @@ function defaultIsRetryable(error: unknown): boolean {
 }
 
 /** Checks every option (unknown keys included) and fills in the defaults. */
-export function resolveConsumerOptions<TTopics extends readonly TopicDefinition[], TTransaction>(
-  options: ConsumerOptions<TTopics, TTransaction>,
-): ResolvedConsumerOptions {
+export function resolveConsumerOptions<
+  TTopics extends readonly TopicDefinition[],
+  TTransaction,
+  TTombstones extends TombstoneMode,
+>(options: ConsumerOptions<TTopics, TTransaction, TTombstones>): ResolvedConsumerOptions {
   checkOptions('consumer', options, consumerOptionShape, crossChecks);
   const dedup = options.dedup === false ? undefined : options.dedup;
   const deadLetter = options.deadLetter === false ? undefined : (options.deadLetter ?? {});

@@ -6,6 +6,8 @@ import { createConsumer } from './consumer';
 import { consumerChannels, type RebalanceMessage, type StallMessage } from './consumer-diagnostics';
 import type { ConsumerOptions, HandlerContext } from './consumer-options';
 import { ordersTopic, updated } from './fixtures/orders.fixture';
+import { createMemoryVersionStore } from './stores/memory-stores';
+import { isTombstone } from './tombstone';
 
 // What the consumer opens to sinks, windowing and CDC: commit holds, waiting until caught up,
 // the record's timestamp and lag in the context, decoders of its own, and stall and rebalance
@@ -309,4 +311,102 @@ describe('caughtUp() in a process with nothing else to wait on', () => {
     });
     expect(output.trim()).toBe('CAUGHT UP 50');
   }, 40_000);
+});
+
+describe('tombstones', () => {
+  async function sendTombstone(
+    transport: KafkaTransport,
+    orders: Orders,
+    key: string,
+    headers: Record<string, string>,
+  ) {
+    await transport.producer().send([{ topic: orders.name, key: Buffer.from(key), value: null, headers }]);
+  }
+
+  it('are dead-lettered by default', async () => {
+    const { transport, orders } = setup();
+    await sendTombstone(transport, orders, 'o-1', {});
+    const { consumer } = consumerOf(transport, orders, {});
+    await consumer.start();
+    await consumer.caughtUp();
+    expect(consumer.stats()).toMatchObject({ handled: 0, deadLettered: 1 });
+  });
+
+  it('are delivered as deletes when asked, through dedup and the version gate', async () => {
+    const { transport, orders } = setup();
+    const producer = createProducer({ transport, linger: { ms: 0 } });
+    await producer.send(orders, updated('o-1', 1));
+    await producer.close();
+    await sendTombstone(transport, orders, 'o-1', {
+      ce_id: 'delete-1',
+      ce_entityversion: '2',
+      ce_type: 'order.updated',
+    });
+    await sendTombstone(transport, orders, 'o-1', { ce_id: 'delete-1', ce_entityversion: '2' });
+    const late = createProducer({ transport, linger: { ms: 0 } });
+    await late.send(orders, updated('o-1', 2));
+    await late.send(orders, updated('o-1', 3));
+    await late.close();
+    await sendTombstone(transport, orders, 'o-2', {});
+    const seen: string[] = [];
+    const consumer = createConsumer({
+      transport,
+      groupId: `tombstones-${++counter}`,
+      topics: [orders],
+      tombstones: 'deliver',
+      versionGate: { store: createMemoryVersionStore() },
+      handle: async (event) => {
+        if (isTombstone(event))
+          seen.push(`delete ${String(event.key)} v${event.entityVersion ?? '-'} ${event.type ?? ''}`.trim());
+        else seen.push(`update ${String(event.key)} r${(event.data as { revision: number }).revision}`);
+      },
+    });
+    opened.push(consumer);
+    await consumer.start();
+    await consumer.caughtUp();
+    expect(seen.filter((line) => line.includes('o-1'))).toEqual([
+      'update o-1 r1',
+      'delete o-1 v2 order.updated',
+      'update o-1 r3',
+    ]);
+    expect(seen.filter((line) => line.includes('o-2'))).toEqual(['delete o-2 v-']);
+    expect(consumer.stats()).toMatchObject({ handled: 4, duplicates: 1, stale: 1 });
+  });
+});
+
+describe('a dead letter after the handler', () => {
+  it('is written for an event the handler already returned, and it counts as dead-lettered', async () => {
+    const { transport, orders } = setup();
+    await produce(transport, orders, 3);
+    const later: { release: () => void; deadLetter: (error: unknown) => Promise<void> }[] = [];
+    const { consumer, groupId } = consumerOf(transport, orders, {
+      maxConcurrency: 1,
+      handle: async (_event, context) => {
+        later.push({ release: context.holdCommit(), deadLetter: (error) => context.deadLetter(error) });
+      },
+    });
+    await consumer.start();
+    await until(() => later.length === 3, 'three handled');
+    await later[1]?.deadLetter(new Error('the target refused the row: check constraint "positive_total"'));
+    for (const { release } of later) release();
+    await until(async () => (await committed(transport, groupId, orders.name)) === '3', 'all committed');
+    expect(consumer.stats()).toMatchObject({ handled: 2, deadLettered: 1 });
+    const letters = await transport.admin().topicOffsets(`${orders.name}.dlq`);
+    expect(letters.reduce((sum, { high }) => sum + Number(high), 0)).toBe(1);
+  });
+});
+
+describe('fail()', () => {
+  it('stops the consumer with the error given, committing what is done', async () => {
+    const { transport, orders } = setup();
+    await produce(transport, orders, 2);
+    const { consumer, groupId } = consumerOf(transport, orders, {});
+    await consumer.start();
+    await consumer.caughtUp();
+    await consumer.fail(new Error('the sink’s table is gone'));
+    const failure = await consumer.stopped();
+    expect(failure?.message).toMatch(/the sink’s table is gone/);
+    expect(consumer.stats().state).toBe('failed');
+    expect(await committed(transport, groupId, orders.name)).toBe('2');
+  });
 });

@@ -27,6 +27,7 @@ import type { PartitionState } from './partition-states';
 import { PartitionStates } from './partition-states';
 import { AbandonedWork, ConsumerFailedError, ServiceCalls, toInletError } from './retries';
 import type { TransactionalDedup } from './stores/stores';
+import type { TombstoneMode } from './tombstone';
 import { VersionGate } from './version-gate';
 import { type BatchWork, type Outcome, partitionKeyOf, type WorkItem } from './work-item';
 
@@ -56,6 +57,12 @@ export interface InletConsumer {
    */
   stopped(): Promise<InletError | undefined>;
   /**
+   * Stops the consumer as failed, with `error`, as when something fails past its retries: for the
+   * owner of work the consumer cannot see (a sink whose target refuses every write). Queued work
+   * is dropped, running work finishes, what is done commits, and `stopped()` resolves with it.
+   */
+  fail(error: unknown): Promise<void>;
+  /**
    * Stops fetching, drops queued work (it is delivered again to the next owner), lets running
    * handlers finish (their signal fires after `drainTimeoutMs`), commits what is done, leaves the
    * group. Resolves only once no handler is running; none starts after `close()` is called.
@@ -82,9 +89,11 @@ function timeout(ms: number): Promise<'timeout'> {
  * `event-handling`; then commit tracking (`commit-tracking`, with `partition-states`), and
  * backpressure throughout (`in-flight-limits`). This function wires them to the transport.
  */
-export function createConsumer<const TTopics extends readonly TopicDefinition[], TTransaction = never>(
-  options: ConsumerOptions<TTopics, TTransaction>,
-): InletConsumer {
+export function createConsumer<
+  const TTopics extends readonly TopicDefinition[],
+  TTransaction = never,
+  const TTombstones extends TombstoneMode = 'dead-letter',
+>(options: ConsumerOptions<TTopics, TTransaction, TTombstones>): InletConsumer {
   const settings = resolveConsumerOptions(options);
   const { groupId, logger } = settings;
   const topics = topicsByName(options.topics);
@@ -134,6 +143,7 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     decoder: options.decoder,
     dedupKey: settings.dedupKey,
     versionGate: options.versionGate !== undefined,
+    tombstones: options.tombstones ?? 'dead-letter',
   });
   const dedup = new DedupMarks({
     store:
@@ -183,6 +193,10 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     partitions,
     settle,
     thrownOutcome,
+    handledThenDeadLettered: () => {
+      counters.handled -= 1;
+      counters.deadLettered += 1;
+    },
   });
   const eventLanes = new KeyLanes<WorkItem>(
     settings.maxConcurrency,
@@ -570,6 +584,19 @@ export function createConsumer<const TTopics extends readonly TopicDefinition[],
     caughtUp,
 
     stopped: () => stopped,
+
+    fail(error) {
+      thrownOutcome(
+        error instanceof ConsumerFailedError
+          ? error
+          : new ConsumerFailedError(
+              InletError.is(error) ? error.code : InletErrorCode.handlerFailed,
+              `consumer failed: ${toInletError(error).message}`,
+              { cause: error },
+            ),
+      );
+      return shutdown();
+    },
 
     close: () => shutdown(),
 

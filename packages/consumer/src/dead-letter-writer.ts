@@ -14,11 +14,12 @@ import { ConsumerErrorCode } from './consumer-error-code';
 import type { ResolvedConsumerOptions } from './consumer-options';
 import { deadLetterRecord, maskCredentials } from './dead-letter';
 import type { ServiceCalls } from './retries';
+import { isTombstone, type Tombstone } from './tombstone';
 
 /** What is dead-lettered: the record as it came, and the event when it decoded. */
 export interface DeadLetterSubject {
   readonly record: IncomingRecord;
-  readonly event: InletEvent | undefined;
+  readonly event: InletEvent | Tombstone | undefined;
   readonly definition: AnyEventDefinition | undefined;
 }
 
@@ -137,7 +138,12 @@ export class DeadLetterWriter {
 
   #redactedValue({ event, definition }: DeadLetterSubject): Buffer | undefined {
     const contract = definition?.contract;
-    if (event === undefined || contract === undefined || this.#settings.redactDeadLetters === false)
+    if (
+      event === undefined ||
+      isTombstone(event) ||
+      contract === undefined ||
+      this.#settings.redactDeadLetters === false
+    )
       return undefined;
     return Buffer.from(JSON.stringify(contract.redact(event.data)));
   }

@@ -87,7 +87,7 @@ describe('EventDecoding: CloudEvents', () => {
     expect(item.decodeError).toBeUndefined();
     expect(item.event?.type).toBe('order.updated');
     expect(item.event?.key).toBe('o-1');
-    expect(item.event?.data).toEqual(order('o-1', 4));
+    expect((item.event as InletEvent | undefined)?.data).toEqual(order('o-1', 4));
     expect(item.definition).toBe(OrderUpdated);
     expect(item).toMatchObject({
       epoch: 3,
@@ -423,7 +423,7 @@ describe('EventDecoding: registry schemas', () => {
     await decoding.resolveWriterSchemas(records.slice(0, 2));
     expect(asked).toEqual([knownId, unknownId]);
     const items = records.map((record) => decoding.workItem(record, 1, 'p', '1'));
-    expect(items[0]?.event?.data).toEqual(order('o-1', 1));
+    expect((items[0]?.event as InletEvent | undefined)?.data).toEqual(order('o-1', 1));
     expect(items[1]?.decodeError).toBeUndefined();
     expect(items[2]?.decodeError?.code).toBe(InletErrorCode.unknownSchemaId);
     expect(items[3]?.decodeError).toBeUndefined();

@@ -16,6 +16,7 @@ import {
   type TopicDefinition,
 } from '@inlet/core';
 import { toInletError } from './retries';
+import { isTombstone, type Tombstone, type TombstoneMode } from './tombstone';
 import type { WorkItem } from './work-item';
 
 /** What a decoder gets besides the record. */
@@ -49,6 +50,16 @@ export interface DecodedEvent {
   readonly headers?: EventHeaders;
 }
 
+/** What a decoder says when a record deletes its entity (a CDC delete): a tombstone. */
+export interface DecodedTombstone {
+  readonly tombstone: true;
+  readonly id?: string;
+  readonly key?: EntityKey;
+  readonly entityVersion?: number;
+  readonly eventTime?: Date;
+  readonly type?: string;
+}
+
 /**
  * Turns records that are not Inlet's CloudEvents (Debezium change events, plain JSON from other
  * producers) into events of the topic's definitions. Throw when a record cannot be decoded (an
@@ -56,7 +67,10 @@ export interface DecodedEvent {
  * record the built-in decoder refuses is. What it returns is checked like what the built-in
  * decoder reads: the type must be one the topic defines, the data must pass its schema.
  */
-export type EventDecoder = (record: IncomingRecord, context: DecoderContext) => DecodedEvent;
+export type EventDecoder = (
+  record: IncomingRecord,
+  context: DecoderContext,
+) => DecodedEvent | DecodedTombstone;
 
 /** The built-in decoding: CloudEvents over the Kafka binding, binary or structured mode (`@inlet/core`). */
 function decodeCloudEvent(record: IncomingRecord, context: DecoderContext): InletEvent {
@@ -77,7 +91,11 @@ function decodeCloudEvent(record: IncomingRecord, context: DecoderContext): Inle
  * the bytes one character per byte. Two different keys meeting in one lane would only cost
  * concurrency, never order; one key in two lanes would cost order.
  */
-function laneKeyOf(record: IncomingRecord, event: InletEvent | undefined, multipleTopics: boolean): string {
+function laneKeyOf(
+  record: IncomingRecord,
+  event: InletEvent | Tombstone | undefined,
+  multipleTopics: boolean,
+): string {
   const entityKey =
     event !== undefined ? event.key : record.key === null ? undefined : entityKeyFromBytes(record.key);
   const key =
@@ -97,6 +115,8 @@ export interface EventDecodingOptions {
   readonly dedupKey: (event: InletEvent) => string;
   /** Whether a version gate is on: only then are version keys made. */
   readonly versionGate: boolean;
+  /** What records without a value become. Default `dead-letter`. */
+  readonly tombstones?: TombstoneMode;
 }
 
 /**
@@ -141,12 +161,13 @@ export class EventDecoding {
   workItem(record: IncomingRecord, epoch: number, partitionKey: string, highWatermark: string): WorkItem {
     const { groupId, versionGate } = this.#options;
     const context = this.#context.get(record.topic) as DecoderContext;
-    let event: InletEvent | undefined;
+    let event: InletEvent | Tombstone | undefined;
     let definition: AnyEventDefinition | undefined;
     let decodeError: InletError | undefined;
     try {
       event = this.#decode(record, context);
-      definition = context.topic.find(event.type, event.version) ?? context.topic.latest(event.type);
+      if (!isTombstone(event))
+        definition = context.topic.find(event.type, event.version) ?? context.topic.latest(event.type);
     } catch (error) {
       event = undefined;
       decodeError = toInletError(error, InletErrorCode.malformedPayload);
@@ -162,7 +183,7 @@ export class EventDecoding {
       event,
       definition,
       decodeError,
-      dedupKey: event === undefined ? '' : this.#options.dedupKey(event),
+      dedupKey: event === undefined ? '' : isTombstone(event) ? event.id : this.#options.dedupKey(event),
       versionKey:
         event === undefined || !versionGate || entityVersion === undefined
           ? undefined
@@ -175,11 +196,92 @@ export class EventDecoding {
     };
   }
 
-  #decode(record: IncomingRecord, context: DecoderContext): InletEvent {
+  #decode(record: IncomingRecord, context: DecoderContext): InletEvent | Tombstone {
     const decoder = this.#options.decoder;
-    if (decoder === undefined) return decodeCloudEvent(record, context);
-    return completedEvent(decoder(record, context), record, context.topic);
+    if (decoder === undefined) {
+      if (record.value === null && this.#options.tombstones === 'deliver') return recordTombstone(record);
+      return decodeCloudEvent(record, context);
+    }
+    const decoded = decoder(record, context);
+    if (
+      typeof decoded === 'object' &&
+      decoded !== null &&
+      (decoded as Partial<DecodedTombstone>).tombstone === true
+    ) {
+      if (this.#options.tombstones !== 'deliver') {
+        throw decodeProblem(
+          record,
+          InletErrorCode.truncated,
+          'the decoder returned a tombstone, and the consumer does not deliver tombstones (tombstones: "deliver")',
+        );
+      }
+      return completedTombstone(decoded as DecodedTombstone, record);
+    }
+    return completedEvent(decoded as DecodedEvent, record, context.topic);
   }
+}
+
+/** A record without a value as a tombstone: what its headers say, else what the record says. */
+function recordTombstone(record: IncomingRecord): Tombstone {
+  if (record.key === null || record.key.length === 0) {
+    throw decodeProblem(
+      record,
+      InletErrorCode.invalidKey,
+      'a tombstone (no value) without a key deletes nothing',
+    );
+  }
+  const text = (name: string) => {
+    const value = record.headers[name];
+    return value === null || value === undefined ? undefined : utf8OrBytes(value);
+  };
+  const id = text('ce_id');
+  const timeText = text('ce_time');
+  const versionText = text('ce_entityversion');
+  const type = text('ce_type');
+  const eventTime = typeof timeText === 'string' ? new Date(timeText) : new Date(record.timestamp);
+  const entityVersion =
+    typeof versionText === 'string' && /^\d{1,15}$/.test(versionText) ? Number(versionText) : undefined;
+  if (typeof versionText === 'string' && entityVersion === undefined) {
+    throw decodeProblem(
+      record,
+      InletErrorCode.malformedPayload,
+      `header ce_entityversion "${versionText}" is not an integer`,
+    );
+  }
+  if (Number.isNaN(eventTime.getTime())) {
+    throw decodeProblem(
+      record,
+      InletErrorCode.invalidEventTime,
+      `header ce_time "${String(timeText)}" is not a time`,
+    );
+  }
+  return {
+    tombstone: true,
+    id: typeof id === 'string' ? id : `${record.topic}/${record.partition}@${record.offset}`,
+    key: entityKeyFromBytes(record.key),
+    ...(entityVersion === undefined ? {} : { entityVersion }),
+    eventTime,
+    ...(typeof type === 'string' ? { type } : {}),
+    headers: recordHeaders(record),
+  };
+}
+
+/** A decoder's tombstone, completed from the record. */
+function completedTombstone(decoded: DecodedTombstone, record: IncomingRecord): Tombstone {
+  const key =
+    decoded.key ??
+    (record.key === null || record.key.length === 0 ? undefined : entityKeyFromBytes(record.key));
+  if (key === undefined)
+    throw decodeProblem(record, InletErrorCode.invalidKey, 'the decoder returned a tombstone without a key');
+  return {
+    tombstone: true,
+    id: decoded.id ?? `${record.topic}/${record.partition}@${record.offset}`,
+    key,
+    ...(decoded.entityVersion === undefined ? {} : { entityVersion: decoded.entityVersion }),
+    eventTime: decoded.eventTime ?? new Date(record.timestamp),
+    ...(decoded.type === undefined ? {} : { type: decoded.type }),
+    headers: recordHeaders(record),
+  };
 }
 
 function decodeProblem(record: IncomingRecord, code: InletErrorCode, message: string): InletDecodeError {

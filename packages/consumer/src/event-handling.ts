@@ -7,7 +7,7 @@ import type { DedupMarks } from './dedup-marks';
 import type { HandlerAttempts, HandlerFailure } from './handler-attempts';
 import { type CheckOutcome, OffsetOrderChecks } from './offset-order-checks';
 import type { PartitionStates } from './partition-states';
-import { AbandonedWork, ConsumerFailedError, type ServiceCalls } from './retries';
+import { AbandonedWork, ConsumerFailedError, type ServiceCalls, toInletError } from './retries';
 import type { MemoryDedupMarks } from './stores/memory-stores';
 import type { TransactionalDedup } from './stores/stores';
 import type { VersionGate } from './version-gate';
@@ -38,6 +38,8 @@ export interface EventHandlingOptions<TTransaction> {
   readonly settle: (item: WorkItem, outcome: Outcome, startedAt: number) => void;
   /** What a thrown error means: abandoned work, or a failure that stops the consumer. */
   readonly thrownOutcome: (error: unknown) => Outcome;
+  /** An event counted handled was dead-lettered after all. */
+  readonly handledThenDeadLettered: () => void;
 }
 
 /** Whether anyone listens for outcomes, which carry how long handling took. */
@@ -60,14 +62,14 @@ class EventContext<TTransaction> implements HandlerContext<TTransaction> {
   readonly signal: AbortSignal;
   readonly transaction: TTransaction;
   readonly #item: WorkItem;
-  readonly #commits: CommitTracking;
+  readonly #handling: EventHandling<TTransaction>;
 
   constructor(
     item: WorkItem,
     attempt: number,
     transaction: TTransaction,
     signal: AbortSignal,
-    commits: CommitTracking,
+    handling: EventHandling<TTransaction>,
   ) {
     const { record } = item;
     this.topic = record.topic;
@@ -79,7 +81,7 @@ class EventContext<TTransaction> implements HandlerContext<TTransaction> {
     this.signal = signal;
     this.transaction = transaction;
     this.#item = item;
-    this.#commits = commits;
+    this.#handling = handling;
   }
 
   get lag(): number {
@@ -87,7 +89,11 @@ class EventContext<TTransaction> implements HandlerContext<TTransaction> {
   }
 
   holdCommit(): () => void {
-    return this.#commits.hold(this.#item);
+    return this.#handling.holdCommit(this.#item);
+  }
+
+  deadLetter(error: unknown): Promise<void> {
+    return this.#handling.deadLetterLater(this.#item, error);
   }
 }
 
@@ -107,6 +113,26 @@ export class EventHandling<TTransaction> {
   constructor(options: EventHandlingOptions<TTransaction>) {
     this.#options = options;
     this.#plainLocalMarks = options.transactional === undefined ? options.dedup.local : undefined;
+  }
+
+  /** Holds the commit of an item's offset (see `HandlerContext.holdCommit`). */
+  holdCommit(item: WorkItem): () => void {
+    return this.#options.commits.hold(item);
+  }
+
+  /**
+   * Dead-letters an event after its handler (see `HandlerContext.deadLetter`); it counts as
+   * dead-lettered instead of handled. A letter that cannot be written stops the consumer.
+   */
+  async deadLetterLater(item: WorkItem, error: unknown): Promise<void> {
+    const signal = this.#options.partitions.signalFor(item.partitionKey);
+    try {
+      await this.#options.deadLetters.write(item, toInletError(error), 1, signal);
+    } catch (failure) {
+      this.#options.thrownOutcome(failure);
+      throw failure;
+    }
+    if (item.settled) this.#options.handledThenDeadLettered();
   }
 
   /** One event from its lane: `handle` mode. */
@@ -229,7 +255,7 @@ export class EventHandling<TTransaction> {
     transaction: unknown,
     signal: AbortSignal,
   ): HandlerContext<TTransaction> {
-    return new EventContext(item, attempt, transaction as TTransaction, signal, this.#options.commits);
+    return new EventContext(item, attempt, transaction as TTransaction, signal, this);
   }
 
   #batchContext(
@@ -256,6 +282,12 @@ export class EventHandling<TTransaction> {
         return () => {
           for (const release of releases) release();
         };
+      },
+      deadLetter: (index: number, error: unknown) => {
+        const item = items[index];
+        if (item === undefined)
+          return Promise.reject(new RangeError(`deadLetter(${index}): the batch has ${items.length} events`));
+        return this.deadLetterLater(item, error);
       },
     };
   }

@@ -19,6 +19,7 @@ export {
 export { ConsumerErrorCode } from './consumer-error-code';
 export type {
   BatchHandlerContext,
+  ConsumedEvent,
   ConsumerOptions,
   ConsumerRetryOptions,
   DeadLetterOptions,
@@ -28,7 +29,7 @@ export type {
   VersionGateOptions,
 } from './consumer-options';
 export { type DeadLetterDetails, DeadLetterHeader, deadLetterRecord, maskCredentials } from './dead-letter';
-export type { DecodedEvent, DecoderContext, EventDecoder } from './event-decoding';
+export type { DecodedEvent, DecodedTombstone, DecoderContext, EventDecoder } from './event-decoding';
 export { type DeadLetter, type RedriveOptions, type RedriveResult, redriveDeadLetters } from './redrive';
 export {
   type ReplayOptions,
@@ -55,3 +56,4 @@ export {
 export { createRedisDedupStore, type RedisDedupStoreOptions } from './stores/redis-dedup-store';
 export { createRedisVersionStore, type RedisVersionStoreOptions } from './stores/redis-version-store';
 export type { DedupStore, TransactionalDedup, VersionStore } from './stores/stores';
+export { isTombstone, type Tombstone, type TombstoneMode } from './tombstone';

@@ -1,4 +1,5 @@
 import type { AnyEventDefinition, IncomingRecord, InletError, InletEvent } from '@inlet/core';
+import type { Tombstone } from './tombstone';
 
 /** One fetched record on its way through the consumer's stages. */
 export interface WorkItem {
@@ -11,7 +12,8 @@ export interface WorkItem {
   readonly offset: number;
   /** The partition's high watermark when the record was fetched. */
   readonly highWatermark: string;
-  readonly event: InletEvent | undefined;
+  /** The decoded event, or a tombstone (with `tombstones: 'deliver'`), or undefined when it did not decode. */
+  readonly event: InletEvent | Tombstone | undefined;
   readonly definition: AnyEventDefinition | undefined;
   readonly decodeError: InletError | undefined;
   /**
