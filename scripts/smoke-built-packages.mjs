@@ -25,10 +25,11 @@ const notLoadedBy = {
 
 /**
  * Entries whose CJS build cannot be required, and why. Vitest refuses `require()`, so no CJS test
- * file can run the transport contract; its CJS build is there for tools that resolve CJS types.
+ * file can run the transport or the sink contract; its CJS build is there for tools that resolve CJS types.
  */
 const importOnly = {
   '@inlet/core': { './transport-contract': /Vitest cannot be imported in a CommonJS module/ },
+  '@inlet/sinks': { './contract': /Vitest cannot be imported in a CommonJS module/ },
 };
 
 /** The ESM and CJS files of each entry of a manifest's `exports` (the package.json entry aside). */

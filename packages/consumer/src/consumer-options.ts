@@ -63,6 +63,8 @@ export interface BatchHandlerContext<TTransaction = never>
   readonly offsets: readonly string[];
   /** Record timestamps of the events, in order. */
   readonly timestamps: readonly number[];
+  /** The key and value bytes of the batch's records: for micro-batching by size downstream. */
+  readonly bytes: number;
 }
 
 export interface DedupOptions {

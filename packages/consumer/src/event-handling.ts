@@ -271,6 +271,7 @@ export class EventHandling<TTransaction> {
       topic: first.record.topic,
       partition: first.record.partition,
       offsets: items.map((item) => item.record.offset),
+      bytes: items.reduce((sum, item) => sum + item.bytes, 0),
       timestamps: items.map((item) => item.record.timestamp),
       highWatermark: last.highWatermark,
       lag: Math.max(0, Number(last.highWatermark) - last.offset - 1),
