@@ -1,0 +1,2 @@
+// The duckdb sink: filled in by issue 11.
+export {};

@@ -1,0 +1,2 @@
+// The kafka sink: filled in by issue 11.
+export {};

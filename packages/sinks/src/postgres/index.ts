@@ -1,0 +1,2 @@
+// The postgres sink: filled in by issue 11.
+export {};

@@ -1,0 +1,2 @@
+// The redis sink: filled in by issue 11.
+export {};

@@ -1,0 +1,2 @@
+// The webhook sink: filled in by issue 11.
+export {};
