@@ -39,3 +39,43 @@ export function orderChange(
   ) as OrderEvent;
   return { kind: 'upsert', event, key: orderId, entityVersion: revision, offset };
 }
+
+/** A meter's reading: the meter is the key, `seq` its entity version. */
+export const MeterReading = defineEvent({
+  type: 'meter.reading',
+  version: 1,
+  schema: jsonSchema({
+    type: 'object',
+    properties: { meter: { type: 'string' }, seq: { type: 'integer' }, value: { type: 'string' } },
+    required: ['meter', 'seq', 'value'],
+    additionalProperties: false,
+  }),
+  key: (reading) => reading.meter,
+  eventTime: () => new Date(),
+  entityVersion: (reading) => reading.seq,
+});
+
+export function meterTopic(name: string, partitions = 3) {
+  return defineTopic({ name, events: [MeterReading], partitions });
+}
+
+/**
+ * A table of how often the sink proposed each (key, version) for writing, counted by a trigger
+ * before each row insert (it fires for a proposed row also when the version guard then keeps the
+ * row as it is, and its count rolls back with a failed transaction): a change proposed twice
+ * was written twice, whatever the guard made of it.
+ */
+export function attemptCounterStatements(table: string): string[] {
+  return [
+    `create table ${table}_attempts (key text not null, entity_version bigint not null, attempts integer not null, primary key (key, entity_version))`,
+    `create function ${table}_count() returns trigger language plpgsql as $$ begin
+       insert into ${table}_attempts values (new.key, new.entity_version, 1)
+       on conflict (key, entity_version) do update set attempts = ${table}_attempts.attempts + 1;
+       return new; end $$`,
+    `create trigger ${table}_counter before insert on ${table} for each row execute function ${table}_count()`,
+  ];
+}
+
+export function dropAttemptCounter(table: string): string {
+  return `drop table if exists ${table}, ${table}_attempts; drop function if exists ${table}_count() cascade`;
+}

@@ -318,9 +318,16 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     await inTransaction(async (client) => {
       await current.copy?.prepare(client);
       await client.query('begin');
+      if (await alreadyWritten(client, batch)) return;
       await writeRows(client, current, rows, true);
       await offsets?.store(client, batch.groupId, batch.topic, batch.partition, batch.nextOffset);
     });
+  }
+
+  /** With exactly once: whether the stored offset says this batch landed already. */
+  async function alreadyWritten(client: PostgresPoolClient, batch: SinkBatch<TEvent>): Promise<boolean> {
+    if (offsets === undefined) return false;
+    return offsets.covers(client, batch.groupId, batch.topic, batch.partition, batch.nextOffset);
   }
 
   /** The per-row fallback: each row in its own savepoint, so that only the refused ones stay out. */
@@ -332,6 +339,7 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     const rejected: SinkRejection[] = [];
     await inTransaction(async (client) => {
       await client.query('begin');
+      if (await alreadyWritten(client, batch)) return;
       for (const row of rows) {
         await client.query('savepoint inlet_row');
         try {

@@ -35,6 +35,25 @@ export class StoredOffsets {
     );
   }
 
+  /**
+   * Inside the write's transaction: whether the partition's stored offset already covers the
+   * batch (a retry after a commit whose answer was lost, or a member that lost the partition),
+   * so that its rows are not written again. Locks the offset's row until the commit.
+   */
+  async covers(
+    queryable: PostgresQueryable,
+    groupId: string,
+    topic: string,
+    partition: number,
+    nextOffset: string,
+  ): Promise<boolean> {
+    const { rows } = await queryable.query(
+      `select next_offset >= $4::bigint as covered from ${this.#table} where group_id = $1 and topic = $2 and partition = $3 for update`,
+      [groupId, topic, partition, nextOffset],
+    );
+    return rows[0]?.covered === true;
+  }
+
   /** The stored offsets of these partitions; those without one are left out. */
   async read(
     queryable: PostgresQueryable,
