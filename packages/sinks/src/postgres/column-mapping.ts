@@ -130,3 +130,12 @@ export function columnValue(value: unknown, type: string): unknown {
   if (typeof value === 'object') return JSON.stringify(value);
   return value;
 }
+
+const toJson = (value: unknown): unknown =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+const toParameter = (value: unknown): unknown => columnValue(value, '');
+
+/** How values of a column of this type become parameters, chosen once per column. */
+export function converterFor(type: string): (value: unknown) => unknown {
+  return type === 'json' || type === 'jsonb' ? toJson : toParameter;
+}

@@ -221,6 +221,36 @@ describe('the PostgreSQL sink', () => {
   });
 
   for (const write of ['statement', 'copy'] as const) {
+    it(`writes any text and JSON as it was (${write})`, async () => {
+      const name = table('orders');
+      const sink = createPostgresSink({ pool, table: name, topics: [orders], ensureTable: true, write });
+      const texts = [
+        'with "quote"',
+        'back\\slash',
+        '{a,b}',
+        'NULL',
+        '',
+        'tab\tnew\nline\r',
+        'ö ☃ 😀',
+        '\\N',
+        ' padded ',
+      ];
+      const changes = texts.map((status, index) => {
+        const change = orderChange(`k-${index}`, 1, status, String(index));
+        return change;
+      });
+      const result = await sink.write(
+        { groupId: 'g', topic: orders.name, partition: 0, changes, nextOffset: String(changes.length) },
+        { signal },
+      );
+      expect(result.rejected).toEqual([]);
+      const { rows } = await pool.query(`select key, status, lines from ${name} order by key`);
+      expect(rows).toEqual(
+        texts.map((status, index) => ({ key: `k-${index}`, status, lines: ['a', 'b\tc'] })),
+      );
+      await sink.close();
+    });
+
     it(`ends at the newest per key whatever the order and repeats (${write}, a property)`, async () => {
       const name = table();
       const sink = createPostgresSink({

@@ -7,10 +7,19 @@ import {
   type TopicEvent,
 } from '@inlet/core';
 import { type PostgresPoolClient, type PostgresQueryable, postgresTableName } from '@inlet/postgres';
-import type { Sink, SinkBatch, SinkChange, SinkRejection, SinkWriteContext, SinkWriteResult } from '../sink';
+import type {
+  Sink,
+  SinkBatch,
+  SinkChange,
+  SinkRejection,
+  SinkUpsert,
+  SinkWriteContext,
+  SinkWriteResult,
+} from '../sink';
 import { newestPerKey } from '../sink-changes';
-import { columnValue, type DataColumn, dataColumnsOf } from './column-mapping';
+import { converterFor, type DataColumn, dataColumnsOf } from './column-mapping';
 import { CopyMerge } from './copy-merge';
+import { arrayLiteral } from './postgres-array-literal';
 import {
   InletPostgresSinkError,
   isRowRefusal,
@@ -50,11 +59,12 @@ export interface PostgresSink<TEvent> extends Sink<TEvent> {
   init(): Promise<void>;
 }
 
-/** One change as the row it writes: its values in the layout's column order. */
+/** One change to write, with its index in the batch. */
 interface PendingRow<TEvent> {
   readonly index: number;
   readonly change: SinkChange<TEvent>;
-  readonly values: readonly unknown[];
+  /** An upsert's data by property (derived columns) or by column (`columns`); none for a delete. */
+  readonly record: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What `init` found and built: the layout and the statements over it. */
@@ -65,6 +75,10 @@ interface SinkState {
   readonly copy: CopyMerge | undefined;
   /** Data column names and types, in layout order after the sink's own. */
   readonly data: readonly WriteColumn[];
+  /** Per data column: its value as a parameter, by the type the table gives the column. */
+  readonly converters: readonly ((value: unknown) => unknown)[];
+  /** Per data column: the name it is read by from a row's record. */
+  readonly names: readonly string[];
 }
 
 interface NamedQueryable {
@@ -203,6 +217,8 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       remove: tombstones === undefined ? undefined : removeStatements(layout),
       copy: settings.write === 'copy' ? new CopyMerge(layout, staging) : undefined,
       data: columns.slice(own.length),
+      converters: columns.slice(own.length).map(({ type }) => converterFor(type)),
+      names: mapColumns === undefined ? (derived ?? []).map(({ property }) => property) : dataNames,
     };
   }
 
@@ -218,39 +234,68 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     return state;
   }
 
-  function dataValues(change: SinkChange<TEvent>, data: readonly WriteColumn[]): unknown[] {
-    if (change.kind === 'delete') return data.map(() => null);
+  /** The data of an upsert, by data column: the event's properties, or what `columns` returned. */
+  function dataRecord(change: SinkUpsert<TEvent>, current: SinkState): Readonly<Record<string, unknown>> {
     if (mapColumns === undefined) {
-      const event = change.event as InletEvent;
-      const record = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<
-        string,
-        unknown
-      >;
-      return (derived ?? []).map((column) => columnValue(record[column.property], column.type));
+      const data = (change.event as InletEvent).data;
+      return (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
     }
     const record = mapColumns(change.event);
-    const unknown = Object.keys(record).filter((key) => !data.some((column) => column.name === key));
+    const unknown = Object.keys(record).filter((key) => !current.data.some((column) => column.name === key));
     if (unknown.length > 0)
       throw new InletPostgresSinkError(
         PostgresSinkErrorCode.missingColumns,
         `the columns function returned ${unknown.join(', ')}, which ${table} does not have (or fills by default)`,
         undefined,
       );
-    return data.map((column) => columnValue(record[column.name], column.type));
+    return record;
   }
 
   function rowOf(change: SinkChange<TEvent>, index: number, current: SinkState): PendingRow<TEvent> {
-    const isDelete = change.kind === 'delete';
-    const event = isDelete ? change.tombstone : (change.event as InletEvent);
-    const values: unknown[] = [
-      entityKeyId(change.key),
-      change.entityVersion ?? null,
-      event.id,
-      event.eventTime.toISOString(),
-    ];
-    if (marks) values.push(isDelete);
-    values.push(...dataValues(change, current.data));
-    return { index, change, values };
+    return { index, change, record: change.kind === 'delete' ? undefined : dataRecord(change, current) };
+  }
+
+  /** One column's values for these rows, as parameters (column-major: what a statement takes). */
+  function columnOf(rows: readonly PendingRow<TEvent>[], column: number, current: SinkState): unknown[] {
+    const values = new Array<unknown>(rows.length);
+    if (column >= own.length) {
+      const dataColumn = column - own.length;
+      const convert = current.converters[dataColumn] as (value: unknown) => unknown;
+      const name = current.names[dataColumn] as string;
+      for (let index = 0; index < rows.length; index += 1) {
+        const record = (rows[index] as PendingRow<TEvent>).record;
+        values[index] = record === undefined ? null : convert(record[name]);
+      }
+      return values;
+    }
+    for (let index = 0; index < rows.length; index += 1) {
+      const { change } = rows[index] as PendingRow<TEvent>;
+      values[index] = ownValue(change, column);
+    }
+    return values;
+  }
+
+  function ownValue(change: SinkChange<TEvent>, column: number): unknown {
+    switch (column) {
+      case 0:
+        return entityKeyId(change.key);
+      case 1:
+        return change.entityVersion ?? null;
+      case 2:
+        return change.kind === 'delete' ? change.tombstone.id : (change.event as InletEvent).id;
+      case 3:
+        return (
+          change.kind === 'delete' ? change.tombstone : (change.event as InletEvent)
+        ).eventTime.toISOString();
+      default:
+        return change.kind === 'delete';
+    }
+  }
+
+  /** The rows as row-major values, for COPY. */
+  function rowValues(rows: readonly PendingRow<TEvent>[], current: SinkState): unknown[][] {
+    const columns = current.layout.columns.map((_, column) => columnOf(rows, column, current));
+    return rows.map((_, index) => columns.map((values) => values[index]));
   }
 
   async function inTransaction(work: (client: PostgresPoolClient) => Promise<void>): Promise<void> {
@@ -288,18 +333,15 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     const upserts = current.remove === undefined ? rows : rows.filter((row) => row.change.kind === 'upsert');
     if (upserts.length > 0) {
       if (useCopy && current.copy !== undefined)
-        await current.copy.write(
-          queryable as PostgresPoolClient,
-          upserts.map((row) => row.values),
-        );
+        await current.copy.write(queryable as PostgresPoolClient, rowValues(upserts, current));
       else
         await (queryable as unknown as NamedQueryable).query({
           ...current.write,
-          values: current.layout.columns.map((_, column) => upserts.map((row) => row.values[column])),
+          values: current.layout.columns.map((_, column) => arrayLiteral(columnOf(upserts, column, current))),
         });
     }
     if (removals.length > 0 && current.remove !== undefined) {
-      const pairs = [removals.map((row) => row.values[0]), removals.map((row) => row.values[1])];
+      const pairs = [columnOf(removals, 0, current), columnOf(removals, 1, current)];
       await queryable.query(current.remove[0], pairs);
       await queryable.query(current.remove[1], pairs);
     }
