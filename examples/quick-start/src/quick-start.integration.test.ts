@@ -12,6 +12,14 @@ const environment = testEnvironment();
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('../', import.meta.url));
 
+function run(command: string, args: readonly string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    execFile(command, args, { cwd: here, timeout: 90_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
 async function quickStartCode(): Promise<string> {
   const readme = await readFile(`${root}README.md`, 'utf8');
   const section = readme.slice(readme.indexOf('## Quick start'));
@@ -39,18 +47,23 @@ describe("the README's quick start", () => {
     await mkdir(directory, { recursive: true });
     const file = `${directory}/${names.group}.mts`;
     await writeFile(file, runnable);
+    // As printed, it type-checks strictly: the event types are inferred, nothing is cast.
+    await writeFile(
+      `${directory}/tsconfig.json`,
+      JSON.stringify({
+        extends: '../../../tsconfig.base.json',
+        compilerOptions: { noEmit: true },
+        include: ['*.mts'],
+      }),
+    );
+    await run(process.execPath, [
+      `${root}node_modules/typescript/bin/tsc`,
+      '-p',
+      `${directory}/tsconfig.json`,
+    ]);
     const pool = new pg.Pool({ connectionString: environment.databaseUrl });
     try {
-      const output = await new Promise<string>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', '--conditions=@inlet/source', file],
-          { cwd: here, timeout: 90_000 },
-          (error, stdout, stderr) =>
-            error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
-        );
-      });
-      void output;
+      await run(process.execPath, ['--import', 'tsx', '--conditions=@inlet/source', file]);
       const { rows } = await pool.query(`select key, status, entity_version from ${names.topic}`);
       expect(rows).toEqual([{ key: 'o-1', status: 'shipped', entity_version: '2' }]);
     } finally {
