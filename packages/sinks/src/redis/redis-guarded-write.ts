@@ -1,0 +1,51 @@
+import type { InletEvent } from '@inlet/core';
+import type { SinkChange } from '../sink';
+import { redisEntityKeys } from './redis-entity-keys';
+import type { RedisSinkSettings } from './redis-sink-options';
+import { deletedMarker, encodeHashValue, encodeJsonValue } from './redis-value-encoding';
+
+/** One change as the version guard script's keys and arguments. */
+export interface GuardedWrite {
+  readonly keys: readonly [value: string, version: string];
+  readonly args: readonly string[];
+}
+
+function seconds(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+function encoded(settings: RedisSinkSettings, value: unknown): string[] {
+  return settings.format === 'hash' ? encodeHashValue(value) : [encodeJsonValue(value)];
+}
+
+/**
+ * The script call that applies `change` to its entity's keys under `keyPrefix`; throws
+ * INLET_REDIS_SINK_UNENCODABLE when the value cannot be stored in the format.
+ */
+export function guardedWrite<TEvent extends InletEvent>(
+  change: SinkChange<TEvent>,
+  keyPrefix: string,
+  settings: RedisSinkSettings,
+): GuardedWrite {
+  const keys = redisEntityKeys(keyPrefix, change.key);
+  const type = settings.format === 'hash' ? 'hash' : 'string';
+  const version = change.entityVersion === undefined ? '' : String(change.entityVersion);
+  const head = (action: 'put' | 'remove', valueTtl: number | undefined, versionTtl: number | undefined) => [
+    type,
+    action,
+    version,
+    seconds(valueTtl),
+    seconds(versionTtl),
+  ];
+  let args: string[];
+  if (change.kind === 'upsert') {
+    const value = settings.value === undefined ? change.event.data : settings.value(change.event as never);
+    args = [...head('put', settings.ttlSeconds, settings.ttlSeconds), ...encoded(settings, value)];
+  } else if (settings.deletes === 'mark') {
+    const ttl = settings.deletedTtlSeconds;
+    args = [...head('put', ttl, ttl), ...encoded(settings, deletedMarker)];
+  } else {
+    args = head('remove', undefined, settings.deletedTtlSeconds);
+  }
+  return { keys: [keys.value, keys.version], args };
+}
