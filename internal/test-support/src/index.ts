@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import { defaultTestEnvironment, type TestEnvironment } from './environment';
 
 export { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker';
+export { type DedicatedRedis, startDedicatedRedis } from './dedicated-redis';
 export type { TestEnvironment } from './environment';
 export { type KcatRecord, kcatProduce } from './kcat';
 export { serverScript } from './servers';
