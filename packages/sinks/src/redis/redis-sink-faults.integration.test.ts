@@ -9,9 +9,9 @@ import { type ContractEvent, ContractItem, contractTopic } from '../sink-contrac
 import { levelAt, stockRound, stockTopic } from './fixtures/stock-levels.fixture';
 import { createRedisSink } from './redis-sink';
 
-// Faults on a Redis of the test's own. A pipeline writing into it, Redis restarted while it writes: the sink waits,
-// reconnects, reloads its script (a restarted Redis has none), and the cache ends equal to the
-// source, with the pipeline caught up again.
+// Faults on a Redis of the test's own. A pipeline writing into it, Redis restarted while it
+// writes: the sink waits, reconnects, reloads its script (a restarted Redis has none), and the
+// cache ends equal to the source, with the pipeline caught up again. Then Redis out of memory.
 
 const { kafkaBrokers } = testEnvironment();
 let transport: KafkaTransport;
