@@ -91,7 +91,7 @@ describe('guardedWrite', () => {
   it('puts an upsert as JSON with its version, no expiry by default', () => {
     expect(guardedWrite(upsert('a', 3), 'p:', defaults)).toEqual({
       keys: ['p:a', 'p:a:v'],
-      args: ['string', 'put', '3', '', '', '{"id":"a","revision":3,"value":"v3"}'],
+      args: ['string', 'put', '3', '', '', '1', '{"id":"a","revision":3,"value":"v3"}'],
     });
   });
 
@@ -112,6 +112,7 @@ describe('guardedWrite', () => {
       '2',
       '',
       '',
+      '4',
       'v',
       'v2',
       'r',
@@ -126,6 +127,7 @@ describe('guardedWrite', () => {
       '4',
       '',
       '60',
+      '0',
     ]);
   });
 
@@ -136,10 +138,11 @@ describe('guardedWrite', () => {
       '4',
       '60',
       '60',
+      '1',
       '{"__deleted":true}',
     ]);
     expect(guardedWrite(remove('a', 4), 'p:', { ...defaults, deletes: 'mark', format: 'hash' }).args).toEqual(
-      ['hash', 'put', '4', '60', '60', '__deleted', 'true'],
+      ['hash', 'put', '4', '60', '60', '2', '__deleted', 'true'],
     );
   });
 

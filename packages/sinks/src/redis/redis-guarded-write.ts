@@ -4,7 +4,7 @@ import { redisEntityKeys } from './redis-entity-keys';
 import type { RedisSinkSettings } from './redis-sink-options';
 import { deletedMarker, encodeHashValue, encodeJsonValue } from './redis-value-encoding';
 
-/** One change as the version guard script's keys and arguments. */
+/** One change as its part of a version guard script call: two keys, and its arguments. */
 export interface GuardedWrite {
   readonly keys: readonly [value: string, version: string];
   readonly args: readonly string[];
@@ -30,22 +30,21 @@ export function guardedWrite<TEvent extends InletEvent>(
   const keys = redisEntityKeys(keyPrefix, change.key);
   const type = settings.format === 'hash' ? 'hash' : 'string';
   const version = change.entityVersion === undefined ? '' : String(change.entityVersion);
-  const head = (action: 'put' | 'remove', valueTtl: number | undefined, versionTtl: number | undefined) => [
-    type,
-    action,
-    version,
-    seconds(valueTtl),
-    seconds(versionTtl),
-  ];
+  const head = (
+    action: 'put' | 'remove',
+    valueTtl: number | undefined,
+    versionTtl: number | undefined,
+    value: readonly string[],
+  ) => [type, action, version, seconds(valueTtl), seconds(versionTtl), String(value.length), ...value];
   let args: string[];
   if (change.kind === 'upsert') {
     const value = settings.value === undefined ? change.event.data : settings.value(change.event as never);
-    args = [...head('put', settings.ttlSeconds, settings.ttlSeconds), ...encoded(settings, value)];
+    args = head('put', settings.ttlSeconds, settings.ttlSeconds, encoded(settings, value));
   } else if (settings.deletes === 'mark') {
     const ttl = settings.deletedTtlSeconds;
-    args = [...head('put', ttl, ttl), ...encoded(settings, deletedMarker)];
+    args = head('put', ttl, ttl, encoded(settings, deletedMarker));
   } else {
-    args = head('remove', undefined, settings.deletedTtlSeconds);
+    args = head('remove', undefined, settings.deletedTtlSeconds, []);
   }
   return { keys: [keys.value, keys.version], args };
 }

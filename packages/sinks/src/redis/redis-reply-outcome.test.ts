@@ -1,7 +1,7 @@
 import type { InletError } from '@inlet/core';
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisReplyOutcome } from './redis-reply-outcome';
+import { changeResultOutcome, redisReplyOutcome } from './redis-reply-outcome';
 
 function reply(message: string): Error {
   return new ReplyError(message);
@@ -61,6 +61,30 @@ describe('redisReplyOutcome', () => {
     expect(failure(reply('NOPERM this user has no permissions'))).toMatchObject({
       code: 'INLET_STORE_FAILED',
       retryable: false,
+    });
+  });
+});
+
+describe('changeResultOutcome', () => {
+  it("counts 1 and 0 as written, rejects a WRONGTYPE result with Redis's message", () => {
+    expect(changeResultOutcome(1)).toEqual({ kind: 'written' });
+    expect(changeResultOutcome(0)).toEqual({ kind: 'written' });
+    expect(
+      changeResultOutcome('WRONGTYPE Operation against a key holding the wrong kind of value'),
+    ).toMatchObject({
+      kind: 'rejected',
+      error: {
+        code: 'INLET_REDIS_SINK_WRONG_TYPE',
+        retryable: false,
+        message: expect.stringContaining('WRONGTYPE'),
+      },
+    });
+  });
+
+  it('fails the write for good on a result it does not know', () => {
+    expect(changeResultOutcome(undefined)).toMatchObject({
+      kind: 'failed',
+      error: { code: 'INLET_STORE_FAILED', retryable: false },
     });
   });
 });

@@ -229,6 +229,23 @@ describe('the Redis sink', () => {
     }
   });
 
+  it('writes a batch of several script calls, rejecting only the key of another type', async () => {
+    const keyPrefix = `${uniqueName('calls')}:`;
+    await redis.rpush(`${keyPrefix}item-170`, 'a list');
+    const sink = createRedisSink({ redis, topics: [contractTopic], keyPrefix });
+    try {
+      const changes = Array.from({ length: 250 }, (_, index) => upsert(`item-${index}`, 1));
+      const result = await sink.write(batchOf(changes), { signal });
+      expect(result.rejected?.map(({ index }) => index)).toEqual([170]);
+      const entities = await readUnder(keyPrefix);
+      expect(entities.size).toBe(249);
+      expect(entities.get('item-249')).toEqual({ revision: 1, value: 'item-249@1', deleted: false });
+    } finally {
+      await sink.close();
+      await removeUnder(keyPrefix);
+    }
+  });
+
   it('rejects a value the format cannot hold, and lands the rest', async () => {
     const keyPrefix = `${uniqueName('unencodable')}:`;
     const sink = createRedisSink({

@@ -10,10 +10,10 @@ import { InletStoreError, StoreErrorCode } from '@inlet/store-errors';
 import type { Sink, SinkBatch, SinkRejection, SinkWriteContext, SinkWriteResult } from '../sink';
 import { newestPerKey } from '../sink-changes';
 import { type GuardedWrite, guardedWrite } from './redis-guarded-write';
-import { redisReplyOutcome } from './redis-reply-outcome';
+import { changeResultOutcome, redisReplyOutcome } from './redis-reply-outcome';
 import type { RedisSinkClient } from './redis-sink-client';
 import { type RedisSinkOptions, type RedisSinkSettings, redisSinkSettings } from './redis-sink-options';
-import { versionGuardScript } from './version-guard-script';
+import { changesPerScriptCall, versionGuardScript } from './version-guard-script';
 
 /** A sink keeping each entity's newest state in Redis; see `createRedisSink`. */
 export interface RedisSink<TEvent> extends Sink<TEvent> {
@@ -61,8 +61,9 @@ function keyPrefixOf(settings: RedisSinkSettings, topic: string): string {
  * Events into Redis as a cache of each entity's newest state, with the guarantees of a keyed
  * table: per key, the newest entity version wins, whatever the order and however often batches
  * are written; a delete keeps its version so that a late, older update cannot bring it back.
- * Each batch is collapsed to the newest change per key, and every change is applied by one Lua
- * script (the version check and the write at once), all of a batch's in one pipeline. A key that
+ * Each batch is collapsed to the newest change per key, and every change is applied by a Lua
+ * script (the version check and the write at once; up to 100 changes per call), all of a batch's
+ * calls in one pipeline. A key that
  * holds another type, or a write Redis refuses for lack of memory, is rejected alone; a lost
  * connection or a loading, busy or failing-over server fails the write as retryable.
  */
@@ -89,17 +90,25 @@ export function createRedisSink<const TTopics extends readonly TopicDefinition[]
     return loaded;
   };
 
-  const send = async (pending: readonly PendingWrite[]) => {
+  // One pipeline, one script call per group of changes.
+  const send = async (calls: readonly (readonly PendingWrite[])[]) => {
     const pipeline = redis.pipeline();
-    for (const { write } of pending)
-      pipeline.evalsha(versionGuardScript.sha1, 2, write.keys[0], write.keys[1], ...write.args);
+    for (const call of calls) {
+      const keys: string[] = [];
+      const args: string[] = [];
+      for (const { write } of call) {
+        keys.push(write.keys[0], write.keys[1]);
+        for (const arg of write.args) args.push(arg);
+      }
+      pipeline.evalsha(versionGuardScript.sha1, keys.length, ...keys, ...args);
+    }
     let replies: Awaited<ReturnType<typeof pipeline.exec>>;
     try {
       replies = await pipeline.exec();
     } catch (error) {
       throw classifyRedisError(error, 'sink write');
     }
-    if (replies === null || replies.length !== pending.length)
+    if (replies === null || replies.length !== calls.length)
       throw new InletError(InletErrorCode.contractViolation, 'the Redis pipeline answered no replies');
     return replies;
   };
@@ -111,7 +120,7 @@ export function createRedisSink<const TTopics extends readonly TopicDefinition[]
     const keyPrefix = keyPrefixOf(settings, batch.topic);
     const indexOf = new Map(batch.changes.map((change, index) => [change, index]));
     const rejected: SinkRejection[] = [];
-    let pending: PendingWrite[] = [];
+    const pending: PendingWrite[] = [];
     for (const change of newestPerKey(batch.changes)) {
       const index = indexOf.get(change) as number;
       try {
@@ -120,32 +129,51 @@ export function createRedisSink<const TTopics extends readonly TopicDefinition[]
         rejected.push({ index, error });
       }
     }
+    let calls: (readonly PendingWrite[])[] = [];
+    for (let start = 0; start < pending.length; start += changesPerScriptCall)
+      calls.push(pending.slice(start, start + changesPerScriptCall));
     await unlessAborted(loadScript(), signal);
-    for (let reloads = 0; pending.length > 0; reloads += 1) {
-      const replies = await unlessAborted(send(pending), signal);
-      const unscripted: PendingWrite[] = [];
+    for (let reloads = 0; calls.length > 0; ) {
+      const replies = await unlessAborted(send(calls), signal);
+      const again: (readonly PendingWrite[])[] = [];
+      let unscripted = false;
       let failure: InletError | undefined;
-      replies.forEach(([error], position) => {
-        const write = pending[position] as PendingWrite;
+      replies.forEach(([error, result], position) => {
+        const call = calls[position] as readonly PendingWrite[];
         const outcome = redisReplyOutcome(error);
-        if (outcome.kind === 'noscript') unscripted.push(write);
-        else if (outcome.kind === 'rejected') rejected.push({ index: write.index, error: outcome.error });
-        else if (outcome.kind === 'failed') failure ??= outcome.error;
+        if (outcome.kind === 'failed') failure ??= outcome.error;
+        else if (outcome.kind === 'noscript') {
+          unscripted = true;
+          again.push(call);
+        } else if (outcome.kind === 'rejected') {
+          // A command of the script failed (out of memory, say): find out change by change.
+          if (call.length > 1) again.push(...call.map((write) => [write]));
+          else rejected.push({ index: (call[0] as PendingWrite).index, error: outcome.error });
+        } else {
+          const results = Array.isArray(result) ? result : [];
+          call.forEach((write, each) => {
+            const changeOutcome = changeResultOutcome(results[each]);
+            if (changeOutcome.kind === 'rejected')
+              rejected.push({ index: write.index, error: changeOutcome.error });
+            else if (changeOutcome.kind === 'failed') failure ??= changeOutcome.error;
+          });
+        }
       });
       if (failure !== undefined) throw failure;
-      if (unscripted.length > 0 && reloads >= maxScriptReloads)
-        throw new InletStoreError(
-          StoreErrorCode.storeUnavailable,
-          'Redis keeps losing the sink script (SCRIPT FLUSH?)',
-          'redis',
-          'NOSCRIPT',
-          { retryable: true },
-        );
-      if (unscripted.length > 0) {
+      if (unscripted) {
+        reloads += 1;
+        if (reloads > maxScriptReloads)
+          throw new InletStoreError(
+            StoreErrorCode.storeUnavailable,
+            'Redis keeps losing the sink script (SCRIPT FLUSH?)',
+            'redis',
+            'NOSCRIPT',
+            { retryable: true },
+          );
         loaded = undefined;
         await unlessAborted(loadScript(), signal);
       }
-      pending = unscripted;
+      calls = again;
     }
     rejected.sort((a, b) => a.index - b.index);
     return { rejected };
