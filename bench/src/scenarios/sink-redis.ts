@@ -187,7 +187,8 @@ const pipelined: Scenario = {
   unit: 'changes/s',
   better: 'higher',
   needsKafka: false,
-  pairs: 6,
+  pairs: 10,
+  warmupRuns: 2,
   async prepare({ quick }) {
     const batchCount = quick ? 10 : 60;
     const setup = await setUp(batchCount);
@@ -220,7 +221,8 @@ const unpipelined: Scenario = {
   unit: 'changes/s',
   better: 'higher',
   needsKafka: false,
-  pairs: 5,
+  pairs: 8,
+  warmupRuns: 2,
   async prepare({ quick }) {
     const batchCount = quick ? 4 : 20;
     const setup = await setUp(batchCount);

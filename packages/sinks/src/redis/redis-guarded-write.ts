@@ -14,6 +14,12 @@ function seconds(value: number | undefined): string {
   return value === undefined ? '' : String(value);
 }
 
+/** The value strings, preceded by how many there are (the script reads a variable number). */
+function counted(value: string[]): string[] {
+  value.unshift(String(value.length));
+  return value;
+}
+
 function encoded(settings: RedisSinkSettings, value: unknown): string[] {
   return settings.format === 'hash' ? encodeHashValue(value) : [encodeJsonValue(value)];
 }
@@ -30,21 +36,16 @@ export function guardedWrite<TEvent extends InletEvent>(
   const keys = redisEntityKeys(keyPrefix, change.key);
   const type = settings.format === 'hash' ? 'hash' : 'string';
   const version = change.entityVersion === undefined ? '' : String(change.entityVersion);
-  const head = (
-    action: 'put' | 'remove',
-    valueTtl: number | undefined,
-    versionTtl: number | undefined,
-    value: readonly string[],
-  ) => [type, action, version, seconds(valueTtl), seconds(versionTtl), String(value.length), ...value];
   let args: string[];
   if (change.kind === 'upsert') {
     const value = settings.value === undefined ? change.event.data : settings.value(change.event as never);
-    args = head('put', settings.ttlSeconds, settings.ttlSeconds, encoded(settings, value));
+    const ttl = seconds(settings.ttlSeconds);
+    args = [type, 'put', version, ttl, ttl, ...counted(encoded(settings, value))];
   } else if (settings.deletes === 'mark') {
-    const ttl = settings.deletedTtlSeconds;
-    args = head('put', ttl, ttl, encoded(settings, deletedMarker));
+    const ttl = seconds(settings.deletedTtlSeconds);
+    args = [type, 'put', version, ttl, ttl, ...counted(encoded(settings, deletedMarker))];
   } else {
-    args = head('remove', undefined, settings.deletedTtlSeconds, []);
+    args = [type, 'remove', version, '', seconds(settings.deletedTtlSeconds), '0'];
   }
   return { keys: [keys.value, keys.version], args };
 }

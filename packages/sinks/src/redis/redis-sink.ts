@@ -118,11 +118,13 @@ export function createRedisSink<const TTopics extends readonly TopicDefinition[]
     signal: AbortSignal,
   ): Promise<SinkWriteResult> => {
     const keyPrefix = keyPrefixOf(settings, batch.topic);
-    const indexOf = new Map(batch.changes.map((change, index) => [change, index]));
     const rejected: SinkRejection[] = [];
     const pending: PendingWrite[] = [];
+    // newestPerKey keeps offset order: each change's index is found walking the batch once.
+    let index = -1;
     for (const change of newestPerKey(batch.changes)) {
-      const index = indexOf.get(change) as number;
+      do index += 1;
+      while (index < batch.changes.length && batch.changes[index] !== change);
       try {
         pending.push({ index, write: guardedWrite<InletEvent>(change, keyPrefix, settings) });
       } catch (error) {
