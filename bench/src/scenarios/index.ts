@@ -5,6 +5,7 @@ import { kafkaBaselineScenarios } from './kafka-baseline';
 import { producerScenarios } from './producer';
 import { registryScenarios } from './registry';
 import { sinkPostgresScenarios } from './sink-postgres';
+import { sinkRedisScenarios } from './sink-redis';
 
 export const allScenarios: readonly Scenario[] = [
   ...kafkaBaselineScenarios,
@@ -13,4 +14,5 @@ export const allScenarios: readonly Scenario[] = [
   ...producerScenarios,
   ...consumerScenarios,
   ...sinkPostgresScenarios,
+  ...sinkRedisScenarios,
 ];

@@ -3,6 +3,7 @@ import { defaultTestEnvironment, type TestEnvironment } from './environment';
 
 export { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker';
 export { type DedicatedPostgres, startDedicatedPostgres } from './dedicated-postgres';
+export { type DedicatedRedis, startDedicatedRedis } from './dedicated-redis';
 export type { TestEnvironment } from './environment';
 export { type KcatRecord, kcatProduce } from './kcat';
 export { serverScript } from './servers';
