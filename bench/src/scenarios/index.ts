@@ -4,6 +4,7 @@ import { envelopeScenarios } from './envelope';
 import { kafkaBaselineScenarios } from './kafka-baseline';
 import { producerScenarios } from './producer';
 import { registryScenarios } from './registry';
+import { sinkLatencyScenarios } from './sink-latency';
 import { sinkPostgresScenarios } from './sink-postgres';
 import { sinkRedisScenarios } from './sink-redis';
 
@@ -15,4 +16,5 @@ export const allScenarios: readonly Scenario[] = [
   ...consumerScenarios,
   ...sinkPostgresScenarios,
   ...sinkRedisScenarios,
+  ...sinkLatencyScenarios,
 ];
