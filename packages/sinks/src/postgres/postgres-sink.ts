@@ -57,6 +57,8 @@ export interface PostgresSink<TEvent> extends Sink<TEvent> {
    * fail early. A failed attempt is tried again on the next call.
    */
   init(): Promise<void>;
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** One change to write, with its index in the batch. */
@@ -448,6 +450,7 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       closed = true;
       await Promise.allSettled([...writing]);
     },
+    [Symbol.asyncDispose]: () => sink.close(),
   };
   if (offsets !== undefined) {
     sink.storedOffsets = async (groupId, partitions) => {
