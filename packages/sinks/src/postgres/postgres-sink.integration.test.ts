@@ -192,6 +192,34 @@ describe('the PostgreSQL sink', () => {
     });
   });
 
+  it('writes a char(n) column whole, refusing only what is too long; refuses array-typed columns', async () => {
+    const name = table();
+    await pool.query(
+      `create table ${name} (key text primary key, entity_version bigint, event_id text, event_time timestamptz, deleted boolean not null default false, code char(4))`,
+    );
+    const sink = createPostgresSink({
+      pool,
+      table: name,
+      topics: [contractTopic],
+      columns: (event) => ({ code: event.data.value }),
+    });
+    const result = await sink.write(batchOf([upsert('a', 1, 'abcd'), upsert('b', 1, 'abcde')]), { signal });
+    expect(result.rejected?.map(({ index }) => index)).toEqual([1]);
+    const { rows } = await pool.query(`select key, code from ${name}`);
+    expect(rows).toEqual([{ key: 'a', code: 'abcd' }]);
+    const arrays = table();
+    await pool.query(
+      `create table ${arrays} (key text primary key, entity_version bigint, event_id text, event_time timestamptz, deleted boolean not null default false, tags text[])`,
+    );
+    const refusing = createPostgresSink({
+      pool,
+      table: arrays,
+      topics: [contractTopic],
+      columns: () => ({}),
+    });
+    await expect(refusing.init()).rejects.toMatchObject({ code: PostgresSinkErrorCode.unsupportedColumn });
+  });
+
   it('fails for good on a missing table without ensureTable', async () => {
     const sink = createPostgresSink({ pool, table: tableName('absent'), topics: [contractTopic] });
     await expect(sink.write(batchOf([upsert('a', 1)]), { signal })).rejects.toMatchObject({
