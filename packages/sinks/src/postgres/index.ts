@@ -1,3 +1,5 @@
+// The pool types the options take, from @inlet/postgres, so the options are documented whole.
+export type { PostgresPoolClient, PostgresQueryResult } from '@inlet/postgres';
 export { snakeCase } from './column-mapping';
 export { InletPostgresSinkError } from './postgres-error-classes';
 export { createPostgresSink, type PostgresSink } from './postgres-sink';

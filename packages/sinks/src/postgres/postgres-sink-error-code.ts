@@ -8,6 +8,8 @@ export const PostgresSinkErrorCode = {
   missingTable: 'INLET_POSTGRES_SINK_MISSING_TABLE',
   /** The target table lacks columns the sink writes; the error names them. */
   missingColumns: 'INLET_POSTGRES_SINK_MISSING_COLUMNS',
+  /** A column the sink would write has a type it cannot write (an array type: use jsonb). */
+  unsupportedColumn: 'INLET_POSTGRES_SINK_UNSUPPORTED_COLUMN',
   /** Two event definitions map one column to different types, or a property to a column the sink keeps for itself. */
   columnConflict: 'INLET_POSTGRES_SINK_COLUMN_CONFLICT',
   /** The database refused one row for good (a constraint, a value it cannot take): it is dead-lettered. */

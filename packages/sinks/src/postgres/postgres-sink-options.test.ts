@@ -72,14 +72,18 @@ describe('the PostgreSQL sink options', () => {
     expect(typeof once.storedOffsets).toBe('function');
   });
 
-  it('fails its writes once closed', async () => {
+  it('fails its writes once closed (also by await using), and closes twice without harm', async () => {
     const sink = createPostgresSink({ pool, table: 'orders', topics: [contractTopic] });
-    await sink.close();
+    {
+      await using _disposed = sink;
+    }
     await expect(
       sink.write(
         { groupId: 'g', topic: 't', partition: 0, changes: [], nextOffset: '0' },
         { signal: new AbortController().signal },
       ),
     ).rejects.toMatchObject({ code: 'INLET_CLOSED' });
+    await sink.close();
+    await expect(sink.init()).rejects.toMatchObject({ code: 'INLET_CLOSED' });
   });
 });

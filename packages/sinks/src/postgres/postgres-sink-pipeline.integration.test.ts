@@ -1,5 +1,5 @@
 import { DeadLetterHeader } from '@inlet/consumer';
-import type { IncomingRecord, KafkaTransport } from '@inlet/core';
+import { defineEvent, defineTopic, type IncomingRecord, jsonSchema, type KafkaTransport } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { eventually, testEnvironment, uniqueName } from '@inlet/test-support';
@@ -24,6 +24,25 @@ afterAll(async () => {
   await pool.end();
 });
 
+// The quick start's order, as the root README defines it.
+const QuickStartOrder = defineEvent({
+  type: 'order.updated',
+  version: 1,
+  schema: jsonSchema({
+    type: 'object',
+    properties: {
+      orderId: { type: 'string' },
+      status: { type: 'string' },
+      revision: { type: 'integer' },
+      at: { type: 'string' },
+    },
+    required: ['orderId', 'status', 'revision', 'at'],
+  }),
+  key: (order) => order.orderId,
+  eventTime: (order) => order.at,
+  entityVersion: (order) => order.revision,
+});
+
 const tableName = (prefix: string) => uniqueName(prefix).replaceAll('-', '_');
 
 async function readAll(topic: string, count: number): Promise<IncomingRecord[]> {
@@ -43,6 +62,34 @@ async function readAll(topic: string, count: number): Promise<IncomingRecord[]> 
 }
 
 describe('the PostgreSQL sink in a pipeline', () => {
+  it('lands three revisions of an order as one row at the last, in a table it made (the quick start)', async () => {
+    const topic = defineTopic({ name: uniqueName('pg-qs-orders'), events: [QuickStartOrder], partitions: 2 });
+    await transport.admin().createTopics([{ topic: topic.name, partitions: 2 }]);
+    const producer = createProducer({ transport });
+    for (const [revision, status] of ['placed', 'packed', 'shipped'].entries())
+      await producer.send(topic, {
+        type: 'order.updated',
+        data: { orderId: 'o-1', status, revision, at: new Date().toISOString() },
+      });
+    await producer.close();
+    const table = tableName('orders');
+    const pipeline = createPipeline({
+      transport,
+      groupId: uniqueName('pg-qs-group'),
+      topics: [topic],
+      sink: createPostgresSink({ pool, table, topics: [topic], ensureTable: true }),
+    });
+    try {
+      await pipeline.start();
+      await pipeline.caughtUp({ timeoutMs: 60_000 });
+    } finally {
+      await pipeline.close();
+    }
+    const { rows } = await pool.query(`select key, status, entity_version from ${table}`);
+    expect(rows).toEqual([{ key: 'o-1', status: 'shipped', entity_version: '2' }]);
+    await pool.query(`drop table ${table}`);
+  }, 90_000);
+
   it('dead-letters the rows a CHECK constraint refuses, with the reason, and lands every other', async () => {
     const meters = meterTopic(uniqueName('pg-meters'));
     const deadLetters = `${meters.name}.dlq`;

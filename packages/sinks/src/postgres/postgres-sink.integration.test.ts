@@ -192,6 +192,34 @@ describe('the PostgreSQL sink', () => {
     });
   });
 
+  it('writes a char(n) column whole, refusing only what is too long; refuses array-typed columns', async () => {
+    const name = table();
+    await pool.query(
+      `create table ${name} (key text primary key, entity_version bigint, event_id text, event_time timestamptz, deleted boolean not null default false, code char(4))`,
+    );
+    const sink = createPostgresSink({
+      pool,
+      table: name,
+      topics: [contractTopic],
+      columns: (event) => ({ code: event.data.value }),
+    });
+    const result = await sink.write(batchOf([upsert('a', 1, 'abcd'), upsert('b', 1, 'abcde')]), { signal });
+    expect(result.rejected?.map(({ index }) => index)).toEqual([1]);
+    const { rows } = await pool.query(`select key, code from ${name}`);
+    expect(rows).toEqual([{ key: 'a', code: 'abcd' }]);
+    const arrays = table();
+    await pool.query(
+      `create table ${arrays} (key text primary key, entity_version bigint, event_id text, event_time timestamptz, deleted boolean not null default false, tags text[])`,
+    );
+    const refusing = createPostgresSink({
+      pool,
+      table: arrays,
+      topics: [contractTopic],
+      columns: () => ({}),
+    });
+    await expect(refusing.init()).rejects.toMatchObject({ code: PostgresSinkErrorCode.unsupportedColumn });
+  });
+
   it('fails for good on a missing table without ensureTable', async () => {
     const sink = createPostgresSink({ pool, table: tableName('absent'), topics: [contractTopic] });
     await expect(sink.write(batchOf([upsert('a', 1)]), { signal })).rejects.toMatchObject({
@@ -199,6 +227,38 @@ describe('the PostgreSQL sink', () => {
       retryable: false,
     });
   });
+
+  for (const write of ['statement', 'copy'] as const) {
+    it(`rejects a value the column type refuses, alone, also when COPY meets it (${write})`, async () => {
+      const name = table();
+      await pool.query(
+        `create table ${name} (key text primary key, entity_version bigint, event_id text, event_time timestamptz, deleted boolean not null default false, due timestamptz)`,
+      );
+      const sink = createPostgresSink({
+        pool,
+        table: name,
+        topics: [contractTopic],
+        write,
+        columns: (event) => ({ due: event.data.value }),
+      });
+      const result = await sink.write(
+        batchOf([
+          upsert('a', 1, '2026-01-01T00:00:00Z'),
+          upsert('b', 1, 'not a time'),
+          upsert('c', 1, '2026-02-01T00:00:00Z'),
+        ]),
+        { signal },
+      );
+      expect(
+        result.rejected?.map(({ index, error }) => [index, (error as { sqlState?: string }).sqlState]),
+      ).toEqual([[1, '22007']]);
+      // The connection is usable afterwards: the next batch lands.
+      await sink.write(batchOf([upsert('d', 1, '2026-03-01T00:00:00Z')]), { signal });
+      const { rows } = await pool.query(`select key from ${name} order by key`);
+      expect(rows.map((row) => row.key)).toEqual(['a', 'c', 'd']);
+      await sink.close();
+    });
+  }
 
   it('writes the columns a mapping of your own returns', async () => {
     const name = table();

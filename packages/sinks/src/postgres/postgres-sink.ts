@@ -35,6 +35,7 @@ import {
 } from './postgres-sink-options';
 import { StoredOffsets } from './stored-offsets';
 import {
+  castTypeOf,
   createTableStatement,
   createTombstonesStatement,
   deletedColumn,
@@ -57,6 +58,8 @@ export interface PostgresSink<TEvent> extends Sink<TEvent> {
    * fail early. A failed attempt is tried again on the next call.
    */
   init(): Promise<void>;
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** One change to write, with its index in the batch. */
@@ -198,8 +201,15 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       );
     const columns = [...own, ...dataNames].map((column) => ({
       name: column,
-      type: types.get(column) as string,
+      type: castTypeOf(types.get(column) as string),
     }));
+    const arrays = columns.filter(({ type }) => type.endsWith('[]'));
+    if (arrays.length > 0)
+      throw new InletPostgresSinkError(
+        PostgresSinkErrorCode.unsupportedColumn,
+        `table ${table} has array-typed column(s) the sink would write (${arrays.map(({ name, type }) => `${name} ${type}`).join(', ')}): make them jsonb, or give them a default and leave them out`,
+        undefined,
+      );
     const layout: TableLayout = {
       table,
       mode: settings.mode,
@@ -448,6 +458,7 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       closed = true;
       await Promise.allSettled([...writing]);
     },
+    [Symbol.asyncDispose]: () => sink.close(),
   };
   if (offsets !== undefined) {
     sink.storedOffsets = async (groupId, partitions) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  castTypeOf,
   createTableStatement,
   createTombstonesStatement,
   mergeStatement,
@@ -71,6 +72,13 @@ describe('the write statements', () => {
         'from inlet_stage_x as u on conflict',
       ),
     );
+  });
+
+  it('casts to unbounded character and bit types, so that the column refuses values too long', () => {
+    expect(castTypeOf('character')).toBe('bpchar');
+    expect(castTypeOf('bit')).toBe('varbit');
+    expect(castTypeOf('character varying')).toBe('character varying');
+    expect(castTypeOf('timestamp with time zone')).toBe('timestamp with time zone');
   });
 
   it('quotes any identifier', () => {

@@ -22,6 +22,17 @@ export const eventIdColumn = 'event_id';
 export const eventTimeColumn = 'event_time';
 export const deletedColumn = 'deleted';
 
+/**
+ * The type a parameter is cast to, from the column's type without its modifier: `character`
+ * and `bit` alone mean a length of 1 in a cast (which would cut values short silently), so they
+ * become their unbounded forms; the column's own length then refuses a value too long (22001).
+ */
+export function castTypeOf(columnType: string): string {
+  if (columnType === 'character') return 'bpchar';
+  if (columnType === 'bit') return 'varbit';
+  return columnType;
+}
+
 /** An identifier in double quotes, safe for any name. */
 export function quoted(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
