@@ -1,2 +1,2 @@
 export { createKafkaSink, type KafkaSink } from './kafka-sink';
-export type { KafkaSinkOptions } from './kafka-sink-options';
+export type { KafkaSinkOptions, KafkaSinkOutput } from './kafka-sink-options';

@@ -8,7 +8,19 @@ import {
 } from '@inlet/core';
 import type { InletProducer, TopicEventInput } from '@inlet/producer';
 
-export interface KafkaSinkOptions<TEvent extends InletEvent, TOutput extends TopicDefinition> {
+/**
+ * An event of the output topic, as `map` returns it: its `type` picks which of the topic's events
+ * it is (kept as its literal, so that `{ type: 'x', data }` needs no `as const`) and so its data.
+ */
+export type KafkaSinkOutput<TOutput extends TopicDefinition, TType extends string> = {
+  readonly type: TType;
+} & Extract<TopicEventInput<TOutput>, { readonly type: TType }>;
+
+export interface KafkaSinkOptions<
+  TEvent extends InletEvent,
+  TOutput extends TopicDefinition,
+  TType extends string = string,
+> {
   /**
    * Sends the outputs; not closed by the sink. Made with a `transactionalId`, each batch's outputs
    * and its input offsets commit in one transaction (exactly once for `read_committed` readers).
@@ -22,7 +34,7 @@ export interface KafkaSinkOptions<TEvent extends InletEvent, TOutput extends Top
    * The event to send for an input event, or undefined to drop it. Default: the same event
    * (its type, data, version, id and trace context), which the output topic must define.
    */
-  readonly map?: (event: TEvent) => TopicEventInput<TOutput> | undefined;
+  readonly map?: (event: TEvent) => KafkaSinkOutput<TOutput, TType> | undefined;
   /** Deletes (tombstones) are forwarded as tombstones with their version (default), or dropped. */
   readonly deletes?: 'forward' | 'drop';
   /**

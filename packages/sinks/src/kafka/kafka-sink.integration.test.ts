@@ -245,7 +245,7 @@ describe('the Kafka sink on a real broker', () => {
           event.data.seq === 0
             ? undefined
             : {
-                type: 'meter.doubled' as const,
+                type: 'meter.doubled',
                 // m-7's output breaks the output schema: refused, and so dead-lettered.
                 data: {
                   meter: event.data.meter,

@@ -68,8 +68,9 @@ function forwarded(event: TopicEvent<TopicDefinition>): EventInput {
 export function createKafkaSink<
   const TTopics extends readonly TopicDefinition[] = readonly TopicDefinition[],
   const TOutput extends TopicDefinition = TopicDefinition,
+  TType extends string = string,
 >(
-  options: KafkaSinkOptions<TopicEvent<TTopics[number]>, TOutput> & { readonly topics?: TTopics },
+  options: KafkaSinkOptions<TopicEvent<TTopics[number]>, TOutput, TType> & { readonly topics?: TTopics },
 ): KafkaSink<TopicEvent<TTopics[number]>> {
   type TEvent = TopicEvent<TTopics[number]>;
   checkKafkaSinkOptions(options);
