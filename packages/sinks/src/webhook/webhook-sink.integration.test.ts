@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline';
 import type { SinkBatch, SinkChange } from '../sink';
 import { type ContractEvent, ContractItem, contractTopic, describeSinkContract } from '../sink-contract';
+import { type SinkRetryMessage, sinkChannels } from '../sink-diagnostics';
 import {
   startWebhookReceiver,
   type WebhookReceiver,
@@ -319,6 +320,9 @@ describe('webhook pipelines on a real broker', () => {
     const target = await receiver({
       answer: (_, index) => (index < 3 ? { status: 503, headers: { 'retry-after': '1' } } : undefined),
     });
+    const retries: SinkRetryMessage[] = [];
+    const onRetry = (message: unknown) => void retries.push(message as SinkRetryMessage);
+    sinkChannels.retry.subscribe(onRetry);
     const pipeline = createPipeline({
       transport,
       groupId: uniqueName('webhook-503'),
@@ -338,7 +342,12 @@ describe('webhook pipelines on a real broker', () => {
         expect(request.at - previous.at).toBeLessThan(3_000);
       }
       expect(pipeline.stats()).toMatchObject({ written: 40, rejected: 0, writeRetries: 0 });
+      // The sink's own retries are published like the pipeline's.
+      expect(
+        retries.filter((message) => message.topic === readings.name).map((message) => message.attempt),
+      ).toEqual([1, 2, 3]);
     } finally {
+      sinkChannels.retry.unsubscribe(onRetry);
       await pipeline.close();
     }
   }, 60_000);

@@ -9,6 +9,7 @@ import {
 } from '@inlet/core';
 import { Pool } from 'undici';
 import type { Sink, SinkBatch, SinkRejection, SinkWriteContext } from '../sink';
+import { sinkChannels } from '../sink-diagnostics';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { idempotencyKey } from './idempotency-key';
 import { retryAfterMs } from './retry-after';
@@ -181,6 +182,14 @@ export function createWebhookSink<const TTopics extends readonly TopicDefinition
           { retryable: true, cause: outcome.failure },
         );
       }
+      if (sinkChannels.retry.hasSubscribers)
+        sinkChannels.retry.publish({
+          sink: name,
+          topic: batch.topic,
+          partition: batch.partition,
+          attempt: retry + 1,
+          error: outcome.failure,
+        });
       const delay = Math.min(
         maxDelayMs,
         outcome.retryAfterMs ?? backoffDelayMs(retry + 1, { minDelayMs, maxDelayMs }),
