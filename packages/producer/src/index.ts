@@ -6,6 +6,7 @@ export {
   type ProducerSendOptions,
   type ProducerTransaction,
   type SendResult,
+  type TombstoneInput,
   type TopicEventInput,
 } from './producer';
 export {

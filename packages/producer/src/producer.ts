@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import {
   type AnyEventDefinition,
   backoffDelayMs,
+  CloudEventHeader,
   type CreateEventOptions,
   closedError,
+  cloudEventsSpecVersion,
   createEvent,
   createUuidV7Generator,
+  type EntityKey,
   type EventData,
   type EventType,
   encodeEventRecord,
+  entityKeyBytes,
   InletError,
   InletErrorCode,
   InletValidationError,
@@ -69,6 +73,21 @@ export interface ProducerSendOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A delete: what a tombstone (a record with the entity's key and no value) carries in its headers. */
+export interface TombstoneInput {
+  /**
+   * The entity's version (`ce_entityversion`): readers that keep versions keep it, so that an
+   * older update cannot bring the entity back.
+   */
+  readonly entityVersion?: number;
+  /** `ce_id`: keep one (forwarding, resending) so that readers deduplicate it; a new UUIDv7 otherwise. */
+  readonly id?: string;
+  /** `ce_type`: the event type whose entity it deletes. */
+  readonly type?: string;
+  /** `ce_time`: when the entity was deleted; now otherwise. */
+  readonly eventTime?: Date;
+}
+
 /** Why events of a batch were refused before anything was sent. */
 export class BatchRefusedError extends InletError {
   override readonly name: string = 'BatchRefusedError';
@@ -91,6 +110,8 @@ export interface ProducerTransaction {
     topic: TTopic,
     events: readonly TopicEventInput<TTopic>[],
   ): Promise<SendResult[]>;
+  /** A tombstone inside the transaction: see {@link InletProducer.sendTombstone}. */
+  sendTombstone(topic: TopicDefinition, key: EntityKey, tombstone?: TombstoneInput): Promise<SendResult>;
   /** Commits consumer offsets with the transaction (consume-transform-produce). */
   sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
 }
@@ -111,6 +132,18 @@ export interface InletProducer {
     events: readonly TopicEventInput<TTopic>[],
     options?: ProducerSendOptions,
   ): Promise<SendResult[]>;
+  /**
+   * Deletes `key`'s entity: sends a tombstone, a record with the key and no value, onto the
+   * key's partition, with `ce_id`, `ce_source`, `ce_time` and, when given, `ce_type` and
+   * `ce_entityversion` headers (which `@inlet/consumer` reads with `tombstones: 'deliver'`).
+   * Resolves once the broker acknowledged it. `type` in the result is `tombstone.type` or ''.
+   */
+  sendTombstone(
+    topic: TopicDefinition,
+    key: EntityKey,
+    tombstone?: TombstoneInput,
+    options?: ProducerSendOptions,
+  ): Promise<SendResult>;
   /** Runs `work` in a Kafka transaction: committed when it resolves, aborted when it throws. */
   transaction<T>(work: (transaction: ProducerTransaction) => Promise<T>): Promise<T>;
   /** Resolves once everything accepted so far is acknowledged or failed. */
@@ -388,6 +421,49 @@ export function createProducer(options: ProducerOptions): InletProducer {
     return schemaIdFor(topic, definition, now + deliveryTimeoutMs).then(encode);
   }
 
+  function prepareTombstone(
+    topic: TopicDefinition,
+    key: EntityKey,
+    input: TombstoneInput,
+    now: number,
+  ): PreparedRecord {
+    if (!isTopicDefinition(topic)) {
+      throw new InletError(
+        InletErrorCode.invalidOption,
+        'sendTombstone() takes a topic made with defineTopic() first',
+      );
+    }
+    const { entityVersion, eventTime } = input;
+    if (entityVersion !== undefined && !(Number.isSafeInteger(entityVersion) && entityVersion >= 0)) {
+      throw new InletValidationError(InletErrorCode.validationFailed, input.type, [
+        { path: '(entityVersion)', message: `must be a non-negative integer, got ${String(entityVersion)}` },
+      ]);
+    }
+    if (eventTime !== undefined && !(eventTime instanceof Date && !Number.isNaN(eventTime.getTime()))) {
+      throw new InletValidationError(InletErrorCode.invalidEventTime, input.type, [
+        { path: '(eventTime)', message: 'must be a valid Date' },
+      ]);
+    }
+    const id = input.id ?? newId();
+    const time = eventTime ?? new Date(now);
+    const headers: Record<string, string> = {
+      [CloudEventHeader.specVersion]: cloudEventsSpecVersion,
+      [CloudEventHeader.id]: id,
+      [CloudEventHeader.source]: resolved.source,
+      [CloudEventHeader.time]: time.toISOString(),
+    };
+    if (input.type !== undefined) headers[CloudEventHeader.type] = input.type;
+    if (entityVersion !== undefined) headers[CloudEventHeader.entityVersion] = String(entityVersion);
+    const record: OutgoingRecord = {
+      topic: topic.name,
+      key: entityKeyBytes(key, input.type),
+      value: null,
+      headers,
+      timestamp: resolved.recordTimestamp === 'producedAt' ? now : time.getTime(),
+    };
+    return { record, bytes: recordBytes(record), id, type: input.type ?? '' };
+  }
+
   function checkOpen(inTransaction: boolean): void {
     if (closing !== undefined) throw closedError('producer');
     if (!inTransaction && resolved.transactionalId !== undefined) {
@@ -460,7 +536,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
 
   // All or nothing: every event prepared, or a BatchRefusedError listing each refusal.
   async function gather(
-    events: readonly EventInput[],
+    events: readonly unknown[],
     prepared: ReturnType<typeof prepareEach>,
     topicWait: Promise<void> | undefined,
   ): Promise<PreparedRecord[]> {
@@ -513,9 +589,14 @@ export function createProducer(options: ProducerOptions): InletProducer {
   ): ProducerTransaction {
     // Calls reach the transaction in the order they were made, as plain sends reach the sender.
     let previous: Promise<unknown> = Promise.resolve();
-    const sendInOrder = (topic: TopicDefinition, events: readonly EventInput[]): Promise<SendResult[]> => {
+    const sendInOrder = (
+      topic: TopicDefinition,
+      events: readonly unknown[],
+      prepareAll: (now: number) => ReturnType<typeof prepareEach> = (now) =>
+        prepareEach(topic, events as readonly EventInput[], now),
+    ): Promise<SendResult[]> => {
       const calledAt = Date.now();
-      const prepared = prepareEach(topic, events, calledAt);
+      const prepared = prepareAll(calledAt);
       const ready = gather(events, prepared, undefined);
       ready.catch(() => undefined);
       const turn = previous.then(async () => {
@@ -558,50 +639,77 @@ export function createProducer(options: ProducerOptions): InletProducer {
         return result as SendResult;
       },
       sendBatch: (topic, events) => sendInOrder(topic, events as readonly EventInput[]),
+      async sendTombstone(topic, key, tombstone = {}) {
+        const [result] = await sendInOrder(topic, [tombstone], (now) => {
+          try {
+            return {
+              items: [prepareTombstone(topic, key, tombstone, now)],
+              indexes: [0],
+              failures: [],
+              waits: false,
+            };
+          } catch (error) {
+            if (!InletError.is(error)) throw error;
+            return { items: [], indexes: [], failures: [{ index: 0, error }], waits: false };
+          }
+        });
+        return result as SendResult;
+      },
       sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
     };
   }
 
-  const producer: InletProducer = {
-    send(topic, event, sendOptions = {}) {
-      const calledAt = Date.now();
-      let prepared: Prepared;
-      try {
-        checkOpen(false);
-        prepared = prepare(topic, event as EventInput, calledAt);
-      } catch (error) {
-        if (InletError.is(error) && error.code !== InletErrorCode.closed) refused += 1;
-        return Promise.reject(error);
-      }
-      const deadline = calledAt + deliveryTimeoutMs;
-      const topicWait = topicReady(topic.name, deadline);
-      // The common case stays synchronous up to the one promise the caller awaits: a known
-      // topic, a schema id already cached, nobody waiting ahead, and room in the buffer.
-      if (
-        topicWait === undefined &&
-        !(prepared instanceof Promise) &&
-        intake.idle &&
-        sender.tryReserve(1, prepared.bytes)
-      ) {
-        return acceptOne(prepared, calledAt);
-      }
-      const ready = Promise.all([prepared, topicWait]).then(
-        ([item]) => [item],
-        (error: unknown) => {
-          refused += 1;
-          throw error;
-        },
-      );
-      return new Promise<SendResult>((resolve, reject) => {
-        intake.add({
-          prepared: ready,
-          deadline,
-          signal: sendOptions.signal,
-          accept: ([item]) => acceptOne(item as PreparedRecord, calledAt).then(resolve, reject),
-          refuse: reject,
-        });
+  /** One record: checked and prepared by `prepareRecord`, then sent like `send` sends an event. */
+  function sendOne(
+    topic: TopicDefinition,
+    prepareRecord: (now: number) => Prepared,
+    sendOptions: ProducerSendOptions,
+  ): Promise<SendResult> {
+    const calledAt = Date.now();
+    let prepared: Prepared;
+    try {
+      checkOpen(false);
+      prepared = prepareRecord(calledAt);
+    } catch (error) {
+      if (InletError.is(error) && error.code !== InletErrorCode.closed) refused += 1;
+      return Promise.reject(error);
+    }
+    const deadline = calledAt + deliveryTimeoutMs;
+    const topicWait = topicReady(topic.name, deadline);
+    // The common case stays synchronous up to the one promise the caller awaits: a known
+    // topic, a schema id already cached, nobody waiting ahead, and room in the buffer.
+    if (
+      topicWait === undefined &&
+      !(prepared instanceof Promise) &&
+      intake.idle &&
+      sender.tryReserve(1, prepared.bytes)
+    ) {
+      return acceptOne(prepared, calledAt);
+    }
+    const ready = Promise.all([prepared, topicWait]).then(
+      ([item]) => [item],
+      (error: unknown) => {
+        refused += 1;
+        throw error;
+      },
+    );
+    return new Promise<SendResult>((resolve, reject) => {
+      intake.add({
+        prepared: ready,
+        deadline,
+        signal: sendOptions.signal,
+        accept: ([item]) => acceptOne(item as PreparedRecord, calledAt).then(resolve, reject),
+        refuse: reject,
       });
-    },
+    });
+  }
+
+  const producer: InletProducer = {
+    send: (topic, event, sendOptions = {}) =>
+      sendOne(topic, (now) => prepare(topic, event as EventInput, now), sendOptions),
+
+    sendTombstone: (topic, key, tombstone = {}, sendOptions = {}) =>
+      sendOne(topic, (now) => prepareTombstone(topic, key, tombstone, now), sendOptions),
 
     async sendBatch(topic, events, sendOptions = {}) {
       checkOpen(false);

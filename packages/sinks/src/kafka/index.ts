@@ -1,2 +1,2 @@
-// The kafka sink: filled in by issue 11.
-export {};
+export { createKafkaSink, type KafkaSink } from './kafka-sink';
+export type { KafkaSinkOptions, KafkaSinkOutput } from './kafka-sink-options';
