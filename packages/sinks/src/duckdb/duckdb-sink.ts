@@ -1,0 +1,467 @@
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  closedError,
+  entityKeyId,
+  type TopicDefinition,
+  type TopicEvent,
+  type TopicPartitionOffset,
+} from '@inlet/core';
+import type { Sink, SinkBatch, SinkChange, SinkRejection } from '../sink';
+import { newestPerKey } from '../sink-changes';
+import { type ColumnValue, columnValue } from './column-value';
+import {
+  type DerivedDataColumn,
+  type DuckDbColumn,
+  derivedDataColumns,
+  type MetaColumnNames,
+  metaColumns,
+} from './derived-columns';
+import { duckDbFailureKind, toDuckDbSinkError } from './duckdb-errors';
+import {
+  checkDuckDbSinkOptions,
+  type DuckDbDeleteMode,
+  type DuckDbSinkMode,
+  type DuckDbSinkOptions,
+  duckDbSinkDefaults,
+} from './duckdb-sink-options';
+import { inTransaction, parseTableName, quoteIdentifier } from './duckdb-sql';
+import {
+  createTableIfMissing,
+  ensureStateTables,
+  isUniqueColumn,
+  sinkStateTables,
+  tableColumns,
+  tableMismatch,
+} from './duckdb-table';
+
+/** A sink into a DuckDB table. */
+export interface DuckDbSink<TEvent> extends Sink<TEvent> {
+  readonly table: string;
+  readonly mode: DuckDbSinkMode;
+}
+
+/** One change made into a row: its index in the batch, and its values in the written columns' order. */
+interface StagedRow {
+  readonly index: number;
+  readonly offset: bigint;
+  readonly deleted: boolean;
+  readonly values: readonly unknown[];
+}
+
+/** What the sink learned of its table on first use. */
+interface Target {
+  readonly connection: DuckDBConnection;
+  readonly written: readonly ColumnValue[];
+  /** Upsert mode: the temporary table a batch is appended to before one INSERT … SELECT. */
+  readonly stage: string | undefined;
+  readonly statements: readonly string[];
+}
+
+const fixedMeta = { eventId: 'event_id', eventTime: 'event_time', deleted: 'deleted' } as const;
+
+/**
+ * Lands changes in a DuckDB table. In `upsert` mode (the default) a table keyed by entity holds
+ * each key's newest state: a batch is collapsed to the newest change per key, appended to a
+ * temporary table and merged with one `INSERT … ON CONFLICT (key) DO UPDATE … WHERE` the stored
+ * version is older (an equal version changes nothing); deletes mark the row `deleted` (or remove
+ * it, keeping its version aside) so that an older update cannot bring it back. In `append` mode
+ * every change is a row, written with DuckDB's appender; a replayed batch is skipped by the
+ * offsets the sink stores with the rows, in the same transaction, which also resumes a pipeline
+ * from them (exactly once). Rows DuckDB refuses (constraints, values it cannot convert) are found
+ * row by row and returned as rejected; I/O failures, a locked file and write conflicts are
+ * retryable.
+ */
+export function createDuckDbSink<const TTopics extends readonly TopicDefinition[]>(
+  options: DuckDbSinkOptions<TTopics>,
+): DuckDbSink<TopicEvent<TTopics[number]>> {
+  type TEvent = TopicEvent<TTopics[number]>;
+  checkDuckDbSinkOptions(options);
+  const mode: DuckDbSinkMode = options.mode ?? duckDbSinkDefaults.mode;
+  const deletes: DuckDbDeleteMode = options.deletes ?? duckDbSinkDefaults.deletes;
+  const table = parseTableName(options.table);
+  const meta: MetaColumnNames = {
+    key: options.keyColumn ?? duckDbSinkDefaults.keyColumn,
+    version: options.versionColumn ?? duckDbSinkDefaults.versionColumn,
+    ...fixedMeta,
+  };
+  const metaNames = new Set(Object.values(meta));
+  const derived = derivedDataColumns(options.topics);
+  const mapColumns = options.columns;
+  let owned: { instance: DuckDBInstance; connection: DuckDBConnection } | undefined;
+  let preparing: Promise<Target> | undefined;
+  let closed = false;
+  // One connection runs one transaction at a time: writes of different partitions take turns.
+  let turn: Promise<unknown> = Promise.resolve();
+  const nextOffsets = new Map<string, bigint>();
+
+  function serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = turn.then(work);
+    turn = result.catch(() => undefined);
+    return result;
+  }
+
+  async function connect(): Promise<DuckDBConnection> {
+    if (options.connection !== undefined) return options.connection;
+    if (owned === undefined) {
+      const instance = await DuckDBInstance.create(options.database as string);
+      owned = { instance, connection: await instance.connect() };
+    }
+    return owned.connection;
+  }
+
+  async function prepare(): Promise<Target> {
+    const connection = await connect();
+    await ensureStateTables(connection);
+    if (options.ensureTable === true) {
+      const columns: DuckDbColumn[] = [
+        ...metaColumns(meta).filter(
+          (column) => mode === 'append' || deletes === 'mark' || column.name !== meta.deleted,
+        ),
+        ...derived.filter((column) => !metaNames.has(column.name)),
+      ];
+      await createTableIfMissing(connection, table, columns, mode === 'upsert' ? meta.key : undefined);
+    }
+    const existing = await tableColumns(connection, table);
+    if (existing === undefined)
+      throw tableMismatch(table, 'does not exist (create it, or set ensureTable: true)');
+    const byName = new Map(existing.map((column) => [column.name, column]));
+    const required = [meta.key, ...(mode === 'upsert' ? [meta.version] : [])];
+    if (mode === 'upsert' && deletes === 'mark') required.push(meta.deleted);
+    if (mapColumns === undefined) required.push(...derived.map((column) => column.name));
+    const missing = required.filter((name) => !byName.has(name));
+    if (missing.length > 0)
+      throw tableMismatch(table, `has no column ${missing.map((name) => `"${name}"`).join(', ')}`);
+    if (mode === 'upsert' && !(await isUniqueColumn(connection, table, meta.key)))
+      throw tableMismatch(table, `upsert mode needs "${meta.key}" to be its PRIMARY KEY or UNIQUE`);
+    const writtenNames =
+      mapColumns === undefined
+        ? existing.filter(
+            (column) => metaNames.has(column.name) || derived.some((data) => data.name === column.name),
+          )
+        : existing;
+    const written = writtenNames.map((column) => columnValue(column.name, column.type));
+    if (mode === 'append') return { connection, written, stage: undefined, statements: [] };
+    const stage = `inlet_stage_${table.name}_${Math.random().toString(36).slice(2, 10)}`;
+    const list = written.map((column) => quoteIdentifier(column.name)).join(', ');
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(stage)} AS
+         SELECT ${list}, 0::INTEGER AS inlet_seq, false AS inlet_delete FROM ${table.sql} LIMIT 0`,
+    );
+    return {
+      connection,
+      written,
+      stage,
+      statements: upsertStatements(
+        written.map((column) => column.name),
+        stage,
+      ),
+    };
+  }
+
+  /** The statements that merge the stage into the table; each ends in a filter a per-row retry narrows. */
+  function upsertStatements(columns: readonly string[], stage: string): string[] {
+    const q = quoteIdentifier;
+    const list = columns.map(q).join(', ');
+    const key = q(meta.key);
+    const version = q(meta.version);
+    const newer = `(target.${version} IS NULL OR excluded.${version} IS NULL OR target.${version} < excluded.${version})`;
+    const dataColumns = columns.filter((name) => !metaNames.has(name));
+    const set = (dataValue: (column: string) => string) =>
+      columns
+        .filter((name) => name !== meta.key)
+        .map((name) => {
+          const column = q(name);
+          if (name === meta.version) return `${column} = coalesce(excluded.${column}, target.${column})`;
+          return `${column} = ${dataColumns.includes(name) ? dataValue(column) : `excluded.${column}`}`;
+        })
+        .join(', ');
+    const stageRef = `${q(stage)} AS staged`;
+    const tableLiteral = `'${table.text.replaceAll("'", "''")}'`;
+    if (deletes === 'mark') {
+      const updates = set(
+        (column) => `CASE WHEN excluded.${q(meta.deleted)} THEN target.${column} ELSE excluded.${column} END`,
+      );
+      return [
+        `INSERT INTO ${table.sql} AS target (${list}) SELECT ${list} FROM ${stageRef} WHERE $row IS NULL OR inlet_seq = $row
+           ON CONFLICT (${key}) DO UPDATE SET ${updates} WHERE ${newer}`,
+      ];
+    }
+    const deletesTable = sinkStateTables.deletes;
+    return [
+      `INSERT INTO ${deletesTable} AS removed SELECT ${tableLiteral}, ${key}, ${version} FROM ${stageRef}
+         WHERE inlet_delete AND ($row IS NULL OR inlet_seq = $row)
+         ON CONFLICT (table_name, key) DO UPDATE SET entity_version =
+           CASE WHEN removed.entity_version IS NULL OR excluded.entity_version IS NULL THEN excluded.entity_version
+                ELSE greatest(removed.entity_version, excluded.entity_version) END`,
+      `DELETE FROM ${table.sql} AS target USING ${stageRef}
+         WHERE staged.inlet_delete AND ($row IS NULL OR staged.inlet_seq = $row) AND target.${key} = staged.${key}
+           AND (target.${version} IS NULL OR staged.${version} IS NULL OR target.${version} < staged.${version})`,
+      `INSERT INTO ${table.sql} AS target (${list}) SELECT ${list} FROM ${stageRef}
+         WHERE NOT inlet_delete AND ($row IS NULL OR inlet_seq = $row) AND NOT EXISTS (
+           SELECT 1 FROM ${deletesTable} AS removed WHERE removed.table_name = ${tableLiteral} AND removed.key = staged.${key}
+             AND removed.entity_version IS NOT NULL AND staged.${version} IS NOT NULL AND removed.entity_version >= staged.${version})
+         ON CONFLICT (${key}) DO UPDATE SET ${set((column) => `excluded.${column}`)} WHERE ${newer}`,
+    ];
+  }
+
+  function target(): Promise<Target> {
+    if (closed) return Promise.reject(closedError(`DuckDB sink ${table.text}`));
+    preparing ??= prepare().catch((error: unknown) => {
+      // A failure worth retrying (a locked file) prepares again on the next write.
+      preparing = undefined;
+      throw toDuckDbSinkError(error, 'opening the table');
+    });
+    return preparing;
+  }
+
+  function dataOf(event: TEvent): Readonly<Record<string, unknown>> {
+    if (mapColumns !== undefined) return mapColumns(event);
+    const data = event.data as Record<string, unknown>;
+    const values: Record<string, unknown> = {};
+    for (const column of derived as readonly DerivedDataColumn[]) values[column.name] = data[column.property];
+    return values;
+  }
+
+  /** The change's row, converted for the written columns; a value that does not fit rejects it. */
+  function rowOf(written: readonly ColumnValue[], change: SinkChange<TEvent>, index: number): StagedRow {
+    const upsert = change.kind === 'upsert';
+    const data = upsert ? dataOf(change.event) : {};
+    const values: Record<string, unknown> = {
+      ...data,
+      [meta.key]: entityKeyId(change.key),
+      [meta.version]: change.entityVersion,
+      [meta.eventId]: upsert ? change.event.id : change.tombstone.id,
+      [meta.eventTime]: upsert ? change.event.eventTime : change.tombstone.eventTime,
+      [meta.deleted]: !upsert,
+    };
+    if (mapColumns !== undefined) {
+      const unknown = Object.keys(data).filter((name) => !written.some((column) => column.name === name));
+      if (unknown.length > 0)
+        throw toDuckDbSinkError(
+          new Error(`Conversion Error: no column ${unknown.join(', ')} in ${table.text}`),
+          'mapping',
+        );
+    }
+    return {
+      index,
+      offset: BigInt(change.offset),
+      deleted: !upsert,
+      values: written.map((column) => column.convert(values[column.name])),
+    };
+  }
+
+  function rowsOf(
+    written: readonly ColumnValue[],
+    entries: readonly { readonly change: SinkChange<TEvent>; readonly index: number }[],
+    rejected: SinkRejection[],
+  ): StagedRow[] {
+    const rows: StagedRow[] = [];
+    for (const { change, index } of entries) {
+      try {
+        rows.push(rowOf(written, change, index));
+      } catch (error) {
+        if (duckDbFailureKind(error) !== 'row') throw error;
+        rejected.push({ index, error: toDuckDbSinkError(error, 'mapping') });
+      }
+    }
+    return rows;
+  }
+
+  async function appendRows(
+    connection: DuckDBConnection,
+    into: string,
+    written: readonly ColumnValue[],
+    rows: readonly StagedRow[],
+    staged: boolean,
+  ): Promise<void> {
+    const appender = staged
+      ? await connection.createAppender(into, 'main', 'temp')
+      : await connection.createAppender(table.name, table.schema ?? null);
+    try {
+      for (const row of rows) {
+        for (let column = 0; column < written.length; column += 1)
+          (written[column] as ColumnValue).append(appender, row.values[column]);
+        if (staged) {
+          appender.appendInteger(row.index);
+          appender.appendBoolean(row.deleted);
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      try {
+        appender.closeSync();
+      } catch {
+        // Closing flushes again, and fails with the error flushing reported.
+      }
+    }
+  }
+
+  function partitionKey(batch: SinkBatch<TEvent>): string {
+    return `${batch.groupId}\u0000${batch.topic}\u0000${batch.partition}`;
+  }
+
+  async function storeOffset(
+    connection: DuckDBConnection,
+    batch: SinkBatch<TEvent>,
+    next: bigint,
+  ): Promise<void> {
+    await connection.run(
+      `INSERT INTO ${sinkStateTables.offsets} AS stored VALUES ($table, $group, $topic, $partition, $next)
+         ON CONFLICT (table_name, group_id, topic, "partition") DO UPDATE
+         SET next_offset = greatest(stored.next_offset, excluded.next_offset)`,
+      { table: table.text, group: batch.groupId, topic: batch.topic, partition: batch.partition, next },
+    );
+  }
+
+  async function storedNextOffset(connection: DuckDBConnection, batch: SinkBatch<TEvent>): Promise<bigint> {
+    const cached = nextOffsets.get(partitionKey(batch));
+    if (cached !== undefined) return cached;
+    const reader = await connection.runAndReadAll(
+      `SELECT next_offset FROM ${sinkStateTables.offsets}
+        WHERE table_name = $table AND group_id = $group AND topic = $topic AND "partition" = $partition`,
+      { table: table.text, group: batch.groupId, topic: batch.topic, partition: batch.partition },
+    );
+    const row = reader.getRowObjectsJS()[0] as { next_offset: bigint } | undefined;
+    return row?.next_offset ?? 0n;
+  }
+
+  /** Runs the row-level work for each row alone, rejecting those DuckDB refuses; other failures end the write. */
+  async function rowByRow(
+    rows: readonly StagedRow[],
+    rejected: SinkRejection[],
+    work: (row: StagedRow) => Promise<void>,
+  ): Promise<void> {
+    for (const row of rows) {
+      try {
+        await work(row);
+      } catch (error) {
+        if (duckDbFailureKind(error) !== 'row') throw error;
+        rejected.push({ index: row.index, error: toDuckDbSinkError(error, 'writing a row') });
+      }
+    }
+  }
+
+  async function writeAppend(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
+    const { connection, written } = found;
+    const from = await storedNextOffset(connection, batch);
+    const next = BigInt(batch.nextOffset);
+    const fresh = batch.changes
+      .map((change, index) => ({ change, index }))
+      .filter(({ change }) => BigInt(change.offset) >= from);
+    const rejected: SinkRejection[] = [];
+    const rows = rowsOf(written, fresh, rejected);
+    try {
+      await inTransaction(connection, async () => {
+        await appendRows(connection, table.name, written, rows, false);
+        await storeOffset(connection, batch, next);
+      });
+    } catch (error) {
+      if (duckDbFailureKind(error) !== 'row') throw error;
+      // Each row with the offset past it, so that a crash in between replays none twice.
+      await rowByRow(rows, rejected, (row) =>
+        inTransaction(connection, async () => {
+          await appendRows(connection, table.name, written, [row], false);
+          await storeOffset(connection, batch, row.offset + 1n);
+        }),
+      );
+      await storeOffset(connection, batch, next);
+    }
+    nextOffsets.set(partitionKey(batch), next > from ? next : from);
+    return rejected;
+  }
+
+  async function writeUpsert(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
+    const { connection, written, statements } = found;
+    const stage = found.stage as string;
+    const indexOf = new Map(batch.changes.map((change, index) => [change, index]));
+    const newest = newestPerKey(batch.changes).map((change) => ({
+      change,
+      index: indexOf.get(change) as number,
+    }));
+    const rejected: SinkRejection[] = [];
+    const rows = rowsOf(written, newest, rejected);
+    const merge = async (row: number | null) => {
+      for (const statement of statements) await connection.run(statement, { row });
+    };
+    const next = BigInt(batch.nextOffset);
+    try {
+      await inTransaction(connection, async () => {
+        await connection.run(`DELETE FROM ${quoteIdentifier(stage)}`);
+        await appendRows(connection, stage, written, rows, true);
+        await merge(null);
+        await storeOffset(connection, batch, next);
+      });
+    } catch (error) {
+      if (duckDbFailureKind(error) !== 'row') throw error;
+      await connection.run(`DELETE FROM ${quoteIdentifier(stage)}`);
+      const staged: StagedRow[] = [];
+      await rowByRow(rows, rejected, async (row) => {
+        await appendRows(connection, stage, written, [row], true);
+        staged.push(row);
+      });
+      await rowByRow(staged, rejected, (row) => inTransaction(connection, () => merge(row.index)));
+      await storeOffset(connection, batch, next);
+    }
+    return rejected;
+  }
+
+  const sink: DuckDbSink<TEvent> = {
+    name: `duckdb:${table.text}`,
+    table: table.text,
+    mode,
+    write(batch) {
+      return serialized(async () => {
+        const found = await target();
+        if (batch.changes.length === 0) return { rejected: [] };
+        try {
+          const rejected =
+            mode === 'append' ? await writeAppend(found, batch) : await writeUpsert(found, batch);
+          return { rejected: rejected.sort((a, b) => a.index - b.index) };
+        } catch (error) {
+          throw toDuckDbSinkError(error, `writing to ${table.text}`);
+        }
+      });
+    },
+    storedOffsets(groupId, partitions) {
+      return serialized(async () => {
+        const { connection } = await target();
+        const reader = await connection.runAndReadAll(
+          `SELECT topic, "partition", next_offset FROM ${sinkStateTables.offsets}
+            WHERE table_name = $table AND group_id = $group`,
+          { table: table.text, group: groupId },
+        );
+        const stored = reader.getRowObjectsJS() as {
+          topic: string;
+          partition: number;
+          next_offset: bigint;
+        }[];
+        const offsets: TopicPartitionOffset[] = [];
+        for (const { topic, partition } of partitions) {
+          const found = stored.find((row) => row.topic === topic && row.partition === partition);
+          if (found !== undefined) offsets.push({ topic, partition, offset: String(found.next_offset) });
+        }
+        // The pipeline resumes from these: forget what this process cached, as the rows are the truth.
+        nextOffsets.clear();
+        return offsets;
+      });
+    },
+    close() {
+      if (closed) return turn.then(() => undefined);
+      closed = true;
+      return serialized(async () => {
+        const found = await preparing?.catch(() => undefined);
+        if (found?.stage !== undefined)
+          await found.connection
+            .run(`DROP TABLE IF EXISTS temp.${quoteIdentifier(found.stage)}`)
+            .catch(() => undefined);
+        if (owned !== undefined) {
+          owned.connection.closeSync();
+          owned.instance.closeSync();
+          owned = undefined;
+        }
+      });
+    },
+  };
+  return sink;
+}
