@@ -4,6 +4,7 @@ import { envelopeScenarios } from './envelope';
 import { kafkaBaselineScenarios } from './kafka-baseline';
 import { producerScenarios } from './producer';
 import { registryScenarios } from './registry';
+import { sinkDuckDbScenarios } from './sink-duckdb';
 
 export const allScenarios: readonly Scenario[] = [
   ...kafkaBaselineScenarios,
@@ -11,4 +12,5 @@ export const allScenarios: readonly Scenario[] = [
   ...registryScenarios,
   ...producerScenarios,
   ...consumerScenarios,
+  ...sinkDuckDbScenarios,
 ];

@@ -1,18 +1,30 @@
-import { type DuckDBAppender, DuckDBTimestampTZValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBType,
+  type DuckDBValue,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { InletError } from '@inlet/core';
 import { DuckDbSinkErrorCode } from './duckdb-sink-error-code';
 
 /**
- * How values of one table column are appended: `convert` checks and converts a JavaScript value
- * (throwing a row rejection for one that does not fit), `append` hands the converted value to the
- * appender. Converting a whole row before appending any of it keeps a refused value from leaving
- * half a row in the appender.
+ * How values of one table column are written: `convert` checks and converts a JavaScript value
+ * (throwing a row rejection for one that does not fit) into what a vector of `vectorType` holds.
+ * Rows are written as data chunks of those vectors: far fewer calls into DuckDB than a value at a
+ * time, and a refused value never leaves half a row behind. Types without a conversion here
+ * (DATE, UUID, lists…) travel as text, which the appender casts.
  */
 export interface ColumnValue {
   readonly name: string;
   readonly type: string;
-  convert(value: unknown): unknown;
-  append(appender: DuckDBAppender, converted: unknown): void;
+  readonly vectorType: DuckDBType;
+  convert(value: unknown): DuckDBValue;
 }
 
 function refuse(column: string, type: string, value: unknown): never {
@@ -64,53 +76,31 @@ const floatTypes = new Set(['FLOAT', 'REAL', 'DOUBLE']);
 /** The conversion for a column of the given DuckDB type (as `information_schema.columns` spells it). */
 export function columnValue(name: string, type: string): ColumnValue {
   const base = type.toUpperCase();
-  const make = (
-    convert: (value: unknown) => unknown,
-    append: (appender: DuckDBAppender, converted: unknown) => void,
-  ): ColumnValue => ({
+  const make = (vectorType: DuckDBType, convert: (value: unknown) => DuckDBValue): ColumnValue => ({
     name,
     type,
+    vectorType,
     convert: (value) => (value === undefined || value === null ? null : convert(value)),
-    append: (appender, converted) =>
-      converted === null ? appender.appendNull() : append(appender, converted),
   });
   if (base === 'BOOLEAN')
-    return make(
-      (value) => (typeof value === 'boolean' ? value : refuse(name, type, value)),
-      (appender, converted) => appender.appendBoolean(converted as boolean),
-    );
-  if (integerTypes.has(base))
-    return make(
-      (value) => toBigInt(name, type, value),
-      (appender, converted) => appender.appendBigInt(converted as bigint),
-    );
+    return make(BOOLEAN, (value) => (typeof value === 'boolean' ? value : refuse(name, type, value)));
+  if (integerTypes.has(base)) return make(BIGINT, (value) => toBigInt(name, type, value));
   if (floatTypes.has(base) || base.startsWith('DECIMAL'))
-    return make(
-      (value) => (typeof value === 'number' && Number.isFinite(value) ? value : refuse(name, type, value)),
-      (appender, converted) => appender.appendDouble(converted as number),
+    return make(DOUBLE, (value) =>
+      typeof value === 'number' && Number.isFinite(value) ? value : refuse(name, type, value),
     );
   if (base === 'TIMESTAMP WITH TIME ZONE' || base === 'TIMESTAMPTZ')
-    return make(
-      (value) => new DuckDBTimestampTZValue(toMicros(name, type, value)),
-      (appender, converted) => appender.appendTimestampTZ(converted as DuckDBTimestampTZValue),
-    );
+    return make(TIMESTAMPTZ, (value) => new DuckDBTimestampTZValue(toMicros(name, type, value)));
   if (base === 'TIMESTAMP')
-    return make(
-      (value) => new DuckDBTimestampValue(toMicros(name, type, value)),
-      (appender, converted) => appender.appendTimestamp(converted as DuckDBTimestampValue),
-    );
-  if (base === 'JSON')
-    return make(jsonText, (appender, converted) => appender.appendVarchar(converted as string));
-  // VARCHAR, and what DuckDB casts from text itself (DATE, UUID, ENUM, lists...).
-  return make(
-    (value) =>
-      typeof value === 'string'
-        ? value
-        : typeof value === 'object' && !(value instanceof Date)
+    return make(TIMESTAMP, (value) => new DuckDBTimestampValue(toMicros(name, type, value)));
+  if (base === 'JSON') return make(VARCHAR, jsonText);
+  return make(VARCHAR, (value) =>
+    typeof value === 'string'
+      ? value
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object'
           ? jsonText(value)
-          : value instanceof Date
-            ? value.toISOString()
-            : String(value),
-    (appender, converted) => appender.appendVarchar(converted as string),
+          : String(value),
   );
 }

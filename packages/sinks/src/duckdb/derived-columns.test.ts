@@ -29,6 +29,7 @@ describe('derived columns', () => {
           address: { type: 'object' },
           note: { type: ['string', 'null'] },
           code: { type: 'string' },
+          currency: { enum: ['EUR', 'USD'] },
         },
         required: ['orderId'],
       }),
@@ -63,6 +64,7 @@ describe('derived columns', () => {
       { name: 'note', type: 'VARCHAR', property: 'note' },
       // A string in one definition and a long in another: JSON holds both.
       { name: 'code', type: 'JSON', property: 'code' },
+      { name: 'currency', type: 'VARCHAR', property: 'currency' },
       { name: 'shipped_at', type: 'TIMESTAMPTZ', property: 'shippedAt' },
       { name: 'carrier', type: 'VARCHAR', property: 'carrier' },
     ]);

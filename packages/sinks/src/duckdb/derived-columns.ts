@@ -34,6 +34,8 @@ function jsonColumnType(property: unknown): string {
   const types = (Array.isArray(declared) ? declared : [declared]).filter(
     (type): type is string => typeof type === 'string' && type !== 'null',
   );
+  if (types.length === 0 && Array.isArray(node.enum) && node.enum.every((value) => typeof value === 'string'))
+    return 'VARCHAR';
   if (types.length !== 1) return 'JSON';
   switch (types[0]) {
     case 'string':

@@ -13,6 +13,8 @@ const rowPatterns = [
   /Failed to append: .*constraint/i,
   /^Could not convert/,
   /^Malformed JSON/,
+  // A value the appender could not cast to its column's type.
+  /type mismatch in AppendDataChunk/,
 ];
 const retryablePatterns = [
   /^IO Error/,

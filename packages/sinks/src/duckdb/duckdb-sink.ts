@@ -1,4 +1,13 @@
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  BOOLEAN,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  type DuckDBValue,
+  INTEGER,
+} from '@duckdb/node-api';
 import {
   closedError,
   entityKeyId,
@@ -10,7 +19,6 @@ import type { Sink, SinkBatch, SinkChange, SinkRejection } from '../sink';
 import { newestPerKey } from '../sink-changes';
 import { type ColumnValue, columnValue } from './column-value';
 import {
-  type DerivedDataColumn,
   type DuckDbColumn,
   derivedDataColumns,
   type MetaColumnNames,
@@ -45,17 +53,24 @@ interface StagedRow {
   readonly index: number;
   readonly offset: bigint;
   readonly deleted: boolean;
-  readonly values: readonly unknown[];
+  readonly values: readonly DuckDBValue[];
 }
+
+type ValueSourceOf<TEvent> = (change: SinkChange<TEvent>, data: Readonly<Record<string, unknown>>) => unknown;
 
 /** What the sink learned of its table on first use. */
 interface Target {
   readonly connection: DuckDBConnection;
   readonly written: readonly ColumnValue[];
+  readonly writtenNames: ReadonlySet<string>;
+  readonly sources: readonly ValueSourceOf<never>[];
   /** Upsert mode: the temporary table a batch is appended to before one INSERT … SELECT. */
   readonly stage: string | undefined;
   readonly statements: readonly string[];
 }
+
+// DuckDB's vector size: a data chunk holds at most this many rows.
+const chunkRows = 2048;
 
 const fixedMeta = { eventId: 'event_id', eventTime: 'event_time', deleted: 'deleted' } as const;
 
@@ -140,7 +155,13 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
           )
         : existing;
     const written = writtenNames.map((column) => columnValue(column.name, column.type));
-    if (mode === 'append') return { connection, written, stage: undefined, statements: [] };
+    const columnsOf = {
+      connection,
+      written,
+      writtenNames: new Set(written.map((column) => column.name)),
+      sources: written.map((column) => sourceOf(column.name)),
+    };
+    if (mode === 'append') return { ...columnsOf, stage: undefined, statements: [] };
     const stage = `inlet_stage_${table.name}_${Math.random().toString(36).slice(2, 10)}`;
     const list = written.map((column) => quoteIdentifier(column.name)).join(', ');
     await connection.run(
@@ -148,8 +169,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
          SELECT ${list}, 0::INTEGER AS inlet_seq, false AS inlet_delete FROM ${table.sql} LIMIT 0`,
     );
     return {
-      connection,
-      written,
+      ...columnsOf,
       stage,
       statements: upsertStatements(
         written.map((column) => column.name),
@@ -214,51 +234,69 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     return preparing;
   }
 
-  function dataOf(event: TEvent): Readonly<Record<string, unknown>> {
-    if (mapColumns !== undefined) return mapColumns(event);
-    const data = event.data as Record<string, unknown>;
-    const values: Record<string, unknown> = {};
-    for (const column of derived as readonly DerivedDataColumn[]) values[column.name] = data[column.property];
-    return values;
+  type ValueSource = ValueSourceOf<TEvent>;
+
+  /** Where each written column's value comes from: the change itself for the sink's columns, else the data. */
+  function sourceOf(name: string): ValueSource {
+    switch (name) {
+      case meta.key:
+        return (change) => entityKeyId(change.key);
+      case meta.version:
+        return (change) => change.entityVersion;
+      case meta.eventId:
+        return (change) => (change.kind === 'upsert' ? change.event.id : change.tombstone.id);
+      case meta.eventTime:
+        return (change) => (change.kind === 'upsert' ? change.event.eventTime : change.tombstone.eventTime);
+      case meta.deleted:
+        return (change) => change.kind === 'delete';
+      default: {
+        if (mapColumns !== undefined) return (_, data) => data[name];
+        const property = derived.find((column) => column.name === name)?.property ?? name;
+        return (_, data) => data[property];
+      }
+    }
   }
 
+  const noData: Readonly<Record<string, unknown>> = {};
+
   /** The change's row, converted for the written columns; a value that does not fit rejects it. */
-  function rowOf(written: readonly ColumnValue[], change: SinkChange<TEvent>, index: number): StagedRow {
+  function rowOf(found: Target, change: SinkChange<TEvent>, index: number): StagedRow {
     const upsert = change.kind === 'upsert';
-    const data = upsert ? dataOf(change.event) : {};
-    const values: Record<string, unknown> = {
-      ...data,
-      [meta.key]: entityKeyId(change.key),
-      [meta.version]: change.entityVersion,
-      [meta.eventId]: upsert ? change.event.id : change.tombstone.id,
-      [meta.eventTime]: upsert ? change.event.eventTime : change.tombstone.eventTime,
-      [meta.deleted]: !upsert,
-    };
-    if (mapColumns !== undefined) {
-      const unknown = Object.keys(data).filter((name) => !written.some((column) => column.name === name));
+    const data = upsert
+      ? mapColumns === undefined
+        ? (change.event.data as Record<string, unknown>)
+        : mapColumns(change.event)
+      : noData;
+    if (mapColumns !== undefined && upsert) {
+      const unknown = Object.keys(data).filter(
+        (name) => !found.writtenNames.has(name) || metaNames.has(name),
+      );
       if (unknown.length > 0)
         throw toDuckDbSinkError(
-          new Error(`Conversion Error: no column ${unknown.join(', ')} in ${table.text}`),
+          new Error(
+            `Conversion Error: the mapping gave ${unknown.join(', ')}, not data columns of ${table.text}`,
+          ),
           'mapping',
         );
     }
-    return {
-      index,
-      offset: BigInt(change.offset),
-      deleted: !upsert,
-      values: written.map((column) => column.convert(values[column.name])),
-    };
+    const { written, sources } = found;
+    const values = new Array<DuckDBValue>(written.length);
+    for (let column = 0; column < written.length; column += 1)
+      values[column] = (written[column] as ColumnValue).convert(
+        (sources[column] as ValueSource)(change, data),
+      );
+    return { index, offset: BigInt(change.offset), deleted: !upsert, values };
   }
 
   function rowsOf(
-    written: readonly ColumnValue[],
+    found: Target,
     entries: readonly { readonly change: SinkChange<TEvent>; readonly index: number }[],
     rejected: SinkRejection[],
   ): StagedRow[] {
     const rows: StagedRow[] = [];
     for (const { change, index } of entries) {
       try {
-        rows.push(rowOf(written, change, index));
+        rows.push(rowOf(found, change, index));
       } catch (error) {
         if (duckDbFailureKind(error) !== 'row') throw error;
         rejected.push({ index, error: toDuckDbSinkError(error, 'mapping') });
@@ -274,26 +312,64 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     rows: readonly StagedRow[],
     staged: boolean,
   ): Promise<void> {
-    const appender = staged
-      ? await connection.createAppender(into, 'main', 'temp')
-      : await connection.createAppender(table.name, table.schema ?? null);
+    const appender = await appenderInto(connection, into, staged);
+    const types = written.map((column) => column.vectorType);
+    if (staged) types.push(INTEGER, BOOLEAN);
     try {
-      for (const row of rows) {
-        for (let column = 0; column < written.length; column += 1)
-          (written[column] as ColumnValue).append(appender, row.values[column]);
-        if (staged) {
-          appender.appendInteger(row.index);
-          appender.appendBoolean(row.deleted);
+      for (let start = 0; start < rows.length; start += chunkRows) {
+        const part = rows.slice(start, start + chunkRows);
+        const chunk = DuckDBDataChunk.create(types, part.length);
+        for (let column = 0; column < written.length; column += 1) {
+          const vector = chunk.getColumnVector(column);
+          for (let row = 0; row < part.length; row += 1)
+            vector.setItem(row, (part[row] as StagedRow).values[column] as DuckDBValue);
+          vector.flush();
         }
-        appender.endRow();
+        if (staged) {
+          const seq = chunk.getColumnVector(written.length);
+          const deleted = chunk.getColumnVector(written.length + 1);
+          part.forEach((row, index) => {
+            seq.setItem(index, row.index);
+            deleted.setItem(index, row.deleted);
+          });
+          seq.flush();
+          deleted.flush();
+        }
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
-    } finally {
-      try {
-        appender.closeSync();
-      } catch {
-        // Closing flushes again, and fails with the error flushing reported.
-      }
+    } catch (error) {
+      // An appender that failed keeps failing: the next write makes a new one.
+      dropAppender(into);
+      throw error;
+    }
+  }
+
+  // One appender per table, kept: making one per batch costs more than the batch's commit.
+  const appenders = new Map<string, DuckDBAppender>();
+
+  async function appenderInto(
+    connection: DuckDBConnection,
+    into: string,
+    staged: boolean,
+  ): Promise<DuckDBAppender> {
+    let appender = appenders.get(into);
+    if (appender === undefined) {
+      appender = staged
+        ? await connection.createAppender(into, 'main', 'temp')
+        : await connection.createAppender(table.name, table.schema ?? null);
+      appenders.set(into, appender);
+    }
+    return appender;
+  }
+
+  function dropAppender(into: string): void {
+    const appender = appenders.get(into);
+    appenders.delete(into);
+    try {
+      appender?.closeSync();
+    } catch {
+      // Closing flushes again, and fails with the error flushing reported.
     }
   }
 
@@ -301,17 +377,36 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     return `${batch.groupId}\u0000${batch.topic}\u0000${batch.partition}`;
   }
 
+  /** The partitions whose offsets row exists: then a prepared UPDATE stores an offset, much cheaper than an upsert. */
+  const offsetRows = new Set<string>();
+  let offsetUpdate: DuckDBPreparedStatement | undefined;
+
+  /** Outside the write's transaction, so that a rollback cannot take the row away again. */
+  async function ensureOffsetRow(connection: DuckDBConnection, batch: SinkBatch<TEvent>): Promise<void> {
+    const partition = partitionKey(batch);
+    if (offsetRows.has(partition)) return;
+    await connection.run(
+      `INSERT INTO ${sinkStateTables.offsets} VALUES ($table, $group, $topic, $partition, 0) ON CONFLICT DO NOTHING`,
+      { table: table.text, group: batch.groupId, topic: batch.topic, partition: batch.partition },
+    );
+    offsetRows.add(partition);
+  }
+
   async function storeOffset(
     connection: DuckDBConnection,
     batch: SinkBatch<TEvent>,
     next: bigint,
   ): Promise<void> {
-    await connection.run(
-      `INSERT INTO ${sinkStateTables.offsets} AS stored VALUES ($table, $group, $topic, $partition, $next)
-         ON CONFLICT (table_name, group_id, topic, "partition") DO UPDATE
-         SET next_offset = greatest(stored.next_offset, excluded.next_offset)`,
-      { table: table.text, group: batch.groupId, topic: batch.topic, partition: batch.partition, next },
+    offsetUpdate ??= await connection.prepare(
+      `UPDATE ${sinkStateTables.offsets} SET next_offset = greatest(next_offset, $5)
+        WHERE table_name = $1 AND group_id = $2 AND topic = $3 AND "partition" = $4`,
     );
+    offsetUpdate.bindVarchar(1, table.text);
+    offsetUpdate.bindVarchar(2, batch.groupId);
+    offsetUpdate.bindVarchar(3, batch.topic);
+    offsetUpdate.bindInteger(4, batch.partition);
+    offsetUpdate.bindBigInt(5, next);
+    await offsetUpdate.run();
   }
 
   async function storedNextOffset(connection: DuckDBConnection, batch: SinkBatch<TEvent>): Promise<bigint> {
@@ -350,7 +445,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       .map((change, index) => ({ change, index }))
       .filter(({ change }) => BigInt(change.offset) >= from);
     const rejected: SinkRejection[] = [];
-    const rows = rowsOf(written, fresh, rejected);
+    const rows = rowsOf(found, fresh, rejected);
     try {
       await inTransaction(connection, async () => {
         await appendRows(connection, table.name, written, rows, false);
@@ -380,7 +475,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       index: indexOf.get(change) as number,
     }));
     const rejected: SinkRejection[] = [];
-    const rows = rowsOf(written, newest, rejected);
+    const rows = rowsOf(found, newest, rejected);
     const merge = async (row: number | null) => {
       for (const statement of statements) await connection.run(statement, { row });
     };
@@ -415,6 +510,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
         const found = await target();
         if (batch.changes.length === 0) return { rejected: [] };
         try {
+          await ensureOffsetRow(found.connection, batch);
           const rejected =
             mode === 'append' ? await writeAppend(found, batch) : await writeUpsert(found, batch);
           return { rejected: rejected.sort((a, b) => a.index - b.index) };
@@ -451,10 +547,13 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       closed = true;
       return serialized(async () => {
         const found = await preparing?.catch(() => undefined);
+        for (const into of [...appenders.keys()]) dropAppender(into);
         if (found?.stage !== undefined)
           await found.connection
             .run(`DROP TABLE IF EXISTS temp.${quoteIdentifier(found.stage)}`)
             .catch(() => undefined);
+        offsetUpdate?.destroySync();
+        offsetUpdate = undefined;
         if (owned !== undefined) {
           owned.connection.closeSync();
           owned.instance.closeSync();

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 
 /** A name as a DuckDB identifier, quoted. */
 export function quoteIdentifier(name: string): string {
@@ -26,12 +26,34 @@ export function parseTableName(text: string): TableName {
   };
 }
 
+interface TransactionStatements {
+  readonly begin: DuckDBPreparedStatement;
+  readonly commit: DuckDBPreparedStatement;
+}
+
+// Prepared once per connection: parsing BEGIN and COMMIT again is a measurable part of a small write.
+const transactionStatements = new WeakMap<DuckDBConnection, Promise<TransactionStatements>>();
+
+function statementsOf(connection: DuckDBConnection): Promise<TransactionStatements> {
+  let statements = transactionStatements.get(connection);
+  if (statements === undefined) {
+    statements = (async () => ({
+      begin: await connection.prepare('BEGIN TRANSACTION'),
+      commit: await connection.prepare('COMMIT'),
+    }))();
+    statements.catch(() => transactionStatements.delete(connection));
+    transactionStatements.set(connection, statements);
+  }
+  return statements;
+}
+
 /** Runs `body` in a transaction: committed when it resolves, rolled back when it throws. */
 export async function inTransaction<T>(connection: DuckDBConnection, body: () => Promise<T>): Promise<T> {
-  await connection.run('BEGIN TRANSACTION');
+  const { begin, commit } = await statementsOf(connection);
+  await begin.run();
   try {
     const result = await body();
-    await connection.run('COMMIT');
+    await commit.run();
     return result;
   } catch (error) {
     // After a failed statement DuckDB may have ended the transaction already.
