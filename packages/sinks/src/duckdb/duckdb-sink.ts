@@ -18,12 +18,7 @@ import {
 import type { Sink, SinkBatch, SinkChange, SinkRejection } from '../sink';
 import { newestPerKey } from '../sink-changes';
 import { type ColumnValue, columnValue } from './column-value';
-import {
-  type DuckDbColumn,
-  derivedDataColumns,
-  type MetaColumnNames,
-  metaColumns,
-} from './derived-columns';
+import { type DuckDbColumn, derivedDataColumns, type MetaColumnNames, metaColumns } from './derived-columns';
 import { duckDbFailureKind, toDuckDbSinkError } from './duckdb-errors';
 import {
   checkDuckDbSinkOptions,
