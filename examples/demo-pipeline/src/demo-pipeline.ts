@@ -117,6 +117,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
   const target = await createDemoSink(options.sink ?? 'duckdb', topic, {
     ...(options.duckdbFile === undefined ? {} : { duckdbFile: options.duckdbFile }),
+  }).catch(async (error: unknown) => {
+    await transport.close();
+    throw error;
   });
   log(`sink: ${target.where}`);
   const watched = watchOrder(target.sink);
