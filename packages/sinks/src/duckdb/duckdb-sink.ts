@@ -5,7 +5,6 @@ import {
   DuckDBDataChunk,
   DuckDBInstance,
   type DuckDBPreparedStatement,
-  type DuckDBValue,
   INTEGER,
 } from '@duckdb/node-api';
 import {
@@ -43,12 +42,10 @@ export interface DuckDbSink<TEvent> extends Sink<TEvent> {
   readonly mode: DuckDbSinkMode;
 }
 
-/** One change made into a row: its index in the batch, and its values in the written columns' order. */
-interface StagedRow {
+/** A change to write, with its index in the batch. */
+interface Entry<TEvent> {
+  readonly change: SinkChange<TEvent>;
   readonly index: number;
-  readonly offset: bigint;
-  readonly deleted: boolean;
-  readonly values: readonly DuckDBValue[];
 }
 
 type ValueSourceOf<TEvent> = (change: SinkChange<TEvent>, data: Readonly<Record<string, unknown>>) => unknown;
@@ -254,88 +251,71 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
 
   const noData: Readonly<Record<string, unknown>> = {};
 
-  /** The change's row, converted for the written columns; a value that does not fit rejects it. */
-  function rowOf(found: Target, change: SinkChange<TEvent>, index: number): StagedRow {
-    const upsert = change.kind === 'upsert';
-    const data = upsert
-      ? mapColumns === undefined
-        ? (change.event.data as Record<string, unknown>)
-        : mapColumns(change.event)
-      : noData;
-    if (mapColumns !== undefined && upsert) {
-      const unknown = Object.keys(data).filter(
-        (name) => !found.writtenNames.has(name) || metaNames.has(name),
+  /** Where a change's data columns come from: the event's data, or what the mapping makes of it. */
+  function dataOf(found: Target, change: SinkChange<TEvent>): Readonly<Record<string, unknown>> {
+    if (change.kind === 'delete') return noData;
+    if (mapColumns === undefined) return change.event.data as Record<string, unknown>;
+    const data = mapColumns(change.event);
+    const unknown = Object.keys(data).filter((name) => !found.writtenNames.has(name) || metaNames.has(name));
+    if (unknown.length > 0)
+      throw toDuckDbSinkError(
+        new Error(
+          `Conversion Error: the mapping gave ${unknown.join(', ')}, not data columns of ${table.text}`,
+        ),
+        'mapping',
       );
-      if (unknown.length > 0)
-        throw toDuckDbSinkError(
-          new Error(
-            `Conversion Error: the mapping gave ${unknown.join(', ')}, not data columns of ${table.text}`,
-          ),
-          'mapping',
-        );
-    }
+    return data;
+  }
+
+  /**
+   * The entries' rows as one data chunk, filled column by column; a value that does not fit throws
+   * its row's rejection before anything reaches the appender.
+   */
+  function chunkOf(found: Target, entries: readonly Entry<TEvent>[], staged: boolean): DuckDBDataChunk {
     const { written, sources } = found;
-    const values = new Array<DuckDBValue>(written.length);
-    for (let column = 0; column < written.length; column += 1)
-      values[column] = (written[column] as ColumnValue).convert(
-        (sources[column] as ValueSource)(change, data),
-      );
-    return { index, offset: BigInt(change.offset), deleted: !upsert, values };
-  }
-
-  function rowsOf(
-    found: Target,
-    entries: readonly { readonly change: SinkChange<TEvent>; readonly index: number }[],
-    rejected: SinkRejection[],
-  ): StagedRow[] {
-    const rows: StagedRow[] = [];
-    for (const { change, index } of entries) {
-      try {
-        rows.push(rowOf(found, change, index));
-      } catch (error) {
-        if (duckDbFailureKind(error) !== 'row') throw error;
-        rejected.push({ index, error: toDuckDbSinkError(error, 'mapping') });
-      }
-    }
-    return rows;
-  }
-
-  async function appendRows(
-    connection: DuckDBConnection,
-    into: string,
-    written: readonly ColumnValue[],
-    rows: readonly StagedRow[],
-    staged: boolean,
-  ): Promise<void> {
-    const appender = await appenderInto(connection, into, staged);
     const types = written.map((column) => column.vectorType);
     if (staged) types.push(INTEGER, BOOLEAN);
+    const chunk = DuckDBDataChunk.create(types, entries.length);
+    const data = entries.map(({ change }) => dataOf(found, change));
+    for (let column = 0; column < written.length; column += 1) {
+      const { convert } = written[column] as ColumnValue;
+      const source = sources[column] as ValueSource;
+      const vector = chunk.getColumnVector(column);
+      for (let row = 0; row < entries.length; row += 1)
+        vector.setItem(
+          row,
+          convert(source((entries[row] as Entry<TEvent>).change, data[row] as Record<string, unknown>)),
+        );
+      vector.flush();
+    }
+    if (staged) {
+      const seq = chunk.getColumnVector(written.length);
+      const deleted = chunk.getColumnVector(written.length + 1);
+      entries.forEach(({ change, index }, row) => {
+        seq.setItem(row, index);
+        deleted.setItem(row, change.kind === 'delete');
+      });
+      seq.flush();
+      deleted.flush();
+    }
+    return chunk;
+  }
+
+  async function appendEntries(
+    connection: DuckDBConnection,
+    found: Target,
+    entries: readonly Entry<TEvent>[],
+    into: string | undefined,
+  ): Promise<void> {
+    const key = into ?? table.text;
+    const appender = await appenderInto(connection, into);
     try {
-      for (let start = 0; start < rows.length; start += chunkRows) {
-        const part = rows.slice(start, start + chunkRows);
-        const chunk = DuckDBDataChunk.create(types, part.length);
-        for (let column = 0; column < written.length; column += 1) {
-          const vector = chunk.getColumnVector(column);
-          for (let row = 0; row < part.length; row += 1)
-            vector.setItem(row, (part[row] as StagedRow).values[column] as DuckDBValue);
-          vector.flush();
-        }
-        if (staged) {
-          const seq = chunk.getColumnVector(written.length);
-          const deleted = chunk.getColumnVector(written.length + 1);
-          part.forEach((row, index) => {
-            seq.setItem(index, row.index);
-            deleted.setItem(index, row.deleted);
-          });
-          seq.flush();
-          deleted.flush();
-        }
-        appender.appendDataChunk(chunk);
-      }
+      for (let start = 0; start < entries.length; start += chunkRows)
+        appender.appendDataChunk(chunkOf(found, entries.slice(start, start + chunkRows), into !== undefined));
       appender.flushSync();
     } catch (error) {
-      // An appender that failed keeps failing: the next write makes a new one.
-      dropAppender(into);
+      // An appender that failed keeps failing, and one may hold part of the rows: make a new one.
+      dropAppender(key);
       throw error;
     }
   }
@@ -343,17 +323,19 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
   // One appender per table, kept: making one per batch costs more than the batch's commit.
   const appenders = new Map<string, DuckDBAppender>();
 
+  /** The appender of the table, or of the stage (a temporary table) when `stage` is given. */
   async function appenderInto(
     connection: DuckDBConnection,
-    into: string,
-    staged: boolean,
+    stage: string | undefined,
   ): Promise<DuckDBAppender> {
-    let appender = appenders.get(into);
+    const key = stage ?? table.text;
+    let appender = appenders.get(key);
     if (appender === undefined) {
-      appender = staged
-        ? await connection.createAppender(into, 'main', 'temp')
-        : await connection.createAppender(table.name, table.schema ?? null);
-      appenders.set(into, appender);
+      appender =
+        stage === undefined
+          ? await connection.createAppender(table.name, table.schema ?? null)
+          : await connection.createAppender(stage, 'main', 'temp');
+      appenders.set(key, appender);
     }
     return appender;
   }
@@ -418,41 +400,46 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
 
   /** Runs the row-level work for each row alone, rejecting those DuckDB refuses; other failures end the write. */
   async function rowByRow(
-    rows: readonly StagedRow[],
+    entries: readonly Entry<TEvent>[],
     rejected: SinkRejection[],
-    work: (row: StagedRow) => Promise<void>,
-  ): Promise<void> {
-    for (const row of rows) {
+    work: (entry: Entry<TEvent>) => Promise<void>,
+  ): Promise<Entry<TEvent>[]> {
+    const done: Entry<TEvent>[] = [];
+    for (const entry of entries) {
       try {
-        await work(row);
+        await work(entry);
+        done.push(entry);
       } catch (error) {
         if (duckDbFailureKind(error) !== 'row') throw error;
-        rejected.push({ index: row.index, error: toDuckDbSinkError(error, 'writing a row') });
+        rejected.push({ index: entry.index, error: toDuckDbSinkError(error, 'writing a row') });
       }
     }
+    return done;
   }
 
   async function writeAppend(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
-    const { connection, written } = found;
+    const { connection } = found;
     const from = await storedNextOffset(connection, batch);
     const next = BigInt(batch.nextOffset);
-    const fresh = batch.changes
-      .map((change, index) => ({ change, index }))
-      .filter(({ change }) => BigInt(change.offset) >= from);
+    const entries = batch.changes.map((change, index) => ({ change, index }));
+    // What is below the stored offset landed before: a replay.
+    const fresh =
+      BigInt(batch.changes[0]?.offset ?? 0) >= from
+        ? entries
+        : entries.filter(({ change }) => BigInt(change.offset) >= from);
     const rejected: SinkRejection[] = [];
-    const rows = rowsOf(found, fresh, rejected);
     try {
       await inTransaction(connection, async () => {
-        await appendRows(connection, table.name, written, rows, false);
+        await appendEntries(connection, found, fresh, undefined);
         await storeOffset(connection, batch, next);
       });
     } catch (error) {
       if (duckDbFailureKind(error) !== 'row') throw error;
       // Each row with the offset past it, so that a crash in between replays none twice.
-      await rowByRow(rows, rejected, (row) =>
+      await rowByRow(fresh, rejected, (entry) =>
         inTransaction(connection, async () => {
-          await appendRows(connection, table.name, written, [row], false);
-          await storeOffset(connection, batch, row.offset + 1n);
+          await appendEntries(connection, found, [entry], undefined);
+          await storeOffset(connection, batch, BigInt(entry.change.offset) + 1n);
         }),
       );
       await storeOffset(connection, batch, next);
@@ -462,7 +449,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
   }
 
   async function writeUpsert(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
-    const { connection, written, statements } = found;
+    const { connection, statements } = found;
     const stage = found.stage as string;
     const indexOf = new Map(batch.changes.map((change, index) => [change, index]));
     const newest = newestPerKey(batch.changes).map((change) => ({
@@ -470,7 +457,6 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       index: indexOf.get(change) as number,
     }));
     const rejected: SinkRejection[] = [];
-    const rows = rowsOf(found, newest, rejected);
     const merge = async (row: number | null) => {
       for (const statement of statements) await connection.run(statement, { row });
     };
@@ -478,19 +464,17 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     try {
       await inTransaction(connection, async () => {
         await connection.run(`DELETE FROM ${quoteIdentifier(stage)}`);
-        await appendRows(connection, stage, written, rows, true);
+        await appendEntries(connection, found, newest, stage);
         await merge(null);
         await storeOffset(connection, batch, next);
       });
     } catch (error) {
       if (duckDbFailureKind(error) !== 'row') throw error;
       await connection.run(`DELETE FROM ${quoteIdentifier(stage)}`);
-      const staged: StagedRow[] = [];
-      await rowByRow(rows, rejected, async (row) => {
-        await appendRows(connection, stage, written, [row], true);
-        staged.push(row);
-      });
-      await rowByRow(staged, rejected, (row) => inTransaction(connection, () => merge(row.index)));
+      const staged = await rowByRow(newest, rejected, (entry) =>
+        appendEntries(connection, found, [entry], stage),
+      );
+      await rowByRow(staged, rejected, (entry) => inTransaction(connection, () => merge(entry.index)));
       await storeOffset(connection, batch, next);
     }
     return rejected;
