@@ -6,6 +6,9 @@ import {
   DuckDBInstance,
   type DuckDBPreparedStatement,
   INTEGER,
+  LIST,
+  listValue,
+  VARCHAR,
 } from '@duckdb/node-api';
 import {
   closedError,
@@ -42,6 +45,25 @@ export interface DuckDbSink<TEvent> extends Sink<TEvent> {
   readonly mode: DuckDbSinkMode;
 }
 
+/** A partition of a consumer group. */
+interface PartitionRef {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** What append mode knows of one partition's progress. */
+interface AppendProgress {
+  readonly ref: PartitionRef;
+  /** The offset stored with the rows. */
+  stored: bigint;
+  /** The offset up to which rows landed: ahead of `stored` by what landed since the last store. */
+  landed: bigint;
+  /** Whether `landed` is known; false after a start, a failure or an assignment, until a check by event id. */
+  sure: boolean;
+  storedAt: number;
+}
+
 /** A change to write, with its index in the batch. */
 interface Entry<TEvent> {
   readonly change: SinkChange<TEvent>;
@@ -55,11 +77,16 @@ interface Target {
   readonly connection: DuckDBConnection;
   readonly written: readonly ColumnValue[];
   readonly writtenNames: ReadonlySet<string>;
+  /** The table has the event id column: append mode can tell what landed by it. */
+  readonly eventIds: boolean;
   readonly sources: readonly ValueSourceOf<never>[];
   /** Upsert mode: the temporary table a batch is appended to before one INSERT … SELECT. */
   readonly stage: string | undefined;
   readonly statements: readonly string[];
 }
+
+// How far the stored offsets of append mode may lag the rows (the event ids cover the gap).
+const offsetStoreIntervalMs = 1_000;
 
 // DuckDB's vector size: a data chunk holds at most this many rows.
 const chunkRows = 2048;
@@ -99,7 +126,8 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
   let closed = false;
   // One connection runs one transaction at a time: writes of different partitions take turns.
   let turn: Promise<unknown> = Promise.resolve();
-  const nextOffsets = new Map<string, bigint>();
+  // Append mode: each partition's progress, by partitionKey.
+  const progress = new Map<string, AppendProgress>();
 
   function serialized<T>(work: () => Promise<T>): Promise<T> {
     const result = turn.then(work);
@@ -151,6 +179,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       connection,
       written,
       writtenNames: new Set(written.map((column) => column.name)),
+      eventIds: written.some((column) => column.name === meta.eventId),
       sources: written.map((column) => sourceOf(column.name)),
     };
     if (mode === 'append') return { ...columnsOf, stage: undefined, statements: [] };
@@ -251,6 +280,10 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
 
   const noData: Readonly<Record<string, unknown>> = {};
 
+  function eventIdOf(change: SinkChange<TEvent>): string {
+    return change.kind === 'upsert' ? change.event.id : change.tombstone.id;
+  }
+
   /** Where a change's data columns come from: the event's data, or what the mapping makes of it. */
   function dataOf(found: Target, change: SinkChange<TEvent>): Readonly<Record<string, unknown>> {
     if (change.kind === 'delete') return noData;
@@ -350,7 +383,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     }
   }
 
-  function partitionKey(batch: SinkBatch<TEvent>): string {
+  function partitionKey(batch: PartitionRef): string {
     return `${batch.groupId}\u0000${batch.topic}\u0000${batch.partition}`;
   }
 
@@ -359,7 +392,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
   let offsetUpdate: DuckDBPreparedStatement | undefined;
 
   /** Outside the write's transaction, so that a rollback cannot take the row away again. */
-  async function ensureOffsetRow(connection: DuckDBConnection, batch: SinkBatch<TEvent>): Promise<void> {
+  async function ensureOffsetRow(connection: DuckDBConnection, batch: PartitionRef): Promise<void> {
     const partition = partitionKey(batch);
     if (offsetRows.has(partition)) return;
     await connection.run(
@@ -369,11 +402,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     offsetRows.add(partition);
   }
 
-  async function storeOffset(
-    connection: DuckDBConnection,
-    batch: SinkBatch<TEvent>,
-    next: bigint,
-  ): Promise<void> {
+  async function storeOffset(connection: DuckDBConnection, batch: PartitionRef, next: bigint): Promise<void> {
     offsetUpdate ??= await connection.prepare(
       `UPDATE ${sinkStateTables.offsets} SET next_offset = greatest(next_offset, $5)
         WHERE table_name = $1 AND group_id = $2 AND topic = $3 AND "partition" = $4`,
@@ -386,16 +415,57 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     await offsetUpdate.run();
   }
 
-  async function storedNextOffset(connection: DuckDBConnection, batch: SinkBatch<TEvent>): Promise<bigint> {
-    const cached = nextOffsets.get(partitionKey(batch));
-    if (cached !== undefined) return cached;
+  async function progressOf(connection: DuckDBConnection, batch: PartitionRef): Promise<AppendProgress> {
+    const key = partitionKey(batch);
+    const known = progress.get(key);
+    if (known !== undefined) return known;
     const reader = await connection.runAndReadAll(
       `SELECT next_offset FROM ${sinkStateTables.offsets}
         WHERE table_name = $table AND group_id = $group AND topic = $topic AND "partition" = $partition`,
       { table: table.text, group: batch.groupId, topic: batch.topic, partition: batch.partition },
     );
-    const row = reader.getRowObjectsJS()[0] as { next_offset: bigint } | undefined;
-    return row?.next_offset ?? 0n;
+    const stored = (reader.getRowObjectsJS()[0] as { next_offset: bigint } | undefined)?.next_offset ?? 0n;
+    const started: AppendProgress = {
+      ref: { groupId: batch.groupId, topic: batch.topic, partition: batch.partition },
+      stored,
+      landed: stored,
+      sure: false,
+      storedAt: Date.now(),
+    };
+    progress.set(key, started);
+    return started;
+  }
+
+  /** Stores the offsets of what landed since they were last stored. */
+  async function storeLanded(connection: DuckDBConnection): Promise<void> {
+    for (const state of progress.values()) {
+      if (state.stored >= state.landed) continue;
+      await storeOffset(connection, state.ref, state.landed);
+      state.stored = state.landed;
+      state.storedAt = Date.now();
+    }
+  }
+
+  /**
+   * The entries not yet in the table, told by their event ids. What landed past the stored offset
+   * is a run of whole batches from it (appends of one partition land in order, each at once), so
+   * once the last entry of a batch is missing, nothing after it landed either.
+   */
+  async function withoutLanded(
+    found: Target,
+    state: AppendProgress,
+    entries: readonly Entry<TEvent>[],
+  ): Promise<readonly Entry<TEvent>[]> {
+    const ids = entries.map(({ change }) => eventIdOf(change));
+    const reader = await found.connection.runAndReadAll(
+      `SELECT ${quoteIdentifier(meta.eventId)} AS id FROM ${table.sql}
+        WHERE ${quoteIdentifier(meta.eventId)} IN (SELECT unnest($ids))`,
+      { ids: listValue(ids) },
+      { ids: LIST(VARCHAR) },
+    );
+    const landed = new Set((reader.getRowObjectsJS() as { id: string }[]).map(({ id }) => id));
+    if (!landed.has(ids[ids.length - 1] as string)) state.sure = true;
+    return landed.size === 0 ? entries : entries.filter((_, index) => !landed.has(ids[index] as string));
   }
 
   /** Runs the row-level work for each row alone, rejecting those DuckDB refuses; other failures end the write. */
@@ -419,33 +489,63 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
 
   async function writeAppend(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
     const { connection } = found;
-    const from = await storedNextOffset(connection, batch);
+    const state = await progressOf(connection, batch);
     const next = BigInt(batch.nextOffset);
     const entries = batch.changes.map((change, index) => ({ change, index }));
-    // What is below the stored offset landed before: a replay.
-    const fresh =
-      BigInt(batch.changes[0]?.offset ?? 0) >= from
+    // Below what landed: a replay.
+    let fresh: readonly Entry<TEvent>[] =
+      BigInt(batch.changes[0]?.offset ?? 0) >= state.landed
         ? entries
-        : entries.filter(({ change }) => BigInt(change.offset) >= from);
+        : entries.filter(({ change }) => BigInt(change.offset) >= state.landed);
     const rejected: SinkRejection[] = [];
     try {
-      await inTransaction(connection, async () => {
+      if (found.eventIds && !state.sure && fresh.length > 0) fresh = await withoutLanded(found, state, fresh);
+      if (found.eventIds) {
+        // One flush, a transaction of its own; the offset is stored later, as the event ids tell
+        // what landed past it: each batch costs no more than its rows.
         await appendEntries(connection, found, fresh, undefined);
-        await storeOffset(connection, batch, next);
-      });
+      } else {
+        await inTransaction(connection, async () => {
+          await appendEntries(connection, found, fresh, undefined);
+          await storeOffset(connection, batch, next);
+        });
+        state.stored = next > state.stored ? next : state.stored;
+      }
     } catch (error) {
-      if (duckDbFailureKind(error) !== 'row') throw error;
-      // Each row with the offset past it, so that a crash in between replays none twice.
-      await rowByRow(fresh, rejected, (entry) =>
-        inTransaction(connection, async () => {
-          await appendEntries(connection, found, [entry], undefined);
-          await storeOffset(connection, batch, BigInt(entry.change.offset) + 1n);
-        }),
-      );
-      await storeOffset(connection, batch, next);
+      try {
+        if (duckDbFailureKind(error) !== 'row') throw error;
+        await appendRowByRow(found, batch, fresh, rejected);
+      } catch (failure) {
+        // Whether it landed is known again only by looking.
+        state.sure = false;
+        throw failure;
+      }
+      state.stored = next > state.stored ? next : state.stored;
     }
-    nextOffsets.set(partitionKey(batch), next > from ? next : from);
+    if (next > state.landed) state.landed = next;
+    if (state.stored < state.landed && Date.now() - state.storedAt >= offsetStoreIntervalMs) {
+      await storeOffset(connection, batch, state.landed);
+      state.stored = state.landed;
+      state.storedAt = Date.now();
+    }
     return rejected;
+  }
+
+  /** Each row alone, with the offset past it in the same transaction: a crash in between replays none twice. */
+  async function appendRowByRow(
+    found: Target,
+    batch: SinkBatch<TEvent>,
+    fresh: readonly Entry<TEvent>[],
+    rejected: SinkRejection[],
+  ): Promise<void> {
+    const { connection } = found;
+    await rowByRow(fresh, rejected, (entry) =>
+      inTransaction(connection, async () => {
+        await appendEntries(connection, found, [entry], undefined);
+        await storeOffset(connection, batch, BigInt(entry.change.offset) + 1n);
+      }),
+    );
+    await storeOffset(connection, batch, BigInt(batch.nextOffset));
   }
 
   async function writeUpsert(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
@@ -501,6 +601,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     storedOffsets(groupId, partitions) {
       return serialized(async () => {
         const { connection } = await target();
+        await storeLanded(connection);
         const reader = await connection.runAndReadAll(
           `SELECT topic, "partition", next_offset FROM ${sinkStateTables.offsets}
             WHERE table_name = $table AND group_id = $group`,
@@ -516,8 +617,8 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
           const found = stored.find((row) => row.topic === topic && row.partition === partition);
           if (found !== undefined) offsets.push({ topic, partition, offset: String(found.next_offset) });
         }
-        // The pipeline resumes from these: forget what this process cached, as the rows are the truth.
-        nextOffsets.clear();
+        // The pipeline resumes from these: what this process knew of its partitions may be stale.
+        progress.clear();
         return offsets;
       });
     },
@@ -526,6 +627,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       closed = true;
       return serialized(async () => {
         const found = await preparing?.catch(() => undefined);
+        if (found !== undefined) await storeLanded(found.connection).catch(() => undefined);
         for (const into of [...appenders.keys()]) dropAppender(into);
         if (found?.stage !== undefined)
           await found.connection
