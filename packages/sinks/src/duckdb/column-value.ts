@@ -1,6 +1,8 @@
 import {
   BIGINT,
+  BLOB,
   BOOLEAN,
+  blobValue,
   DOUBLE,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
@@ -94,6 +96,10 @@ export function columnValue(name: string, type: string): ColumnValue {
   if (base === 'TIMESTAMP')
     return make(TIMESTAMP, (value) => new DuckDBTimestampValue(toMicros(name, type, value)));
   if (base === 'JSON') return make(VARCHAR, jsonText);
+  if (base === 'BLOB')
+    return make(BLOB, (value) =>
+      value instanceof Uint8Array ? blobValue(value) : refuse(name, type, value),
+    );
   return make(VARCHAR, (value) =>
     typeof value === 'string'
       ? value

@@ -46,7 +46,7 @@ describe('derived columns', () => {
           { name: 'orderId', type: 'string' },
           { name: 'shippedAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
           { name: 'carrier', type: ['null', 'string'] },
-          { name: 'code', type: 'long' },
+          { name: 'label', type: 'bytes' },
         ],
       }),
       key: (shipped) => shipped.orderId,
@@ -62,11 +62,38 @@ describe('derived columns', () => {
       { name: 'lines', type: 'JSON', property: 'lines' },
       { name: 'address', type: 'JSON', property: 'address' },
       { name: 'note', type: 'VARCHAR', property: 'note' },
-      // A string in one definition and a long in another: JSON holds both.
-      { name: 'code', type: 'JSON', property: 'code' },
+      { name: 'code', type: 'VARCHAR', property: 'code' },
       { name: 'currency', type: 'VARCHAR', property: 'currency' },
       { name: 'shipped_at', type: 'TIMESTAMPTZ', property: 'shippedAt' },
       { name: 'carrier', type: 'VARCHAR', property: 'carrier' },
+      { name: 'label', type: 'BLOB', property: 'label' },
     ]);
+  });
+
+  it("refuses two properties in one column, one property typed two ways, and the sink's own columns", () => {
+    const event = (type: string, properties: Record<string, unknown>) =>
+      defineEvent({
+        type,
+        version: 1,
+        schema: jsonSchema({ type: 'object', properties } as never),
+        key: () => 'k',
+        eventTime: () => new Date(),
+      });
+    const topicOf = (...events: ReturnType<typeof event>[]) => defineTopic({ name: 't', events });
+    expect(() =>
+      derivedDataColumns([
+        topicOf(event('a', { orderId: { type: 'string' } }), event('b', { order_id: { type: 'string' } })),
+      ]),
+    ).toThrow(
+      /property "order_id" of event "b" maps to column "order_id", which property "orderId" \(VARCHAR\) already maps to/,
+    );
+    expect(() =>
+      derivedDataColumns([
+        topicOf(event('a', { code: { type: 'string' } }), event('b', { code: { type: 'integer' } })),
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'INLET_DUCKDB_COLUMN_CONFLICT' }));
+    expect(() =>
+      derivedDataColumns([topicOf(event('a', { deleted: { type: 'boolean' } }))], ['key', 'deleted']),
+    ).toThrow(/maps to column "deleted", which the sink keeps for itself/);
   });
 });

@@ -1,4 +1,5 @@
-import type { TopicDefinition } from '@inlet/core';
+import { InletError, type TopicDefinition } from '@inlet/core';
+import { DuckDbSinkErrorCode } from './duckdb-sink-error-code';
 
 /** A column of the target table: its name and DuckDB type. */
 export interface DuckDbColumn {
@@ -71,7 +72,11 @@ function avroColumnType(type: unknown): string {
   }
   switch (type) {
     case 'string':
+    case 'enum':
       return 'VARCHAR';
+    case 'bytes':
+    case 'fixed':
+      return 'BLOB';
     case 'int':
     case 'long':
       return 'BIGINT';
@@ -105,18 +110,30 @@ export interface DerivedDataColumn extends DuckDbColumn {
 }
 
 /**
- * The data columns of the topics' events: every top-level property of every event definition, in
- * snake_case, typed from its schema (a property two definitions type differently becomes JSON).
+ * The data columns of the topics' events: every top-level property of every event definition,
+ * once, in snake_case, typed from its schema, in the order first seen. Refused (as the PostgreSQL
+ * sink does): two properties meeting in one column, one property typed two ways, or a property
+ * landing on a column the sink keeps for itself; map the columns yourself then.
  */
-export function derivedDataColumns(topics: readonly TopicDefinition[]): DerivedDataColumn[] {
+export function derivedDataColumns(
+  topics: readonly TopicDefinition[],
+  reserved: readonly string[] = [],
+): DerivedDataColumn[] {
   const columns = new Map<string, DerivedDataColumn>();
   for (const topic of topics) {
     for (const definition of topic.events) {
       for (const [property, type] of propertiesOf(definition.codec)) {
         const name = snakeCase(property);
+        const conflict = (why: string) =>
+          new InletError(
+            DuckDbSinkErrorCode.columnConflict,
+            `property "${property}" of event "${definition.type}" maps to column "${name}", ${why}; map the columns yourself with the columns option`,
+          );
+        if (name === '' || reserved.includes(name)) throw conflict('which the sink keeps for itself');
         const known = columns.get(name);
         if (known === undefined) columns.set(name, { name, type, property });
-        else if (known.type !== type) columns.set(name, { ...known, type: 'JSON' });
+        else if (known.property !== property || known.type !== type)
+          throw conflict(`which property "${known.property}" (${known.type}) already maps to`);
       }
     }
   }

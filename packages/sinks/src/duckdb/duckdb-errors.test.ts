@@ -48,6 +48,7 @@ describe('DuckDB error classification', () => {
       unavailable: 'INLET_DUCKDB_UNAVAILABLE',
       failed: 'INLET_DUCKDB_FAILED',
       tableMismatch: 'INLET_DUCKDB_TABLE_MISMATCH',
+      columnConflict: 'INLET_DUCKDB_COLUMN_CONFLICT',
     });
   });
 });

@@ -11,6 +11,8 @@ export const DuckDbSinkErrorCode = {
   failed: 'INLET_DUCKDB_FAILED',
   /** The target table does not fit the sink (no such table, a missing column, no unique key to upsert on). */
   tableMismatch: 'INLET_DUCKDB_TABLE_MISMATCH',
+  /** Two event properties meet in one derived column, or one lands on a column the sink keeps for itself. */
+  columnConflict: 'INLET_DUCKDB_COLUMN_CONFLICT',
 } as const;
 
 export type DuckDbSinkErrorCode = (typeof DuckDbSinkErrorCode)[keyof typeof DuckDbSinkErrorCode];

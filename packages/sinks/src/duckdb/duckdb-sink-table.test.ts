@@ -196,6 +196,27 @@ describe('DuckDB sink on a table of its own', () => {
     await sink.close();
   });
 
+  it('writes bytes, dates and lists a mapping gives into BLOB, DATE and list columns', async () => {
+    await connection.run(
+      'CREATE TABLE extras (key VARCHAR PRIMARY KEY, entity_version BIGINT, deleted BOOLEAN, raw BLOB, day DATE, tags VARCHAR[])',
+    );
+    const sink = createDuckDbSink({
+      connection,
+      table: 'extras',
+      topics: [orders],
+      columns: (event) => ({
+        raw: new Uint8Array([1, 2, event.data.revision]),
+        day: '2026-03-01',
+        tags: event.data.lines,
+      }),
+    });
+    await sink.write(batch([order('o-1', 7)]), { signal });
+    expect(await rows(`SELECT hex(raw) AS raw, day::VARCHAR AS day, tags FROM extras`)).toEqual([
+      { raw: '010207', day: '2026-03-01', tags: ['o-1-line'] },
+    ]);
+    await sink.close();
+  });
+
   it('rejects a value its column cannot hold, with the reason, and lands the rest', async () => {
     await connection.run(
       'CREATE TABLE totals (key VARCHAR PRIMARY KEY, entity_version BIGINT, deleted BOOLEAN, total BIGINT NOT NULL)',

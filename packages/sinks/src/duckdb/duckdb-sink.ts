@@ -119,7 +119,8 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     ...fixedMeta,
   };
   const metaNames = new Set(Object.values(meta));
-  const derived = derivedDataColumns(options.topics);
+  // Only the default mapping derives columns; a mapping of your own names them itself.
+  const derived = options.columns === undefined ? derivedDataColumns(options.topics, [...metaNames]) : [];
   const mapColumns = options.columns;
   let owned: { instance: DuckDBInstance; connection: DuckDBConnection } | undefined;
   let preparing: Promise<Target> | undefined;
@@ -152,7 +153,7 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
         ...metaColumns(meta).filter(
           (column) => mode === 'append' || deletes === 'mark' || column.name !== meta.deleted,
         ),
-        ...derived.filter((column) => !metaNames.has(column.name)),
+        ...derived,
       ];
       await createTableIfMissing(connection, table, columns, mode === 'upsert' ? meta.key : undefined);
     }
