@@ -194,7 +194,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const table = await target.readTable();
     const readBack = await readTopic(transport, topic);
     await transport.close();
-    const reconciliation = reconcile(table, newestOrders(readBack.updates), readBack);
+    const reconciliation = reconcile(table, newestOrders(readBack.updates), {
+      recordsRead: readBack.recordsRead,
+      unreadable: readBack.unreadable,
+    });
     let ordersCorrect = 0;
     for (let order = 0; order < orderCount; order += 1) {
       if (table.get(`order-${order}`)?.revision === revisions - 1) ordersCorrect += 1;

@@ -64,7 +64,8 @@ export function reconcile(
   const expectedChecksum = tableChecksum(expected);
   const checksumEqual = sinkChecksum === expectedChecksum;
   return {
-    ...read,
+    recordsRead: read.recordsRead,
+    unreadable: read.unreadable,
     rowsInSink: sink.size,
     rowsExpected: expected.size,
     missing,
