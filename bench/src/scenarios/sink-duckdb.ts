@@ -30,11 +30,20 @@ const createTable = `CREATE TABLE orders (
   key VARCHAR, entity_version BIGINT, event_id VARCHAR, event_time TIMESTAMPTZ, deleted BOOLEAN,
   order_id VARCHAR, customer_id VARCHAR, total DOUBLE, currency VARCHAR, placed_at VARCHAR, lines JSON)`;
 
-function batchesOf(count: number): SinkBatch<OrderEvent>[] {
-  const changes: SinkChange<OrderEvent>[] = sampleOrders(count).map((data, index) => {
-    const event = createEvent(OrderPlacedJson, data, { source: 'urn:inlet:bench' }) as OrderEvent;
-    return { kind: 'upsert', event, key: event.key, entityVersion: undefined, offset: String(index) };
-  });
+/** `count` orders in batches of 500; `passes` times over, each pass a newer version of every order. */
+function batchesOf(count: number, passes = 1): SinkBatch<OrderEvent>[] {
+  const orderData = sampleOrders(count);
+  const changes: SinkChange<OrderEvent>[] = [];
+  for (let pass = 0; pass < passes; pass += 1)
+    for (const data of orderData) {
+      const event = createEvent(
+        OrderPlacedJson,
+        { ...data, total: data.total + pass },
+        { source: 'urn:inlet:bench' },
+      ) as OrderEvent;
+      const entityVersion = passes === 1 ? undefined : pass;
+      changes.push({ kind: 'upsert', event, key: event.key, entityVersion, offset: String(changes.length) });
+    }
   const batches: SinkBatch<OrderEvent>[] = [];
   for (let start = 0; start < changes.length; start += batchSize) {
     const part = changes.slice(start, start + batchSize);
@@ -56,10 +65,11 @@ async function timed<TSetup>(
   rows: number,
   setup: (connection: Connection) => Promise<TSetup>,
   fill: (connection: Connection, prepared: TSetup) => Promise<void>,
+  { table = createTable, work = rows }: { readonly table?: string; readonly work?: number } = {},
 ): Promise<ArmRun> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  await connection.run(createTable);
+  await connection.run(table);
   const prepared = await setup(connection);
   const started = performance.now();
   await fill(connection, prepared);
@@ -70,14 +80,15 @@ async function timed<TSetup>(
   connection.closeSync();
   instance.closeSync();
   if (Number(count.n) !== rows) throw new Error(`expected ${rows} rows, found ${count.n}`);
-  return { work: rows, wallSeconds };
+  return { work, wallSeconds };
 }
 
 function appendByHand(appender: DuckDBAppender, change: SinkChange<OrderEvent>): void {
   if (change.kind !== 'upsert') return;
   const { event } = change;
   appender.appendVarchar(event.key as string);
-  appender.appendNull();
+  if (change.entityVersion === undefined) appender.appendNull();
+  else appender.appendBigInt(BigInt(change.entityVersion));
   appender.appendVarchar(event.id);
   appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(event.eventTime.getTime()) * 1000n));
   appender.appendBoolean(false);
@@ -206,4 +217,87 @@ const sinkDuckDbAppendChunks: Scenario = {
   },
 };
 
-export const sinkDuckDbScenarios: readonly Scenario[] = [sinkDuckDbAppend, sinkDuckDbAppendChunks];
+const keyedTable = createTable.replace('key VARCHAR,', 'key VARCHAR PRIMARY KEY,');
+const dataColumns = [
+  'event_id',
+  'event_time',
+  'deleted',
+  'order_id',
+  'customer_id',
+  'total',
+  'currency',
+  'placed_at',
+  'lines',
+];
+
+// Keyed: every order twice, the second pass a newer version, so half the rows insert and half
+// update. By hand: the batch appended to a temporary table, then one INSERT … ON CONFLICT DO
+// UPDATE under the same version guard, in a transaction; the sink does that, and collapses each
+// batch to the newest change per key and stores its offset in the transaction.
+const sinkDuckDbUpsert: Scenario = {
+  name: 'sink-duckdb-upsert',
+  group: 'sinks',
+  description: 'DuckDB upsert: sink.write in batches of 500 vs a staged INSERT … ON CONFLICT by hand',
+  unit: 'changes/s',
+  better: 'higher',
+  needsKafka: false,
+  pairs: 6,
+  async prepare({ quick }) {
+    const orderCount = quick ? 2_500 : 20_000;
+    const batches = batchesOf(orderCount, 2);
+    const work = orderCount * 2;
+    const signal = new AbortController().signal;
+    const options = { table: keyedTable, work };
+    const ours: Arm = {
+      label: 'inlet DuckDB sink (upsert)',
+      run: () =>
+        timed(
+          orderCount,
+          async (connection) => {
+            const sink = createDuckDbSink({ connection, table: 'orders', topics: [orders] });
+            await sink.storedOffsets?.('bench', []);
+            return sink;
+          },
+          async (_, sink) => {
+            for (const batch of batches) await sink.write(batch, { signal });
+            await sink.close();
+          },
+          options,
+        ),
+    };
+    const merge = `INSERT INTO orders AS target SELECT * FROM stage
+      ON CONFLICT (key) DO UPDATE SET entity_version = excluded.entity_version,
+        ${dataColumns.map((column) => `${column} = excluded.${column}`).join(', ')}
+      WHERE target.entity_version IS NULL OR target.entity_version < excluded.entity_version`;
+    const baseline: Arm = {
+      label: 'DuckDB staged upsert by hand',
+      run: () =>
+        timed(
+          orderCount,
+          async (connection) => {
+            await connection.run('CREATE TEMP TABLE stage AS SELECT * FROM orders LIMIT 0');
+          },
+          async (connection) => {
+            for (const batch of batches) {
+              await connection.run('BEGIN TRANSACTION');
+              await connection.run('DELETE FROM stage');
+              const appender = await connection.createAppender('stage', 'main', 'temp');
+              for (const change of batch.changes) appendByHand(appender, change);
+              appender.flushSync();
+              appender.closeSync();
+              await connection.run(merge);
+              await connection.run('COMMIT');
+            }
+          },
+          options,
+        ),
+    };
+    return { ours, baseline };
+  },
+};
+
+export const sinkDuckDbScenarios: readonly Scenario[] = [
+  sinkDuckDbAppend,
+  sinkDuckDbAppendChunks,
+  sinkDuckDbUpsert,
+];

@@ -83,7 +83,9 @@ interface Target {
   readonly sources: readonly ValueSourceOf<never>[];
   /** Upsert mode: the temporary table a batch is appended to before one INSERT … SELECT. */
   readonly stage: string | undefined;
-  readonly statements: readonly string[];
+  /** Upsert mode: the merge statements, prepared, and the one that empties the stage. */
+  readonly merges: readonly DuckDBPreparedStatement[];
+  readonly clearStage: DuckDBPreparedStatement | undefined;
 }
 
 // How far the stored offsets of append mode may lag the rows (the event ids cover the gap).
@@ -184,24 +186,24 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
       eventIds: written.some((column) => column.name === meta.eventId),
       sources: written.map((column) => sourceOf(column.name)),
     };
-    if (mode === 'append') return { ...columnsOf, stage: undefined, statements: [] };
+    if (mode === 'append') return { ...columnsOf, stage: undefined, merges: [], clearStage: undefined };
     const stage = `inlet_stage_${table.name}_${Math.random().toString(36).slice(2, 10)}`;
     const list = written.map((column) => quoteIdentifier(column.name)).join(', ');
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(stage)} AS
          SELECT ${list}, 0::INTEGER AS inlet_seq, false AS inlet_delete FROM ${table.sql} LIMIT 0`,
     );
-    return {
-      ...columnsOf,
+    const statements = upsertStatements({
+      table,
+      columns: written.map((column) => column.name),
       stage,
-      statements: upsertStatements({
-        table,
-        columns: written.map((column) => column.name),
-        stage,
-        meta,
-        deletes,
-      }),
-    };
+      meta,
+      deletes,
+    });
+    const merges: DuckDBPreparedStatement[] = [];
+    for (const statement of statements) merges.push(await connection.prepare(statement));
+    const clearStage = await connection.prepare(`DELETE FROM ${quoteIdentifier(stage)}`);
+    return { ...columnsOf, stage, merges, clearStage };
   }
 
   function target(): Promise<Target> {
@@ -508,8 +510,9 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
   }
 
   async function writeUpsert(found: Target, batch: SinkBatch<TEvent>): Promise<SinkRejection[]> {
-    const { connection, statements } = found;
+    const { connection, merges } = found;
     const stage = found.stage as string;
+    const clearStage = found.clearStage as DuckDBPreparedStatement;
     const indexOf = new Map(batch.changes.map((change, index) => [change, index]));
     const newest = newestPerKey(batch.changes).map((change) => ({
       change,
@@ -517,19 +520,22 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
     }));
     const rejected: SinkRejection[] = [];
     const merge = async (row: number | null) => {
-      for (const statement of statements) await connection.run(statement, { row });
+      for (const statement of merges) {
+        statement.bind({ row }, { row: INTEGER });
+        await statement.run();
+      }
     };
     const next = BigInt(batch.nextOffset);
     try {
       await inTransaction(connection, async () => {
-        await connection.run(`DELETE FROM ${quoteIdentifier(stage)}`);
+        await clearStage.run();
         await appendEntries(connection, found, newest, stage);
         await merge(null);
         await storeOffset(connection, batch, next);
       });
     } catch (error) {
       if (duckDbFailureKind(error) !== 'row') throw error;
-      await connection.run(`DELETE FROM ${quoteIdentifier(stage)}`);
+      await clearStage.run();
       const staged = await rowByRow(newest, rejected, (entry) =>
         appendEntries(connection, found, [entry], stage),
       );
@@ -588,6 +594,11 @@ export function createDuckDbSink<const TTopics extends readonly TopicDefinition[
         const found = await preparing?.catch(() => undefined);
         if (found !== undefined) await storeLanded(found.connection).catch(() => undefined);
         for (const into of [...appenders.keys()]) dropAppender(into);
+        for (const statement of [
+          ...(found?.merges ?? []),
+          ...(found?.clearStage === undefined ? [] : [found.clearStage]),
+        ])
+          statement.destroySync();
         if (found?.stage !== undefined)
           await found.connection
             .run(`DROP TABLE IF EXISTS temp.${quoteIdentifier(found.stage)}`)
