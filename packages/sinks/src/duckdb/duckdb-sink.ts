@@ -103,8 +103,9 @@ const fixedMeta = { eventId: 'event_id', eventTime: 'event_time', deleted: 'dele
  * version is older (an equal version changes nothing); deletes mark the row `deleted` (or remove
  * it, keeping its version aside) so that an older update cannot bring it back. In `append` mode
  * every change is a row, written with DuckDB's appender; a replayed batch is skipped by the
- * offsets the sink stores with the rows, in the same transaction, which also resumes a pipeline
- * from them (exactly once). Rows DuckDB refuses (constraints, values it cannot convert) are found
+ * offsets the sink stores beside the rows, which also resume a pipeline from them (exactly once):
+ * on a table with event ids they are stored at most a second behind, the ids telling what landed
+ * past them; otherwise in each batch's transaction. Rows DuckDB refuses (constraints, values it cannot convert) are found
  * row by row and returned as rejected; I/O failures, a locked file and write conflicts are
  * retryable.
  */
