@@ -4,6 +4,7 @@ import { envelopeScenarios } from './envelope';
 import { kafkaBaselineScenarios } from './kafka-baseline';
 import { producerScenarios } from './producer';
 import { registryScenarios } from './registry';
+import { sinkDuckDbScenarios } from './sink-duckdb';
 import { sinkLatencyScenarios } from './sink-latency';
 import { sinkPostgresScenarios } from './sink-postgres';
 import { sinkRedisScenarios } from './sink-redis';
@@ -17,4 +18,5 @@ export const allScenarios: readonly Scenario[] = [
   ...sinkPostgresScenarios,
   ...sinkRedisScenarios,
   ...sinkLatencyScenarios,
+  ...sinkDuckDbScenarios,
 ];

@@ -10,6 +10,7 @@ it('runs the same demo against real Kafka', async () => {
   });
   expect(report).toMatchObject({
     backbone: 'kafka',
+    sink: 'duckdb',
     ok: true,
     appliedOutOfOrder: 0,
     ordersCorrect: 20,
@@ -17,4 +18,10 @@ it('runs the same demo against real Kafka', async () => {
   });
   expect(report.duplicatesAbsorbed).toBe(report.duplicatesSent);
   expect(report.staleSkipped).toBe(report.lateUpdatesSent);
+  expect(report.reconciliation).toMatchObject({
+    rowsInSink: 20,
+    rowsExpected: 20,
+    exact: true,
+    unreadable: 2,
+  });
 }, 120_000);

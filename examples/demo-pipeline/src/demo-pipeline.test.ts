@@ -1,12 +1,18 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { expect, it } from 'vitest';
 import { runDemo } from './demo-pipeline';
 
-it('runs the demo on the embedded backbone: duplicates absorbed, late updates skipped, broken records dead-lettered', async () => {
+it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, late updates skipped, broken records dead-lettered, the table reconciled exactly', async () => {
   const report = await runDemo({ orders: 20, revisionsPerOrder: 10 });
   expect(report).toMatchObject({
     backbone: 'embedded',
+    sink: 'duckdb',
     ok: true,
     appliedOutOfOrder: 0,
+    sinkRejected: 0,
     ordersCorrect: 20,
     deadLettered: 2,
   });
@@ -14,4 +20,47 @@ it('runs the demo on the embedded backbone: duplicates absorbed, late updates sk
   expect(report.staleSkipped).toBe(report.lateUpdatesSent);
   expect(report.duplicatesSent).toBeGreaterThan(0);
   expect(report.lateUpdatesSent).toBeGreaterThan(0);
+  expect(report.reconciliation).toMatchObject({
+    rowsInSink: 20,
+    rowsExpected: 20,
+    missing: 0,
+    extra: 0,
+    different: 0,
+    checksumEqual: true,
+    exact: true,
+    unreadable: 2,
+    recordsRead: report.produced + report.duplicatesSent + report.lateUpdatesSent + report.brokenRecordsSent,
+  });
+});
+
+it('keeps the table in a DuckDB file when given one', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'inlet-demo-'));
+  try {
+    const duckdbFile = join(directory, 'demo.duckdb');
+    const report = await runDemo({ orders: 5, revisionsPerOrder: 4, duckdbFile });
+    expect(report.ok).toBe(true);
+    const table = report.sinkTable.split(' ').at(-1) as string;
+    const instance = await DuckDBInstance.create(duckdbFile);
+    const connection = await instance.connect();
+    const rows = (
+      await connection.runAndReadAll(`SELECT key, entity_version, status FROM "${table}" ORDER BY key`)
+    ).getRowObjectsJS();
+    connection.closeSync();
+    instance.closeSync();
+    expect(rows).toEqual(
+      Array.from({ length: 5 }, (_, order) => ({
+        key: `order-${order}`,
+        entity_version: 3n,
+        status: 'shipped',
+      })),
+    );
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+it('says which sinks are not wired in yet', async () => {
+  await expect(runDemo({ orders: 2, revisionsPerOrder: 2, sink: 'postgres' })).rejects.toThrow(
+    /postgres sink is not yet wired in/,
+  );
 });

@@ -1,13 +1,26 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
-import { createConsumer, createMemoryVersionStore } from '@inlet/consumer';
-import { defineEvent, defineTopic, ensureTopics, jsonSchema, type KafkaTransport } from '@inlet/core';
+import { createConsumer, createMemoryVersionStore, isTombstone } from '@inlet/consumer';
+import {
+  defineEvent,
+  defineTopic,
+  ensureTopics,
+  entityKeyId,
+  jsonSchema,
+  type KafkaTransport,
+  type TopicDefinition,
+} from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
+import { createPipeline, type Sink } from '@inlet/sinks';
+import { createDemoSink, type DemoSinkKind } from './demo-sinks';
+import { newestOrders, type Reconciliation, reconcile } from './reconciliation';
 
 // The demo pipeline: a producer emits order updates the way real systems do (retries that
-// duplicate events, updates that arrive late and out of order, a few broken records), and an
-// idempotent consumer maintains an order table from them. At the end the table must equal what
-// the updates mean: every order at its latest revision, no update applied twice or backwards.
+// duplicate events, updates that arrive late and out of order, a few broken records), and a
+// pipeline lands them in an order table in a sink (embedded DuckDB by default). At the end the
+// table must equal what the updates mean: every order at its latest revision, no update applied
+// twice or backwards; and reading the whole topic back must give exactly the table (the
+// reconciliation of sink against source).
 
 export const OrderUpdated = defineEvent({
   type: 'order.updated',
@@ -34,12 +47,19 @@ export interface DemoOptions {
   readonly brokers?: readonly string[];
   readonly orders?: number;
   readonly revisionsPerOrder?: number;
+  /** Where the order table lands. Default `'duckdb'`. */
+  readonly sink?: DemoSinkKind;
+  /** The DuckDB sink's database file; in memory when absent. */
+  readonly duckdbFile?: string;
   /** Progress lines go here. */
   readonly log?: (line: string) => void;
 }
 
 export interface DemoReport {
   readonly backbone: 'embedded' | 'kafka';
+  readonly sink: DemoSinkKind;
+  /** Where the table is: the database and table name. */
+  readonly sinkTable: string;
   readonly topic: string;
   readonly produced: number;
   /** Events sent again with the same id (what a producer retry does). */
@@ -54,8 +74,11 @@ export interface DemoReport {
   /** Orders whose final state is their latest revision. */
   readonly ordersCorrect: number;
   readonly orders: number;
-  /** Updates applied to an order at or below its current revision: must be 0. */
+  /** Updates written to the sink for an order at or below the revision written before: must be 0. */
   readonly appliedOutOfOrder: number;
+  /** Changes the sink refused (dead-lettered by the pipeline): must be 0. */
+  readonly sinkRejected: number;
+  readonly reconciliation: Reconciliation;
   readonly ok: boolean;
 }
 
@@ -92,22 +115,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     `backbone: ${options.brokers === undefined ? 'embedded (in-memory)' : `Kafka at ${options.brokers.join(',')}`}, topic ${topic.name}`,
   );
 
-  const table = new Map<string, { revision: number; status: string }>();
-  let appliedOutOfOrder = 0;
-  const consumer = createConsumer({
+  const target = await createDemoSink(options.sink ?? 'duckdb', topic, {
+    ...(options.duckdbFile === undefined ? {} : { duckdbFile: options.duckdbFile }),
+  }).catch(async (error: unknown) => {
+    await transport.close();
+    throw error;
+  });
+  log(`sink: ${target.where}`);
+  const watched = watchOrder(target.sink);
+  const pipeline = createPipeline({
     transport,
     groupId: `${topic.name}.order-table`,
     topics: [topic],
+    sink: watched.sink,
     versionGate: { store: createMemoryVersionStore() },
     retry: { retries: 2, minDelayMs: 10, maxDelayMs: 50 },
     commitIntervalMs: 100,
-    handle: async (event) => {
-      const current = table.get(event.data.orderId);
-      if (current !== undefined && current.revision >= event.data.revision) appliedOutOfOrder += 1;
-      table.set(event.data.orderId, { revision: event.data.revision, status: event.data.status });
-    },
+    batching: { maxBatch: 200, lingerMs: 10 },
   });
-  await consumer.start();
+  await pipeline.start();
 
   const producer = createProducer({ transport });
   let produced = 0;
@@ -159,37 +185,124 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     `produced ${produced} updates, ${duplicatesSent} duplicates, ${lateUpdatesSent} late updates, ${brokenRecordsSent} broken records`,
   );
 
-  // Everything produced so far is handled, skipped or dead-lettered, and committable.
-  await consumer.caughtUp({ timeoutMs: 60_000 });
-  const stats = consumer.stats();
-  await consumer.close();
-  await transport.close();
+  // Everything produced so far is written, skipped or dead-lettered, and committed.
+  await pipeline.caughtUp({ timeoutMs: 60_000 });
+  const stats = pipeline.stats();
+  await pipeline.close();
 
-  let ordersCorrect = 0;
-  for (let order = 0; order < orderCount; order += 1) {
-    if (table.get(`order-${order}`)?.revision === revisions - 1) ordersCorrect += 1;
+  try {
+    const table = await target.readTable();
+    const readBack = await readTopic(transport, topic);
+    await transport.close();
+    const reconciliation = reconcile(table, newestOrders(readBack.updates), {
+      recordsRead: readBack.recordsRead,
+      unreadable: readBack.unreadable,
+    });
+    let ordersCorrect = 0;
+    for (let order = 0; order < orderCount; order += 1) {
+      if (table.get(`order-${order}`)?.revision === revisions - 1) ordersCorrect += 1;
+    }
+    return {
+      backbone: options.brokers === undefined ? 'embedded' : 'kafka',
+      sink: target.kind,
+      sinkTable: target.where,
+      topic: topic.name,
+      produced,
+      duplicatesSent,
+      lateUpdatesSent,
+      brokenRecordsSent,
+      handled: stats.handled,
+      duplicatesAbsorbed: stats.duplicates,
+      staleSkipped: stats.stale,
+      deadLettered: stats.deadLettered,
+      ordersCorrect,
+      orders: orderCount,
+      appliedOutOfOrder: watched.outOfOrder(),
+      sinkRejected: stats.rejected,
+      reconciliation,
+      ok:
+        ordersCorrect === orderCount &&
+        watched.outOfOrder() === 0 &&
+        stats.rejected === 0 &&
+        stats.handled === produced &&
+        stats.duplicates === duplicatesSent &&
+        stats.stale === lateUpdatesSent &&
+        stats.deadLettered === brokenRecordsSent &&
+        reconciliation.exact &&
+        reconciliation.unreadable === brokenRecordsSent,
+    };
+  } finally {
+    await target.close();
   }
-  const report: DemoReport = {
-    backbone: options.brokers === undefined ? 'embedded' : 'kafka',
-    topic: topic.name,
-    produced,
-    duplicatesSent,
-    lateUpdatesSent,
-    brokenRecordsSent,
-    handled: stats.handled,
-    duplicatesAbsorbed: stats.duplicates,
-    staleSkipped: stats.stale,
-    deadLettered: stats.deadLettered,
-    ordersCorrect,
-    orders: orderCount,
-    appliedOutOfOrder,
-    ok:
-      ordersCorrect === orderCount &&
-      appliedOutOfOrder === 0 &&
-      stats.handled === produced &&
-      stats.duplicates === duplicatesSent &&
-      stats.stale === lateUpdatesSent &&
-      stats.deadLettered === brokenRecordsSent,
+}
+
+/**
+ * The sink, watched: counts changes written for an order at or below the revision written for it
+ * before (the version gate skips them first, and the sink's own guard would ignore them).
+ */
+function watchOrder<TEvent>(sink: Sink<TEvent>): { sink: Sink<TEvent>; outOfOrder(): number } {
+  const written = new Map<string, number>();
+  let outOfOrder = 0;
+  return {
+    outOfOrder: () => outOfOrder,
+    sink: {
+      name: sink.name,
+      async write(batch, context) {
+        const result = await sink.write(batch, context);
+        const refused = new Set((result?.rejected ?? []).map(({ index }) => index));
+        batch.changes.forEach((change, index) => {
+          if (refused.has(index) || change.entityVersion === undefined) return;
+          const id = entityKeyId(change.key);
+          const before = written.get(id);
+          if (before !== undefined && change.entityVersion <= before) outOfOrder += 1;
+          else written.set(id, change.entityVersion);
+        });
+        return result;
+      },
+      ...(sink.storedOffsets === undefined
+        ? {}
+        : {
+            storedOffsets: (groupId, partitions) =>
+              sink.storedOffsets?.(groupId, partitions) ?? Promise.resolve([]),
+          }),
+      close: () => sink.close(),
+    } satisfies Sink<TEvent>,
   };
-  return report;
+}
+
+/**
+ * The whole topic read again from its start by a consumer of its own (no dedup, no version gate):
+ * every update it holds, and how many records no one can read.
+ */
+async function readTopic<TTopic extends TopicDefinition>(
+  transport: KafkaTransport,
+  topic: TTopic,
+): Promise<{
+  updates: { orderId: string; revision: number; status: string }[];
+  recordsRead: number;
+  unreadable: number;
+}> {
+  const updates: { orderId: string; revision: number; status: string }[] = [];
+  const reader = createConsumer({
+    transport,
+    groupId: `${topic.name}.reconciliation`,
+    topics: [topic],
+    autoOffsetReset: 'earliest',
+    dedup: false,
+    // What cannot be read is counted, and set aside where it does not mix with the demo's own.
+    deadLetter: { topic: `${topic.name}.reconciliation-dlq` },
+    handle: async (event) => {
+      if (isTombstone(event)) return;
+      const data = event.data as { orderId: string; revision: number; status: string };
+      updates.push({ orderId: data.orderId, revision: data.revision, status: data.status });
+    },
+  });
+  await reader.start();
+  try {
+    await reader.caughtUp({ timeoutMs: 60_000 });
+    const stats = reader.stats();
+    return { updates, recordsRead: stats.handled + stats.deadLettered, unreadable: stats.deadLettered };
+  } finally {
+    await reader.close();
+  }
 }

@@ -1,2 +1,6 @@
-// The duckdb sink: filled in by issue 11.
-export {};
+export type { DerivedDataColumn, DuckDbColumn } from './derived-columns';
+export { derivedDataColumns, snakeCase } from './derived-columns';
+export { createDuckDbSink, type DuckDbSink } from './duckdb-sink';
+export { DuckDbSinkErrorCode } from './duckdb-sink-error-code';
+export type { DuckDbDeleteMode, DuckDbSinkMode, DuckDbSinkOptions } from './duckdb-sink-options';
+export { exportParquet, type ParquetExportOptions } from './parquet-export';

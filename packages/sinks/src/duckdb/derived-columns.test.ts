@@ -1,0 +1,99 @@
+import { avroSchema, defineEvent, defineTopic, jsonSchema } from '@inlet/core';
+import { describe, expect, it } from 'vitest';
+import { derivedDataColumns, snakeCase } from './derived-columns';
+
+describe('derived columns', () => {
+  it('snake_cases property names', () => {
+    expect(['orderId', 'HTTPStatus', 'line-items', 'total', 'placedAt2'].map(snakeCase)).toEqual([
+      'order_id',
+      'http_status',
+      'line_items',
+      'total',
+      'placed_at2',
+    ]);
+  });
+
+  it("types each top-level property from its JSON schema, across the topics' definitions", () => {
+    const Placed = defineEvent({
+      type: 'order.placed',
+      version: 1,
+      schema: jsonSchema({
+        type: 'object',
+        properties: {
+          orderId: { type: 'string' },
+          quantity: { type: 'integer' },
+          total: { type: 'number' },
+          paid: { type: 'boolean' },
+          placedAt: { type: 'string', format: 'date-time' },
+          lines: { type: 'array', items: { type: 'string' } },
+          address: { type: 'object' },
+          note: { type: ['string', 'null'] },
+          code: { type: 'string' },
+          currency: { enum: ['EUR', 'USD'] },
+        },
+        required: ['orderId'],
+      }),
+      key: (order) => order.orderId,
+      eventTime: () => new Date(),
+    });
+    const Shipped = defineEvent({
+      type: 'order.shipped',
+      version: 1,
+      schema: avroSchema({
+        type: 'record',
+        name: 'Shipped',
+        fields: [
+          { name: 'orderId', type: 'string' },
+          { name: 'shippedAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
+          { name: 'carrier', type: ['null', 'string'] },
+          { name: 'label', type: 'bytes' },
+        ],
+      }),
+      key: (shipped) => shipped.orderId,
+      eventTime: () => new Date(),
+    });
+    const orders = defineTopic({ name: 'orders', events: [Placed, Shipped] });
+    expect(derivedDataColumns([orders])).toEqual([
+      { name: 'order_id', type: 'VARCHAR', property: 'orderId' },
+      { name: 'quantity', type: 'BIGINT', property: 'quantity' },
+      { name: 'total', type: 'DOUBLE', property: 'total' },
+      { name: 'paid', type: 'BOOLEAN', property: 'paid' },
+      { name: 'placed_at', type: 'TIMESTAMPTZ', property: 'placedAt' },
+      { name: 'lines', type: 'JSON', property: 'lines' },
+      { name: 'address', type: 'JSON', property: 'address' },
+      { name: 'note', type: 'VARCHAR', property: 'note' },
+      { name: 'code', type: 'VARCHAR', property: 'code' },
+      { name: 'currency', type: 'VARCHAR', property: 'currency' },
+      { name: 'shipped_at', type: 'TIMESTAMPTZ', property: 'shippedAt' },
+      { name: 'carrier', type: 'VARCHAR', property: 'carrier' },
+      { name: 'label', type: 'BLOB', property: 'label' },
+    ]);
+  });
+
+  it("refuses two properties in one column, one property typed two ways, and the sink's own columns", () => {
+    const event = (type: string, properties: Record<string, unknown>) =>
+      defineEvent({
+        type,
+        version: 1,
+        schema: jsonSchema({ type: 'object', properties } as never),
+        key: () => 'k',
+        eventTime: () => new Date(),
+      });
+    const topicOf = (...events: ReturnType<typeof event>[]) => defineTopic({ name: 't', events });
+    expect(() =>
+      derivedDataColumns([
+        topicOf(event('a', { orderId: { type: 'string' } }), event('b', { order_id: { type: 'string' } })),
+      ]),
+    ).toThrow(
+      /property "order_id" of event "b" maps to column "order_id", which property "orderId" \(VARCHAR\) already maps to/,
+    );
+    expect(() =>
+      derivedDataColumns([
+        topicOf(event('a', { code: { type: 'string' } }), event('b', { code: { type: 'integer' } })),
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'INLET_DUCKDB_COLUMN_CONFLICT' }));
+    expect(() =>
+      derivedDataColumns([topicOf(event('a', { deleted: { type: 'boolean' } }))], ['key', 'deleted']),
+    ).toThrow(/maps to column "deleted", which the sink keeps for itself/);
+  });
+});
