@@ -1,20 +1,38 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { testEnvironment } from '@inlet/test-support';
-import { expect, it } from 'vitest';
-import { runDemo } from './demo-pipeline';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type DemoReport, runDemo } from './demo-pipeline';
 
-it('runs the same demo against real Kafka', async () => {
-  const report = await runDemo({
-    brokers: testEnvironment().kafkaBrokers,
-    orders: 20,
-    revisionsPerOrder: 10,
-  });
+const environment = testEnvironment();
+const tables: string[] = [];
+
+afterAll(async () => {
+  // The demo keeps what it landed for people to look at; tests tidy up after themselves.
+  const pool = new pg.Pool({ connectionString: environment.databaseUrl });
+  const redis = new Redis(environment.redisUrl);
+  try {
+    for (const table of tables) {
+      await pool.query(`drop table if exists ${table}`);
+      const keys = await redis.keys(`${table}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    await pool.end();
+    redis.disconnect();
+  }
+});
+
+function expectExact(report: DemoReport) {
   expect(report).toMatchObject({
     backbone: 'kafka',
-    sink: 'duckdb',
     ok: true,
     appliedOutOfOrder: 0,
     ordersCorrect: 20,
     deadLettered: 2,
+    sinkRejected: 0,
   });
   expect(report.duplicatesAbsorbed).toBe(report.duplicatesSent);
   expect(report.staleSkipped).toBe(report.lateUpdatesSent);
@@ -24,4 +42,85 @@ it('runs the same demo against real Kafka', async () => {
     exact: true,
     unreadable: 2,
   });
-}, 120_000);
+}
+
+describe('the demo against real Kafka', () => {
+  it('lands the order table in the embedded DuckDB sink, reconciled exactly', async () => {
+    const report = await runDemo({ brokers: environment.kafkaBrokers, orders: 20, revisionsPerOrder: 10 });
+    expect(report.sink).toBe('duckdb');
+    expectExact(report);
+  }, 120_000);
+
+  it.each(['postgres', 'redis'] as const)(
+    'lands it in %s, reconciled exactly, and the data is there afterwards',
+    async (sink) => {
+      const report = await runDemo({
+        brokers: environment.kafkaBrokers,
+        sink,
+        orders: 20,
+        revisionsPerOrder: 10,
+      });
+      const table = report.topic.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
+      tables.push(table);
+      expect(report.sink).toBe(sink);
+      expectExact(report);
+      // Read back independently of the demo's own reader.
+      if (sink === 'postgres') {
+        const pool = new pg.Pool({ connectionString: environment.databaseUrl });
+        try {
+          const { rows } = await pool.query(
+            `select key, entity_version::int as version, status from ${table}`,
+          );
+          expect(rows).toHaveLength(20);
+          for (const row of rows) expect(row).toMatchObject({ version: 9, status: 'delivered' });
+        } finally {
+          await pool.end();
+        }
+      } else {
+        const redis = new Redis(environment.redisUrl);
+        try {
+          const value = JSON.parse((await redis.get(`${table}:order-7`)) ?? 'null');
+          expect(value).toMatchObject({ orderId: 'order-7', revision: 9, status: 'delivered' });
+          expect(await redis.get(`${table}:order-7:v`)).toBe('9');
+        } finally {
+          redis.disconnect();
+        }
+      }
+    },
+    120_000,
+  );
+
+  it('runs from the command line with --postgres, and refuses two sinks at once', async () => {
+    const cli = (args: readonly string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', '--conditions=@inlet/source', 'src/main.ts', ...args],
+          { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 90_000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const brokers = environment.kafkaBrokers.join(',');
+    const run = await cli([
+      '--brokers',
+      brokers,
+      '--postgres',
+      '--orders',
+      '5',
+      '--revisions',
+      '3',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as DemoReport;
+    tables.push(report.topic.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase());
+    expect(report).toMatchObject({
+      sink: 'postgres',
+      ok: true,
+      reconciliation: { exact: true, rowsInSink: 5 },
+    });
+    const refused = await cli(['--postgres', '--redis']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('choose one sink');
+  }, 120_000);
+});

@@ -2,6 +2,10 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { TopicDefinition, TopicEvent } from '@inlet/core';
 import type { Sink } from '@inlet/sinks';
 import { createDuckDbSink } from '@inlet/sinks/duckdb';
+import { createPostgresSink } from '@inlet/sinks/postgres';
+import { createRedisSink } from '@inlet/sinks/redis';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 
 /** The targets the demo can land its order table in. */
 export type DemoSinkKind = 'duckdb' | 'postgres' | 'redis';
@@ -29,6 +33,10 @@ export interface DemoSink<TTopic extends TopicDefinition> {
 export interface DemoSinkOptions {
   /** A DuckDB file; in memory when absent. */
   readonly duckdbFile?: string;
+  /** The PostgreSQL database (`postgres://…`). Default `DATABASE_URL`, else the local test database. */
+  readonly postgresUrl?: string;
+  /** The Redis server (`redis://…`). Default `REDIS_URL`, else the local Redis. */
+  readonly redisUrl?: string;
 }
 
 /** The order table's name in the target: one per run, so that a file can keep several runs. */
@@ -72,6 +80,72 @@ async function duckDbDemoSink<TTopic extends TopicDefinition>(
   };
 }
 
+async function postgresDemoSink<TTopic extends TopicDefinition>(
+  topic: TTopic,
+  options: DemoSinkOptions,
+): Promise<DemoSink<TTopic>> {
+  const url = options.postgresUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // Idle connections that drop report here; the sink sees and retries its own failures.
+  pool.on('error', () => undefined);
+  const table = tableNameOf(topic).toLowerCase();
+  const sink = createPostgresSink({ pool, table, topics: [topic], ensureTable: true });
+  try {
+    await sink.init();
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return {
+    kind: 'postgres',
+    where: `postgres ${new URL(url).host}${new URL(url).pathname} table ${table}`,
+    sink: sink as unknown as Sink<TopicEvent<TTopic>>,
+    async readTable() {
+      const { rows } = await pool.query<{ key: string; entity_version: string; status: string }>(
+        `select key, entity_version, status from ${table} where not deleted`,
+      );
+      return new Map(
+        rows.map((row) => [row.key, { revision: Number(row.entity_version), status: row.status }]),
+      );
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function redisDemoSink<TTopic extends TopicDefinition>(
+  topic: TTopic,
+  options: DemoSinkOptions,
+): Promise<DemoSink<TTopic>> {
+  const url = options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(url, { lazyConnect: true });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const keyPrefix = `${tableNameOf(topic)}:`;
+  const sink = createRedisSink({ redis, topics: [topic], keyPrefix });
+  return {
+    kind: 'redis',
+    where: `redis ${new URL(url).host} keys ${keyPrefix}*`,
+    sink: sink as unknown as Sink<TopicEvent<TTopic>>,
+    async readTable() {
+      const table = new Map<string, OrderRow>();
+      const keys: string[] = [];
+      for await (const found of redis.scanStream({ match: `${keyPrefix}*`, count: 500 })) {
+        for (const key of found as string[]) if (!key.endsWith(':v')) keys.push(key);
+      }
+      for (const key of keys) {
+        const [value, version] = await Promise.all([redis.get(key), redis.get(`${key}:v`)]);
+        if (value === null) continue;
+        const order = JSON.parse(value) as { status: string };
+        table.set(key.slice(keyPrefix.length), { revision: Number(version), status: order.status });
+      }
+      return table;
+    },
+    async close() {
+      await redis.quit();
+    },
+  };
+}
+
 /** The demo's target of the given kind. */
 export async function createDemoSink<TTopic extends TopicDefinition>(
   kind: DemoSinkKind,
@@ -82,8 +156,9 @@ export async function createDemoSink<TTopic extends TopicDefinition>(
     case 'duckdb':
       return duckDbDemoSink(topic, options);
     case 'postgres':
+      return postgresDemoSink(topic, options);
     case 'redis':
-      throw new Error(`the demo's ${kind} sink is not yet wired in (the ${kind} sink is being built)`);
+      return redisDemoSink(topic, options);
     default:
       throw new Error(`unknown demo sink "${String(kind)}": one of ${demoSinkKinds.join(', ')}`);
   }

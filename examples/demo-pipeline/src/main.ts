@@ -5,8 +5,8 @@ import { runDemo } from './demo-pipeline';
 import { type DemoSinkKind, demoSinkKinds } from './demo-sinks';
 import { reconciliationLine } from './reconciliation';
 
-const usage = `usage: pnpm demo [--brokers host:port[,host:port]] [--sink duckdb] [--duckdb-file path]
-                 [--orders N] [--revisions N] [--json]
+const usage = `usage: pnpm demo [--brokers host:port[,host:port]] [--postgres | --redis | --sink kind]
+                 [--duckdb-file path] [--orders N] [--revisions N] [--json]
 
 Runs the demo pipeline: a producer emits order updates with duplicates, late out-of-order
 updates and broken records; a pipeline lands the order table in a sink. Then it reads the whole
@@ -14,8 +14,10 @@ topic back from the beginning and reconciles the table against it (row count, ea
 revision and status, an order-independent checksum).
 
   --brokers      real Kafka brokers; the embedded in-memory backbone by default
-  --sink         where the table lands: ${demoSinkKinds.join(', ')} (default duckdb, embedded;
-                 postgres and redis are not wired in yet)
+  --sink         where the table lands: ${demoSinkKinds.join(', ')} (default duckdb, embedded)
+  --postgres     the same as --sink postgres: a table in DATABASE_URL
+                 (default postgres://postgres@127.0.0.1:5432/test), kept after the run
+  --redis        the same as --sink redis: keys in REDIS_URL (default redis://127.0.0.1:6379)
   --duckdb-file  keep the DuckDB table in this file (e.g. examples/demo-pipeline/.run/demo.duckdb,
                  one table per run); in memory by default
   --orders       orders (default 50); --revisions: updates per order (default 20)
@@ -31,6 +33,8 @@ async function main(): Promise<number> {
   let values: {
     brokers?: string;
     sink?: string;
+    postgres?: boolean;
+    redis?: boolean;
     'duckdb-file'?: string;
     orders?: string;
     revisions?: string;
@@ -42,6 +46,8 @@ async function main(): Promise<number> {
       options: {
         brokers: { type: 'string' },
         sink: { type: 'string' },
+        postgres: { type: 'boolean', default: false },
+        redis: { type: 'boolean', default: false },
         'duckdb-file': { type: 'string' },
         orders: { type: 'string' },
         revisions: { type: 'string' },
@@ -57,7 +63,16 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const sink = (values.sink ?? 'duckdb') as DemoSinkKind;
+  const chosen = [
+    ...(values.sink === undefined ? [] : [values.sink]),
+    ...(values.postgres ? ['postgres'] : []),
+    ...(values.redis ? ['redis'] : []),
+  ];
+  if (chosen.length > 1) {
+    console.error(`choose one sink, not ${chosen.join(' and ')}\n\n${usage}`);
+    return 2;
+  }
+  const sink = (chosen[0] ?? 'duckdb') as DemoSinkKind;
   if (!demoSinkKinds.includes(sink)) {
     console.error(`--sink must be one of ${demoSinkKinds.join(', ')}\n\n${usage}`);
     return 2;
