@@ -10,14 +10,20 @@ describe("COPY's text format", () => {
     expect(copyField(false)).toBe('f');
     expect(copyField(42)).toBe('42');
     expect(copyField('{"a":"x\\ty"}')).toBe('{"a":"x\\\\ty"}');
+    expect(copyField(2.5)).toBe('2.5');
+    expect(copyField({ a: 'x\ny' })).toBe('{"a":"x\\\\ny"}');
   });
 
   it('writes rows as tab-separated lines', () => {
     expect(
-      copyText([
-        ['k', 1, null],
-        ['l', 2, 'x'],
-      ]),
+      copyText(
+        [
+          ['k', 'l'],
+          [1, 2],
+          [null, 'x'],
+        ],
+        2,
+      ),
     ).toBe('k\t1\t\\N\nl\t2\tx\n');
   });
 });
