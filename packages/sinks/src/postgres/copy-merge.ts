@@ -24,10 +24,15 @@ export function copyField(value: unknown): string {
  * Rows as COPY's text format (fields by tabs, rows by newlines), from the values column by
  * column (`columns[column][row]`, what the statement path takes too, so nothing is transposed).
  */
-export function copyText(columns: readonly (readonly unknown[])[], rowCount: number): string {
+export function copyText(
+  columns: readonly (readonly unknown[])[],
+  rowCount: number,
+  start = 0,
+  end = rowCount,
+): string {
   let text = '';
   const last = columns.length - 1;
-  for (let row = 0; row < rowCount; row += 1) {
+  for (let row = start; row < end; row += 1) {
     for (let column = 0; column < last; column += 1)
       text += `${copyField((columns[column] as readonly unknown[])[row])}\t`;
     text += `${copyField((columns[last] as readonly unknown[])[row])}\n`;
@@ -36,6 +41,10 @@ export function copyText(columns: readonly (readonly unknown[])[], rowCount: num
 }
 
 type CopyFrom = (text: string) => Writable;
+
+// Rows per chunk written to the COPY stream (some 50 KiB of a typical row): the server parses
+// one chunk while the next is built.
+export const copyChunkRows = 250;
 
 /**
  * The COPY path. Merged: the rows streamed into a session's temporary staging table, then
@@ -83,8 +92,15 @@ export class CopyMerge {
     if (rowCount === 0) return;
     const copyFrom = await this.#loadCopyFrom();
     const stream = (client as unknown as { query(stream: Writable): Writable }).query(copyFrom(this.#copy));
+    // Rejects once the server refused the COPY: a wait for room then ends with it too (the
+    // stream never drains after an error). Awaited below.
     const finished = once(stream, 'finish');
-    stream.end(copyText(columns, rowCount));
+    finished.catch(() => undefined);
+    for (let start = 0; start < rowCount && !stream.destroyed; start += copyChunkRows) {
+      if (!stream.write(copyText(columns, rowCount, start, Math.min(start + copyChunkRows, rowCount))))
+        await Promise.race([once(stream, 'drain'), finished]);
+    }
+    stream.end();
     await finished;
     if (this.#merge !== undefined) await client.query(this.#merge);
   }

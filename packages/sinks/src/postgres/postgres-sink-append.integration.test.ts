@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SinkBatch, SinkChange } from '../sink';
 import { type ContractEvent, ContractItem, contractTopic } from '../sink-contract';
+import { copyChunkRows } from './copy-merge';
 import { createPostgresSink } from './postgres-sink';
 import { attemptCounterStatements, dropAttemptCounter } from './postgres-sink.test-support';
 import type { PostgresSinkPool } from './postgres-sink-options';
@@ -166,6 +167,63 @@ describe('the PostgreSQL sink in append mode', () => {
       } finally {
         await sink.close();
         await pool.query(`${dropAttemptCounter(name)}; drop table if exists ${name}_offsets`);
+      }
+    });
+  }
+
+  for (const exactlyOnce of [false, true]) {
+    it(`COPYs a batch of many chunks whole (${exactlyOnce ? 'straight into the table' : 'staged'})`, async () => {
+      const name = tableName();
+      const sink = createPostgresSink({
+        pool,
+        table: name,
+        topics: [contractTopic],
+        ensureTable: true,
+        mode: 'append',
+        write: 'copy',
+        exactlyOnce: exactlyOnce ? { offsetsTable: `${name}_offsets` } : false,
+      });
+      try {
+        const events = Array.from({ length: copyChunkRows * 4 + 7 }, (_, index) =>
+          eventOf(`k-${index % 13}`, index),
+        );
+        expect((await sink.write(batchOf(events, 0), { signal })).rejected).toEqual([]);
+        const { rows } = await pool.query(`select event_id, key, value from ${name} order by entity_version`);
+        expect(rows).toEqual(
+          events.map((event) => ({ event_id: event.id, key: event.data.id, value: event.data.value })),
+        );
+      } finally {
+        await sink.close();
+        await pool.query(`drop table if exists ${name}, ${name}_offsets`);
+      }
+    });
+
+    it(`rejects a refused row of a batch of many chunks alone (${exactlyOnce ? 'straight into the table' : 'staged'})`, async () => {
+      const name = tableName();
+      const sink = createPostgresSink({
+        pool,
+        table: name,
+        topics: [contractTopic],
+        ensureTable: true,
+        mode: 'append',
+        write: 'copy',
+        exactlyOnce: exactlyOnce ? { offsetsTable: `${name}_offsets` } : false,
+      });
+      try {
+        await sink.init();
+        await pool.query(`alter table ${name} add constraint value_allowed check (value <> 'k-3@3')`);
+        const events = Array.from({ length: copyChunkRows * 8 }, (_, index) => eventOf(`k-${index}`, index));
+        const result = await sink.write(batchOf(events, 0), { signal });
+        expect(result.rejected?.map(({ index }) => index)).toEqual([3]);
+        const { rows } = await pool.query(`select count(*)::int as count from ${name}`);
+        expect(rows).toEqual([{ count: events.length - 1 }]);
+        // The connection came back usable: the next batch lands.
+        await sink.write(batchOf([eventOf('next', 1)], events.length), { signal });
+        const after = await pool.query(`select count(*)::int as count from ${name}`);
+        expect(after.rows).toEqual([{ count: events.length }]);
+      } finally {
+        await sink.close();
+        await pool.query(`drop table if exists ${name}, ${name}_offsets`);
       }
     });
   }
