@@ -26,4 +26,13 @@ describe("COPY's text format", () => {
       ),
     ).toBe('k\t1\t\\N\nl\t2\tx\n');
   });
+
+  it('writes a range of the rows, for one chunk of the stream', () => {
+    const columns = [
+      ['a', 'b', 'c'],
+      [1, 2, 3],
+    ];
+    expect(copyText(columns, 3, 1, 3)).toBe('b\t2\nc\t3\n');
+    expect(copyText(columns, 3, 0, 1)).toBe('a\t1\n');
+  });
 });

@@ -112,13 +112,16 @@ function statementName(text: string): string {
 /**
  * A sink into a PostgreSQL table, made for the topics' events. In `upsert` mode (the default)
  * each batch is collapsed to the newest change per key and written as one statement (or, with
- * `write: 'copy'`, COPY into a staging table and one merge), a key's row changing only for a
+ * `write: 'copy'`, COPY into a staging table and one merge; in append mode with `exactlyOnce`,
+ * COPY straight into the table), a key's row changing only for a
  * newer entity version: replays and late, older changes change nothing. Deletes mark the row
  * (or remove it) and keep its version. Rows the database refuses for good (class 22 and 23:
  * constraints, bad values) are found by writing the batch again row by row, each in its own
  * savepoint, and returned as rejected; the rest lands. Connection loss, serialization failures,
  * deadlocks and shutdowns are thrown as retryable errors. With `exactlyOnce` each partition's
- * next offset is written in the rows' transaction, and the pipeline resumes from it.
+ * next offset is written in the rows' transaction, and the pipeline resumes from it. Once the
+ * write context's signal has fired, no new step (the batch, the row-by-row fallback, its next
+ * row) starts: the write rejects with INLET_ABORTED and nothing of the batch lands.
  */
 export function createPostgresSink<const TTopics extends readonly TopicDefinition[]>(
   options: PostgresSinkOptions<TTopics>,
