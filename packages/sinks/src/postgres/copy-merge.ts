@@ -4,76 +4,105 @@ import type { PostgresPoolClient } from '@inlet/postgres';
 import { copyStatement, mergeStatement, stagingTableStatement, type TableLayout } from './upsert-statement';
 
 // COPY's text format: backslash, and the characters that end a field or a row, escaped.
+const needsEscape = /[\\\t\n\r]/;
 const copySpecial = /[\\\t\n\r]/g;
 const copyEscapes: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const escapeChar = (char: string) => copyEscapes[char] as string;
 
 /** One parameter value (as `columnValue` made it) as a field of COPY's text format. */
 export function copyField(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return value ? 't' : 'f';
   const text =
-    typeof value === 'string'
-      ? value
-      : typeof value === 'boolean'
-        ? value
-          ? 't'
-          : 'f'
-        : typeof value === 'object'
-          ? JSON.stringify(value)
-          : String(value);
-  return text.replace(copySpecial, (char) => copyEscapes[char] as string);
+    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // Most fields hold none of the four characters: testing first spares the replace's copy.
+  return needsEscape.test(text) ? text.replace(copySpecial, escapeChar) : text;
 }
 
-/** Rows as COPY's text format: fields by tabs, rows by newlines. */
-export function copyText(rows: readonly (readonly unknown[])[]): string {
+/**
+ * Rows as COPY's text format (fields by tabs, rows by newlines), from the values column by
+ * column (`columns[column][row]`, what the statement path takes too, so nothing is transposed).
+ */
+export function copyText(
+  columns: readonly (readonly unknown[])[],
+  rowCount: number,
+  start = 0,
+  end = rowCount,
+): string {
   let text = '';
-  for (const row of rows) {
-    for (let index = 0; index < row.length; index += 1) {
-      if (index > 0) text += '\t';
-      text += copyField(row[index]);
-    }
-    text += '\n';
+  const last = columns.length - 1;
+  for (let row = start; row < end; row += 1) {
+    for (let column = 0; column < last; column += 1)
+      text += `${copyField((columns[column] as readonly unknown[])[row])}\t`;
+    text += `${copyField((columns[last] as readonly unknown[])[row])}\n`;
   }
   return text;
 }
 
 type CopyFrom = (text: string) => Writable;
 
+// Rows per chunk written to the COPY stream (some 50 KiB of a typical row): the server parses
+// one chunk while the next is built.
+export const copyChunkRows = 250;
+
 /**
- * The COPY path: the rows streamed into a session's temporary staging table, then merged into
- * the target with one `insert … select … on conflict` under the version guard. Runs inside the
- * caller's transaction; the staging table empties itself at commit.
+ * The COPY path. Merged: the rows streamed into a session's temporary staging table, then
+ * merged into the target with one `insert … select … on conflict` under the version guard (or
+ * the replay check of append mode); the staging table is made once per pooled connection and
+ * empties itself at each commit. Direct (append mode with exactly once): the rows streamed
+ * straight into the target, as the stored offset already keeps a replayed batch out. Either way
+ * it runs inside the caller's transaction.
  */
 export class CopyMerge {
   readonly #layout: TableLayout;
-  readonly #staging: string;
-  readonly #merge: string;
+  readonly #staging: string | undefined;
+  readonly #copy: string;
+  readonly #merge: string | undefined;
   // Sessions (pooled connections) that already have the staging table.
   readonly #prepared = new WeakSet<object>();
   #copyFrom: Promise<CopyFrom> | undefined;
 
-  constructor(layout: TableLayout, staging: string) {
+  /** `staging`: the staging table's name, or undefined to COPY straight into the target. */
+  constructor(layout: TableLayout, staging: string | undefined) {
     this.#layout = layout;
     this.#staging = staging;
-    this.#merge = mergeStatement(layout, staging);
+    this.#copy = copyStatement(layout, staging ?? layout.table);
+    this.#merge = staging === undefined ? undefined : mergeStatement(layout, staging);
+  }
+
+  /** Whether the rows go straight into the target, without a merge. */
+  get direct(): boolean {
+    return this.#staging === undefined;
   }
 
   /** Before the transaction: a session's staging table, made once per session. */
   async prepare(client: PostgresPoolClient): Promise<void> {
-    if (this.#prepared.has(client)) return;
+    if (this.#staging === undefined || this.#prepared.has(client)) return;
     await client.query(stagingTableStatement(this.#layout, this.#staging));
     this.#prepared.add(client);
   }
 
-  async write(client: PostgresPoolClient, rows: readonly (readonly unknown[])[]): Promise<void> {
-    if (rows.length === 0) return;
+  /** The rows, column by column (`columns[column][row]`). */
+  async write(
+    client: PostgresPoolClient,
+    columns: readonly (readonly unknown[])[],
+    rowCount: number,
+  ): Promise<void> {
+    if (rowCount === 0) return;
     const copyFrom = await this.#loadCopyFrom();
-    const stream = (client as unknown as { query(stream: Writable): Writable }).query(
-      copyFrom(copyStatement(this.#layout, this.#staging)),
-    );
+    const stream = (client as unknown as { query(stream: Writable): Writable }).query(copyFrom(this.#copy));
+    // Rejects once the server refused the COPY: a wait for room then ends with it too (the
+    // stream never drains after an error). Awaited below.
     const finished = once(stream, 'finish');
-    stream.end(copyText(rows));
+    finished.catch(() => undefined);
+    for (let start = 0; start < rowCount && !stream.destroyed; start += copyChunkRows) {
+      if (!stream.write(copyText(columns, rowCount, start, Math.min(start + copyChunkRows, rowCount))))
+        await Promise.race([once(stream, 'drain'), finished]);
+    }
+    stream.end();
     await finished;
-    await client.query(this.#merge);
+    if (this.#merge !== undefined) await client.query(this.#merge);
   }
 
   // pg-copy-streams is loaded only by sinks that COPY, so that it stays an optional peer.

@@ -35,7 +35,9 @@ export interface PostgresSinkOptions<TTopics extends readonly TopicDefinition[]>
   readonly mode?: 'upsert' | 'append';
   /**
    * `statement` (default): each batch as one `insert … select from unnest(…)` statement.
-   * `copy`: COPY into a temporary staging table, then one merge into the table.
+   * `copy`: COPY into a temporary staging table (one per pooled connection), then one merge into
+   * the table; in append mode with `exactlyOnce`, COPY straight into the table (the stored offset
+   * keeps replayed batches out). Pays off with large batches and append-only tables.
    */
   readonly write?: 'statement' | 'copy';
   /**

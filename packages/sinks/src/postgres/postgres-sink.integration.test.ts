@@ -42,6 +42,8 @@ function underTest(overrides: Overrides) {
       topics: [contractTopic],
       ensureTable: true,
       ...overrides,
+      // Each sink its own offsets table, dropped with it.
+      ...(overrides.exactlyOnce === true ? { exactlyOnce: { offsetsTable: `${table}_offsets` } } : {}),
     });
     await sink.init();
     await pool.query(`alter table ${table} add constraint value_allowed check (value <> 'refused')`);
@@ -67,7 +69,7 @@ function underTest(overrides: Overrides) {
         );
       },
       async cleanup() {
-        await pool.query(`drop table if exists ${table}, ${table}_deleted`);
+        await pool.query(`drop table if exists ${table}, ${table}_deleted, ${table}_offsets`);
       },
     };
   };
@@ -95,6 +97,22 @@ describeSinkContract('postgres append', {
   create: underTest({ mode: 'append' }),
   versioned: false,
   deletes: false,
+  refusedItem,
+});
+describeSinkContract('postgres append (copy, staged)', {
+  create: underTest({ mode: 'append', write: 'copy' }),
+  versioned: false,
+  deletes: false,
+  refusedItem,
+});
+describeSinkContract('postgres append (copy straight into the table, exactly once)', {
+  create: underTest({ mode: 'append', write: 'copy', exactlyOnce: true }),
+  versioned: false,
+  deletes: false,
+  refusedItem,
+});
+describeSinkContract('postgres upsert (copy, exactly once)', {
+  create: underTest({ write: 'copy', exactlyOnce: true }),
   refusedItem,
 });
 

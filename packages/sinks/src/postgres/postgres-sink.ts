@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import {
   closedError,
   entityKeyId,
+  InletError,
+  InletErrorCode,
   type InletEvent,
   type TopicDefinition,
   type TopicEvent,
+  throwIfAborted,
 } from '@inlet/core';
 import { type PostgresPoolClient, type PostgresQueryable, postgresTableName } from '@inlet/postgres';
 import type {
@@ -97,6 +100,11 @@ const columnsQuery = `select a.attname as name, format_type(a.atttypid, null) as
   from pg_attribute a where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped
   order by a.attnum`;
 
+/** The error `throwIfAborted` throws: the write stopped between two steps, not a failure. */
+function isAbort(error: unknown): boolean {
+  return error instanceof InletError && error.code === InletErrorCode.aborted;
+}
+
 function statementName(text: string): string {
   return `inlet_sink_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 }
@@ -104,13 +112,16 @@ function statementName(text: string): string {
 /**
  * A sink into a PostgreSQL table, made for the topics' events. In `upsert` mode (the default)
  * each batch is collapsed to the newest change per key and written as one statement (or, with
- * `write: 'copy'`, COPY into a staging table and one merge), a key's row changing only for a
+ * `write: 'copy'`, COPY into a staging table and one merge; in append mode with `exactlyOnce`,
+ * COPY straight into the table), a key's row changing only for a
  * newer entity version: replays and late, older changes change nothing. Deletes mark the row
  * (or remove it) and keep its version. Rows the database refuses for good (class 22 and 23:
  * constraints, bad values) are found by writing the batch again row by row, each in its own
  * savepoint, and returned as rejected; the rest lands. Connection loss, serialization failures,
  * deadlocks and shutdowns are thrown as retryable errors. With `exactlyOnce` each partition's
- * next offset is written in the rows' transaction, and the pipeline resumes from it.
+ * next offset is written in the rows' transaction, and the pipeline resumes from it. Once the
+ * write context's signal has fired, no new step (the batch, the row-by-row fallback, its next
+ * row) starts: the write rejects with INLET_ABORTED and nothing of the batch lands.
  */
 export function createPostgresSink<const TTopics extends readonly TopicDefinition[]>(
   options: PostgresSinkOptions<TTopics>,
@@ -220,7 +231,12 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       columns,
     };
     const text = writeStatement(layout);
-    const staging = `inlet_stage_${statementName(`${table}\u0000${text}`).slice(-20)}`;
+    // Append with exactly once COPYs straight into the table: a replayed batch is kept out by
+    // the stored offset, read in the same transaction, before any row is written.
+    const staging =
+      settings.mode === 'append' && offsets !== undefined
+        ? undefined
+        : `inlet_stage_${statementName(`${table}\u0000${text}`).slice(-20)}`;
     return {
       layout,
       write: { name: statementName(text), text },
@@ -302,12 +318,6 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     }
   }
 
-  /** The rows as row-major values, for COPY. */
-  function rowValues(rows: readonly PendingRow<TEvent>[], current: SinkState): unknown[][] {
-    const columns = current.layout.columns.map((_, column) => columnOf(rows, column, current));
-    return rows.map((_, index) => columns.map((values) => values[index]));
-  }
-
   async function inTransaction(work: (client: PostgresPoolClient) => Promise<void>): Promise<void> {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -323,7 +333,7 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
         broken ??= rollbackError;
       });
       // A connection that failed without a SQLSTATE is not given back to the pool.
-      if (sqlStateOf(error) === undefined)
+      if (sqlStateOf(error) === undefined && !isAbort(error))
         broken ??= error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
@@ -343,7 +353,11 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     const upserts = current.remove === undefined ? rows : rows.filter((row) => row.change.kind === 'upsert');
     if (upserts.length > 0) {
       if (useCopy && current.copy !== undefined)
-        await current.copy.write(queryable as PostgresPoolClient, rowValues(upserts, current));
+        await current.copy.write(
+          queryable as PostgresPoolClient,
+          current.layout.columns.map((_, column) => columnOf(upserts, column, current)),
+          upserts.length,
+        );
       else
         await (queryable as unknown as NamedQueryable).query({
           ...current.write,
@@ -357,21 +371,24 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     }
   }
 
+  /** The batch in one go: COPY when `useCopy` and the sink COPYs, else one statement. */
   async function writeBatch(
     current: SinkState,
     rows: readonly PendingRow<TEvent>[],
     batch: SinkBatch<TEvent>,
+    useCopy: boolean,
   ): Promise<void> {
     const removes = current.remove !== undefined && rows.some((row) => row.change.kind === 'delete');
-    if (offsets === undefined && current.copy === undefined && !removes) {
+    const copy = useCopy ? current.copy : undefined;
+    if (offsets === undefined && copy === undefined && !removes) {
       if (rows.length > 0) await writeRows(pool, current, rows, false);
       return;
     }
     await inTransaction(async (client) => {
-      await current.copy?.prepare(client);
+      await copy?.prepare(client);
       await client.query('begin');
       if (await alreadyWritten(client, batch)) return;
-      await writeRows(client, current, rows, true);
+      await writeRows(client, current, rows, copy !== undefined);
       await offsets?.store(client, batch.groupId, batch.topic, batch.partition, batch.nextOffset);
     });
   }
@@ -387,12 +404,15 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     current: SinkState,
     rows: readonly PendingRow<TEvent>[],
     batch: SinkBatch<TEvent>,
+    signal: AbortSignal,
   ): Promise<SinkRejection[]> {
     const rejected: SinkRejection[] = [];
     await inTransaction(async (client) => {
       await client.query('begin');
       if (await alreadyWritten(client, batch)) return;
       for (const row of rows) {
+        // Aborted: the transaction rolls back, nothing of the batch lands, and nothing is acknowledged.
+        throwIfAborted(signal, `the write to ${table}`);
         await client.query('savepoint inlet_row');
         try {
           await writeRows(client, current, [row], false);
@@ -416,8 +436,9 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
     return work;
   }
 
-  async function write(batch: SinkBatch<TEvent>): Promise<SinkWriteResult> {
+  async function write(batch: SinkBatch<TEvent>, signal: AbortSignal): Promise<SinkWriteResult> {
     const current = await ready();
+    throwIfAborted(signal, `the write to ${table}`);
     const changes = settings.mode === 'upsert' ? newestPerKey(batch.changes) : batch.changes;
     const indexOf = new Map(batch.changes.map((change, index) => [change, index]));
     const rows: PendingRow<TEvent>[] = [];
@@ -432,12 +453,25 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       }
     }
     try {
-      await writeBatch(current, rows, batch);
+      await writeBatch(current, rows, batch, true);
     } catch (error) {
       if (!isRowRefusal(error)) throw writeFailedError(error, `write to ${table}`);
       try {
-        rejected.push(...(await writeRowByRow(current, rows, batch)));
+        throwIfAborted(signal, `the write to ${table}`);
+        // A direct COPY also fails on an event written before (the same event id at another
+        // offset): one statement, which skips those, before going row by row.
+        if (current.copy?.direct === true) {
+          try {
+            await writeBatch(current, rows, batch, false);
+            return { rejected: rejected.sort((a, b) => a.index - b.index) };
+          } catch (statementError) {
+            if (!isRowRefusal(statementError)) throw statementError;
+            throwIfAborted(signal, `the write to ${table}`);
+          }
+        }
+        rejected.push(...(await writeRowByRow(current, rows, batch, signal)));
       } catch (fallbackError) {
+        if (isAbort(fallbackError)) throw fallbackError;
         throw writeFailedError(fallbackError, `write to ${table}`);
       }
     }
@@ -450,9 +484,9 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       if (closed) throw closedError(`sink ${name}`);
       await ready();
     },
-    write(batch) {
+    write(batch, context) {
       if (closed) return Promise.reject(closedError(`sink ${name}`));
-      return tracked(write(batch));
+      return tracked(write(batch, context.signal));
     },
     async close() {
       closed = true;
