@@ -10,7 +10,8 @@
 #      published .d.ts files are checked too), then `tsc` to build it;
 #   5. the packages resolved from ESM (import) and from CommonJS (require) to the right builds;
 #   6. the app run with plain node against the Kafka in KAFKA_BROKERS (default 127.0.0.1:9092,
-#      or the port in INLET_KAFKA_PORT). When KAFKA_BROKERS is unset and nothing answers there,
+#      or the port in INLET_KAFKA_PORT), and the PostgreSQL in DATABASE_URL (default
+#      postgres://postgres@127.0.0.1:5432/test) for its second part, the sinks pipeline. When KAFKA_BROKERS is unset and nothing answers there,
 #      the repo's broker is started (scripts/servers/kafka.sh start) and stopped again at the end,
 #      as the test global setup does (INLET_KEEP_SERVERS=1 keeps it).
 # Exits non-zero, naming the step, on any failure; the temporary directory is then kept.
@@ -123,11 +124,18 @@ step "tsc (build)"
 npm run --silent build
 
 step "import resolves to the ESM builds, require to the CJS builds"
+# Each package and subpath entry the app imports, and the ESM build it must resolve to.
 node --input-type=module -e '
-  const names = ["@inlet/core", "@inlet/producer", "@inlet/consumer"];
-  for (const name of names) {
+  const builds = {
+    "@inlet/core": "dist/index.js",
+    "@inlet/producer": "dist/index.js",
+    "@inlet/consumer": "dist/index.js",
+    "@inlet/sinks": "dist/index.js",
+    "@inlet/sinks/postgres": "dist/postgres.js",
+  };
+  for (const [name, build] of Object.entries(builds)) {
     const url = import.meta.resolve(name);
-    if (!url.endsWith("/dist/index.js")) throw new Error(`import of ${name} resolved to ${url}`);
+    if (!url.endsWith(`/${build}`)) throw new Error(`import of ${name} resolved to ${url}, not ${build}`);
     const module = await import(name);
     if (Object.keys(module).length === 0) throw new Error(`${name} exports nothing from ESM`);
     console.log(`import ${name} → ${url}`);
@@ -154,5 +162,16 @@ else
   fail "no broker answers at KAFKA_BROKERS=$KAFKA_BROKERS"
 fi
 
-step "run $app_name (node dist/main.js) against $brokers"
-KAFKA_BROKERS="$brokers" timeout 300 npm run --silent start
+step "PostgreSQL"
+database_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+# With the app's own pg: the sinks part of the app lands its table there.
+DATABASE_URL="$database_url" node -e '
+  const pg = require("pg");
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 5000 });
+  client.connect().then(() => client.query("select version()")).then(
+    ({ rows }) => { console.log(`PostgreSQL answers: ${rows[0].version}`); return client.end(); },
+    (error) => { console.error(`PostgreSQL at DATABASE_URL=${process.env.DATABASE_URL}: ${error.message}`); process.exit(1); },
+  );' || fail "no PostgreSQL answers at DATABASE_URL=$database_url"
+
+step "run $app_name (node dist/main.js) against $brokers and $database_url"
+KAFKA_BROKERS="$brokers" DATABASE_URL="$database_url" timeout 300 npm run --silent start

@@ -10,8 +10,19 @@ export interface OrderServiceOptions {
   readonly log?: (line: string) => void;
 }
 
+/** One update as sent, with the event id the producer gave it. */
+export interface SentUpdate {
+  readonly id: string;
+  readonly orderId: string;
+  readonly revision: number;
+  readonly status: string;
+  readonly changedAt: string;
+}
+
 export interface OrderServiceReport {
   readonly topic: string;
+  /** Every update sent, duplicates and late ones included, in the order sent. */
+  readonly sent: readonly SentUpdate[];
   readonly updatesSent: number;
   /** Updates sent again with the same id, as a producer retry after a lost acknowledgement does. */
   readonly duplicatesSent: number;
@@ -79,6 +90,7 @@ export async function runOrderService(options: OrderServiceOptions): Promise<Ord
   let updatesSent = 0;
   let duplicatesSent = 0;
   let lateUpdatesSent = 0;
+  const sentUpdates: SentUpdate[] = [];
   try {
     const updates = orderStatuses.flatMap((_, index) =>
       Array.from({ length: orderCount }, (_unused, order) => statusChange(order, index + 1)),
@@ -87,12 +99,19 @@ export async function runOrderService(options: OrderServiceOptions): Promise<Ord
     updatesSent = sent.length;
     for (const [index, result] of sent.entries()) {
       const update = updates[index];
+      if (update !== undefined) sentUpdates.push({ id: result.id, ...update.data });
+    }
+    for (const [index, result] of sent.entries()) {
+      const update = updates[index];
       if (update === undefined || update.data.revision !== 2) continue;
       await producer.send(topic, { ...update, id: result.id }); // the same event again
+      sentUpdates.push({ id: result.id, ...update.data });
       duplicatesSent += 1;
     }
     for (let order = 0; order < orderCount; order += 2) {
-      await producer.send(topic, statusChange(order, 1)); // a stale "placed", arriving last
+      const late = statusChange(order, 1); // a stale "placed", arriving last
+      const result = await producer.send(topic, late);
+      sentUpdates.push({ id: result.id, ...late.data });
       lateUpdatesSent += 1;
     }
   } finally {
@@ -146,6 +165,7 @@ export async function runOrderService(options: OrderServiceOptions): Promise<Ord
     appliedTwice === 0;
   return {
     topic: topic.name,
+    sent: sentUpdates,
     updatesSent,
     duplicatesSent,
     lateUpdatesSent,

@@ -3,15 +3,31 @@
 import core = require('@inlet/core');
 import producer = require('@inlet/producer');
 import consumer = require('@inlet/consumer');
+import sinks = require('@inlet/sinks');
+import postgresSink = require('@inlet/sinks/postgres');
 
-const loaded = { '@inlet/core': core, '@inlet/producer': producer, '@inlet/consumer': consumer };
-const resolvedTo = Object.keys(loaded).map((name) => `${name} → ${require.resolve(name)}`);
+// Each package and subpath entry, and the CJS build it must resolve to.
+const loaded = {
+  '@inlet/core': 'dist/index.cjs',
+  '@inlet/producer': 'dist/index.cjs',
+  '@inlet/consumer': 'dist/index.cjs',
+  '@inlet/sinks': 'dist/index.cjs',
+  '@inlet/sinks/postgres': 'dist/postgres.cjs',
+};
 const problems: string[] = [];
+const resolvedTo = Object.entries(loaded).map(([name, build]) => {
+  const path = require.resolve(name);
+  if (!path.endsWith(`/${build}`)) problems.push(`${name} resolved to ${path}, not its CJS build ${build}`);
+  return `${name} → ${path}`;
+});
 if (typeof core.defineEvent !== 'function') problems.push('@inlet/core has no defineEvent');
 if (typeof core.ensureTopics !== 'function') problems.push('@inlet/core has no ensureTopics');
 if (typeof producer.createProducer !== 'function') problems.push('@inlet/producer has no createProducer');
 if (typeof consumer.createConsumer !== 'function') problems.push('@inlet/consumer has no createConsumer');
-for (const line of resolvedTo) if (!line.endsWith('.cjs')) problems.push(`not the CJS build: ${line}`);
+if (typeof sinks.createPipeline !== 'function') problems.push('@inlet/sinks has no createPipeline');
+if (typeof postgresSink.createPostgresSink !== 'function') {
+  problems.push('@inlet/sinks/postgres has no createPostgresSink');
+}
 
 const event = core.defineEvent({
   type: 'cjs.checked',
