@@ -138,6 +138,51 @@ describe('createPipeline', () => {
     expect(sizes).toEqual([10, 10, 5]);
   });
 
+  it('lets the next batch grow while a write is in flight, and writes an idle partition at once', async () => {
+    const single = defineTopic({ name: `pipeline-grow-${++counter}`, events: [OrderChanged], partitions: 1 });
+    const backbone = createInMemoryBackbone({ defaultPartitions: 1, autoCreateTopics: true });
+    opened.push(backbone);
+    const sizes: number[] = [];
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const inner = createMemorySink<TopicEvent<typeof single>>();
+    const sink: Sink<TopicEvent<typeof single>> = {
+      name: 'held',
+      async write(batch, context) {
+        sizes.push(batch.changes.length);
+        if (sizes.length === 1) await firstHeld;
+        return inner.write(batch, context);
+      },
+      close: () => inner.close(),
+    };
+    const pipeline = createPipeline({
+      transport: backbone,
+      groupId: `grow-${counter}`,
+      topics: [single],
+      sink,
+      batching: { lingerMs: 0 },
+      commitIntervalMs: 10,
+    });
+    opened.push(pipeline);
+    await pipeline.start();
+    await pipeline.caughtUp();
+    await produce(backbone, single, [['o-first', 1]]);
+    const started = Date.now();
+    while (sizes.length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 5));
+    // Each of these is its own fetch, handed over while the first write is held.
+    for (let index = 0; index < 5; index += 1) {
+      await produce(backbone, single, [[`o-${index}`, 1]]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sizes).toEqual([1]);
+    releaseFirst();
+    await pipeline.caughtUp();
+    expect(sizes).toEqual([1, 5]);
+    expect(inner.entities.size).toBe(6);
+  });
+
   it('dead-letters the changes the sink refuses, with the reason, and lands the rest', async () => {
     const { transport, orders } = setup();
     await produce(transport, orders, [

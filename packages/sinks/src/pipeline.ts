@@ -29,7 +29,11 @@ export interface BatchingOptions {
   readonly maxBatch?: number;
   /** …or this many bytes of record keys and values. Default 1 MiB. */
   readonly maxBatchBytes?: number;
-  /** …or once its first change has waited this long. Default 20 ms. */
+  /**
+   * …or once its first change has waited this long. Default 0: written as soon as the
+   * partition's previous write is done. While a write is in flight the next batch keeps growing,
+   * so a busy partition writes large batches anyway; a linger trades latency for fewer writes.
+   */
   readonly lingerMs?: number;
   /**
    * Changes buffered (not yet written) across all partitions, at most: beyond it handing over
@@ -100,6 +104,8 @@ interface PartitionBuffer<TEvent> {
   changes: number;
   bytes: number;
   timer: NodeJS.Timeout | undefined;
+  /** A flush waits for the write in flight, and will take whatever the buffer holds then. */
+  flushQueued: boolean;
   /** The writes of this partition, one after the other. */
   writing: Promise<void>;
 }
@@ -107,7 +113,7 @@ interface PartitionBuffer<TEvent> {
 const pipelineDefaults = {
   maxBatch: 500,
   maxBatchBytes: 1024 * 1024,
-  lingerMs: 20,
+  lingerMs: 0,
   maxBufferedChanges: 10_000,
   retries: 10,
   minDelayMs: 100,
@@ -186,6 +192,7 @@ export function createPipeline<const TTopics extends readonly TopicDefinition[]>
         changes: 0,
         bytes: 0,
         timer: undefined,
+        flushQueued: false,
         writing: Promise.resolve(),
       };
       buffers.set(key, buffer);
@@ -193,17 +200,28 @@ export function createPipeline<const TTopics extends readonly TopicDefinition[]>
     return buffer;
   }
 
-  /** Writes what the buffer holds now, after its earlier writes. */
+  /**
+   * Writes what the buffer holds, after its earlier writes. The changes are taken when the write
+   * starts, not when it is asked for: while one write is in flight the next batch keeps growing,
+   * so a busy partition writes large batches and an idle one writes at once.
+   */
   function flush(buffer: PartitionBuffer<TEvent>): Promise<void> {
     clearTimeout(buffer.timer);
     buffer.timer = undefined;
-    const parts = buffer.parts;
-    if (parts.length === 0) return buffer.writing;
-    buffer.parts = [];
-    const changes = buffer.changes;
-    buffer.changes = 0;
-    buffer.bytes = 0;
-    buffer.writing = buffer.writing.then(() => writeParts(buffer, parts, changes));
+    if (buffer.parts.length === 0 || buffer.flushQueued) return buffer.writing;
+    buffer.flushQueued = true;
+    buffer.writing = buffer.writing.then(() => {
+      buffer.flushQueued = false;
+      clearTimeout(buffer.timer);
+      buffer.timer = undefined;
+      const parts = buffer.parts;
+      if (parts.length === 0) return;
+      buffer.parts = [];
+      const changes = buffer.changes;
+      buffer.changes = 0;
+      buffer.bytes = 0;
+      return writeParts(buffer, parts, changes);
+    });
     return buffer.writing;
   }
 
