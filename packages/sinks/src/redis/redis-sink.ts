@@ -9,7 +9,7 @@ import { classifyRedisError } from '@inlet/redis';
 import { InletStoreError, StoreErrorCode } from '@inlet/store-errors';
 import type { Sink, SinkBatch, SinkRejection, SinkWriteContext, SinkWriteResult } from '../sink';
 import { newestPerKey } from '../sink-changes';
-import { type GuardedWrite, guardedWrite } from './redis-guarded-write';
+import { appendGuardedWrite } from './redis-guarded-write';
 import { changeResultOutcome, redisReplyOutcome } from './redis-reply-outcome';
 import type { RedisSinkClient } from './redis-sink-client';
 import { type RedisSinkOptions, type RedisSinkSettings, redisSinkSettings } from './redis-sink-options';
@@ -20,10 +20,15 @@ export interface RedisSink<TEvent> extends Sink<TEvent> {
   write(batch: SinkBatch<TEvent>, context: SinkWriteContext): Promise<SinkWriteResult>;
 }
 
-interface PendingWrite {
-  /** The change's index in the batch. */
-  readonly index: number;
-  readonly write: GuardedWrite;
+/** One EVALSHA of the version guard script: its changes (by index in the batch), keys and arguments. */
+interface ScriptCall {
+  readonly indexes: number[];
+  readonly keys: string[];
+  readonly args: string[];
+}
+
+function emptyCall(): ScriptCall {
+  return { indexes: [], keys: [], args: [] };
 }
 
 // Redis lost the script (a restart, SCRIPT FLUSH) while a write was on its way: load it again and
@@ -91,17 +96,10 @@ export function createRedisSink<const TTopics extends readonly TopicDefinition[]
   };
 
   // One pipeline, one script call per group of changes.
-  const send = async (calls: readonly (readonly PendingWrite[])[]) => {
+  const send = async (calls: readonly ScriptCall[]) => {
     const pipeline = redis.pipeline();
-    for (const call of calls) {
-      const keys: string[] = [];
-      const args: string[] = [];
-      for (const { write } of call) {
-        keys.push(write.keys[0], write.keys[1]);
-        for (const arg of write.args) args.push(arg);
-      }
-      pipeline.evalsha(versionGuardScript.sha1, keys.length, ...keys, ...args);
-    }
+    for (const call of calls)
+      pipeline.evalsha(versionGuardScript.sha1, call.keys.length, ...call.keys, ...call.args);
     let replies: Awaited<ReturnType<typeof pipeline.exec>>;
     try {
       replies = await pipeline.exec();
@@ -119,44 +117,63 @@ export function createRedisSink<const TTopics extends readonly TopicDefinition[]
   ): Promise<SinkWriteResult> => {
     const keyPrefix = keyPrefixOf(settings, batch.topic);
     const rejected: SinkRejection[] = [];
-    const pending: PendingWrite[] = [];
+    let calls: ScriptCall[] = [];
+    let call = emptyCall();
+    const add = (target: ScriptCall, index: number) => {
+      appendGuardedWrite<InletEvent>(
+        batch.changes[index] as never,
+        keyPrefix,
+        settings,
+        target.keys,
+        target.args,
+      );
+      target.indexes.push(index);
+    };
     // newestPerKey keeps offset order: each change's index is found walking the batch once.
     let index = -1;
     for (const change of newestPerKey(batch.changes)) {
       do index += 1;
       while (index < batch.changes.length && batch.changes[index] !== change);
       try {
-        pending.push({ index, write: guardedWrite<InletEvent>(change, keyPrefix, settings) });
+        add(call, index);
       } catch (error) {
         rejected.push({ index, error });
+        continue;
+      }
+      if (call.indexes.length === changesPerScriptCall) {
+        calls.push(call);
+        call = emptyCall();
       }
     }
-    let calls: (readonly PendingWrite[])[] = [];
-    for (let start = 0; start < pending.length; start += changesPerScriptCall)
-      calls.push(pending.slice(start, start + changesPerScriptCall));
+    if (call.indexes.length > 0) calls.push(call);
     await unlessAborted(loadScript(), signal);
     for (let reloads = 0; calls.length > 0; ) {
       const replies = await unlessAborted(send(calls), signal);
-      const again: (readonly PendingWrite[])[] = [];
+      const again: ScriptCall[] = [];
       let unscripted = false;
       let failure: InletError | undefined;
       replies.forEach(([error, result], position) => {
-        const call = calls[position] as readonly PendingWrite[];
+        const sent = calls[position] as ScriptCall;
         const outcome = redisReplyOutcome(error);
         if (outcome.kind === 'failed') failure ??= outcome.error;
         else if (outcome.kind === 'noscript') {
           unscripted = true;
-          again.push(call);
+          again.push(sent);
         } else if (outcome.kind === 'rejected') {
           // A command of the script failed (out of memory, say): find out change by change.
-          if (call.length > 1) again.push(...call.map((write) => [write]));
-          else rejected.push({ index: (call[0] as PendingWrite).index, error: outcome.error });
+          if (sent.indexes.length > 1)
+            for (const each of sent.indexes) {
+              const single = emptyCall();
+              add(single, each);
+              again.push(single);
+            }
+          else rejected.push({ index: sent.indexes[0] as number, error: outcome.error });
         } else {
           const results = Array.isArray(result) ? result : [];
-          call.forEach((write, each) => {
+          sent.indexes.forEach((changeIndex, each) => {
             const changeOutcome = changeResultOutcome(results[each]);
             if (changeOutcome.kind === 'rejected')
-              rejected.push({ index: write.index, error: changeOutcome.error });
+              rejected.push({ index: changeIndex, error: changeOutcome.error });
             else if (changeOutcome.kind === 'failed') failure ??= changeOutcome.error;
           });
         }
