@@ -59,8 +59,8 @@ it('keeps the table in a DuckDB file when given one', async () => {
   }
 });
 
-it('says which sinks are not wired in yet', async () => {
-  await expect(runDemo({ orders: 2, revisionsPerOrder: 2, sink: 'postgres' })).rejects.toThrow(
-    /postgres sink is not yet wired in/,
+it('refuses a sink it does not know, naming the ones it does', async () => {
+  await expect(runDemo({ orders: 2, revisionsPerOrder: 2, sink: 'mysql' as never })).rejects.toThrow(
+    /unknown demo sink "mysql": one of duckdb, postgres, redis/,
   );
 });
