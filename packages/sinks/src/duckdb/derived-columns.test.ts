@@ -1,16 +1,12 @@
 import { avroSchema, defineEvent, defineTopic, jsonSchema } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
-import { derivedDataColumns, snakeCase } from './derived-columns';
+import { derivedDataColumns, duckDbType } from './derived-columns';
 
 describe('derived columns', () => {
-  it('snake_cases property names', () => {
-    expect(['orderId', 'HTTPStatus', 'line-items', 'total', 'placedAt2'].map(snakeCase)).toEqual([
-      'order_id',
-      'http_status',
-      'line_items',
-      'total',
-      'placed_at2',
-    ]);
+  it('names each logical type in DuckDB', () => {
+    expect(
+      (['text', 'timestamp', 'integer', 'double', 'boolean', 'json', 'bytes'] as const).map(duckDbType),
+    ).toEqual(['VARCHAR', 'TIMESTAMPTZ', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'JSON', 'BLOB']);
   });
 
   it("types each top-level property from its JSON schema, across the topics' definitions", () => {
