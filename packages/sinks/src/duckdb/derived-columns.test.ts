@@ -66,7 +66,7 @@ describe('derived columns', () => {
     ]);
   });
 
-  it("refuses two properties in one column, one property typed two ways, and the sink's own columns", () => {
+  it('refuses a conflict with its own code, naming DuckDB types', () => {
     const event = (type: string, properties: Record<string, unknown>) =>
       defineEvent({
         type,
@@ -75,21 +75,21 @@ describe('derived columns', () => {
         key: () => 'k',
         eventTime: () => new Date(),
       });
-    const topicOf = (...events: ReturnType<typeof event>[]) => defineTopic({ name: 't', events });
-    expect(() =>
-      derivedDataColumns([
-        topicOf(event('a', { orderId: { type: 'string' } }), event('b', { order_id: { type: 'string' } })),
-      ]),
-    ).toThrow(
-      /property "order_id" of event "b" maps to column "order_id", which property "orderId" \(VARCHAR\) already maps to/,
+    const topic = defineTopic({
+      name: 't',
+      events: [event('a', { orderId: { type: 'string' } }), event('b', { order_id: { type: 'string' } })],
+    });
+    expect(() => derivedDataColumns([topic])).toThrow(
+      expect.objectContaining({
+        code: 'INLET_DUCKDB_COLUMN_CONFLICT',
+        message: expect.stringMatching(/which property "orderId" \(VARCHAR\) already maps to/),
+      }),
     );
     expect(() =>
-      derivedDataColumns([
-        topicOf(event('a', { code: { type: 'string' } }), event('b', { code: { type: 'integer' } })),
-      ]),
+      derivedDataColumns(
+        [defineTopic({ name: 't', events: [event('a', { deleted: { type: 'boolean' } })] })],
+        ['key', 'deleted'],
+      ),
     ).toThrow(expect.objectContaining({ code: 'INLET_DUCKDB_COLUMN_CONFLICT' }));
-    expect(() =>
-      derivedDataColumns([topicOf(event('a', { deleted: { type: 'boolean' } }))], ['key', 'deleted']),
-    ).toThrow(/maps to column "deleted", which the sink keeps for itself/);
   });
 });
