@@ -1,19 +1,10 @@
-import { avroSchema, defineEvent, defineTopic, jsonSchema } from '@inlet/core';
+import { avroSchema, defineEvent, defineTopic } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
 import { derivedColumns, logicalTypeOfAvro, logicalTypeOfJsonSchema, snakeCase } from './derived-columns';
+import { eventWith, topicOf } from './derived-columns.test-support';
 
 class ConflictError extends Error {}
 const conflict = (message: string) => new ConflictError(message);
-
-const event = (type: string, properties: Record<string, unknown>) =>
-  defineEvent({
-    type,
-    version: 1,
-    schema: jsonSchema({ type: 'object', properties } as never),
-    key: () => 'k',
-    eventTime: () => new Date(),
-  });
-const topicOf = (...events: ReturnType<typeof event>[]) => defineTopic({ name: 't', events });
 
 describe('snakeCase', () => {
   it('turns property names into column names', () => {
@@ -66,7 +57,7 @@ describe('logicalTypeOfAvro', () => {
 
 describe('derivedColumns', () => {
   it("derives a column per top-level property across the topics' JSON Schema and Avro definitions", () => {
-    const Placed = event('order.placed', {
+    const Placed = eventWith('order.placed', {
       orderId: { type: 'string' },
       quantity: { type: 'integer' },
       placedAt: { type: 'string', format: 'date-time' },
@@ -100,8 +91,8 @@ describe('derivedColumns', () => {
   });
 
   it('unites the columns of several event types and topics, each once, in the order first seen', () => {
-    const a = event('a', { orderId: { type: 'string' }, total: { type: 'number' } });
-    const b = event('b', { orderId: { type: 'string' }, carrier: { type: 'string' } });
+    const a = eventWith('a', { orderId: { type: 'string' }, total: { type: 'number' } });
+    const b = eventWith('b', { orderId: { type: 'string' }, carrier: { type: 'string' } });
     const names = derivedColumns([topicOf(a), topicOf(b)], { conflict }).map(({ name }) => name);
     expect(names).toEqual(['order_id', 'total', 'carrier']);
   });
@@ -110,7 +101,12 @@ describe('derivedColumns', () => {
     const typeName = (type: string) => type.toUpperCase();
     expect(() =>
       derivedColumns(
-        [topicOf(event('a', { orderId: { type: 'string' } }), event('b', { order_id: { type: 'string' } }))],
+        [
+          topicOf(
+            eventWith('a', { orderId: { type: 'string' } }),
+            eventWith('b', { order_id: { type: 'string' } }),
+          ),
+        ],
         {
           conflict,
           typeName,
@@ -121,20 +117,25 @@ describe('derivedColumns', () => {
     );
     expect(() =>
       derivedColumns(
-        [topicOf(event('a', { code: { type: 'string' } }), event('b', { code: { type: 'integer' } }))],
+        [
+          topicOf(
+            eventWith('a', { code: { type: 'string' } }),
+            eventWith('b', { code: { type: 'integer' } }),
+          ),
+        ],
         {
           conflict,
         },
       ),
     ).toThrow(ConflictError);
     expect(() =>
-      derivedColumns([topicOf(event('a', { deleted: { type: 'boolean' } }))], {
+      derivedColumns([topicOf(eventWith('a', { deleted: { type: 'boolean' } }))], {
         conflict,
         reserved: ['key', 'deleted'],
       }),
     ).toThrow(/maps to column "deleted", which the sink keeps for itself/);
-    expect(() => derivedColumns([topicOf(event('a', { '--': { type: 'string' } }))], { conflict })).toThrow(
-      ConflictError,
-    );
+    expect(() =>
+      derivedColumns([topicOf(eventWith('a', { '--': { type: 'string' } }))], { conflict }),
+    ).toThrow(ConflictError);
   });
 });

@@ -1,5 +1,6 @@
 import { avroSchema, defineEvent, defineTopic, jsonSchema } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
+import { eventWith, topicOf } from '../derived-columns.test-support';
 import { derivedDataColumns, duckDbType } from './derived-columns';
 
 describe('derived columns', () => {
@@ -67,18 +68,10 @@ describe('derived columns', () => {
   });
 
   it('refuses a conflict with its own code, naming DuckDB types', () => {
-    const event = (type: string, properties: Record<string, unknown>) =>
-      defineEvent({
-        type,
-        version: 1,
-        schema: jsonSchema({ type: 'object', properties } as never),
-        key: () => 'k',
-        eventTime: () => new Date(),
-      });
-    const topic = defineTopic({
-      name: 't',
-      events: [event('a', { orderId: { type: 'string' } }), event('b', { order_id: { type: 'string' } })],
-    });
+    const topic = topicOf(
+      eventWith('a', { orderId: { type: 'string' } }),
+      eventWith('b', { order_id: { type: 'string' } }),
+    );
     expect(() => derivedDataColumns([topic])).toThrow(
       expect.objectContaining({
         code: 'INLET_DUCKDB_COLUMN_CONFLICT',
@@ -86,10 +79,7 @@ describe('derived columns', () => {
       }),
     );
     expect(() =>
-      derivedDataColumns(
-        [defineTopic({ name: 't', events: [event('a', { deleted: { type: 'boolean' } })] })],
-        ['key', 'deleted'],
-      ),
+      derivedDataColumns([topicOf(eventWith('a', { deleted: { type: 'boolean' } }))], ['key', 'deleted']),
     ).toThrow(expect.objectContaining({ code: 'INLET_DUCKDB_COLUMN_CONFLICT' }));
   });
 });

@@ -1,5 +1,6 @@
 import { avroSchema, defineEvent, defineTopic, InletError, jsonSchema } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
+import { eventWith, topicOf } from '../derived-columns.test-support';
 import { columnValue, dataColumnsOf, postgresType } from './column-mapping';
 
 const own = ['key', 'entity_version', 'event_id', 'event_time', 'deleted'];
@@ -72,13 +73,6 @@ describe('dataColumnsOf', () => {
   });
 
   it('refuses a property on a column of the sink, and two types for one column', () => {
-    const withKey = defineEvent({
-      type: 'keyed',
-      version: 1,
-      schema: jsonSchema({ type: 'object', properties: { key: { type: 'string' } } }),
-      key: () => 'k',
-      eventTime: () => new Date(),
-    });
     const conflict = (fn: () => unknown) => {
       try {
         fn();
@@ -87,17 +81,13 @@ describe('dataColumnsOf', () => {
       }
       return 'no error';
     };
-    expect(conflict(() => dataColumnsOf([defineTopic({ name: 't', events: [withKey] })], own))).toBe(
-      'INLET_POSTGRES_SINK_COLUMN_CONFLICT',
-    );
-    const numericOrderId = defineEvent({
-      type: 'other',
-      version: 1,
-      schema: jsonSchema({ type: 'object', properties: { orderId: { type: 'integer' } } }),
-      key: () => 'k',
-      eventTime: () => new Date(),
+    expect(
+      conflict(() => dataColumnsOf([topicOf(eventWith('keyed', { key: { type: 'string' } }))], own)),
+    ).toBe('INLET_POSTGRES_SINK_COLUMN_CONFLICT');
+    const topic = defineTopic({
+      name: 't',
+      events: [OrderUpdated, eventWith('other', { orderId: { type: 'integer' } })],
     });
-    const topic = defineTopic({ name: 't', events: [OrderUpdated, numericOrderId] });
     expect(conflict(() => dataColumnsOf([topic], own))).toBe('INLET_POSTGRES_SINK_COLUMN_CONFLICT');
     expect(() => dataColumnsOf([topic], own)).toThrow(/which property "orderId" \(text\) already maps to/);
   });
