@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DeadLetterHeader } from '@inlet/consumer';
 import { defineEvent, defineTopic, type IncomingRecord, jsonSchema, type KafkaTransport } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
-import { testEnvironment, uniqueName } from '@inlet/test-support';
+import { eventually, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crashLoop } from '../crash-loop.test-support';
 import { createPipeline } from '../pipeline';
 import { readingsTopic } from './fixtures/readings.fixture';
 import { createKafkaSink } from './kafka-sink';
@@ -22,14 +22,6 @@ beforeAll(() => {
 afterAll(async () => {
   await transport.close();
 });
-
-async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function topics(partitions: number) {
   const input = readingsTopic(uniqueName('kafka-sink-in'));
@@ -93,7 +85,10 @@ async function readCommitted(
         }
       },
     });
-    await until(() => sentinel, `the sentinel on ${topic.name}`);
+    await eventually(() => sentinel || undefined, {
+      timeoutMs: 60_000,
+      what: `the sentinel on ${topic.name}`,
+    });
   } finally {
     await reader.close();
   }
@@ -109,65 +104,21 @@ function countsById(records: readonly IncomingRecord[]): Map<string, number> {
   return counts;
 }
 
-interface Child {
-  readonly process: ChildProcess;
-  written(): number;
-  readonly ready: Promise<void>;
-}
-
-function startChild(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@inlet/source', childScript], {
-    env: { ...process.env, KAFKA_BROKERS: environment.kafkaBrokers.join(','), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let written = 0;
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('READY')) resolve();
-      const last = [...output.matchAll(/WRITTEN (\d+)/g)].at(-1);
-      if (last !== undefined) written = Number(last[1]);
-      if (output.length > 10_000) output = output.slice(-1_000);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code, signal) => {
-      if (signal === null && code !== 0)
-        reject(new Error(`child exited with ${code}: ${output.slice(-2_000)}`));
-    });
-  });
-  return { process: child, written: () => written, ready };
-}
-
-async function stop(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill(signal);
-  await exited;
-}
-
 /** Pipelines in child processes, three SIGKILLed mid-stream, then one that finishes. */
-async function crashLoop(env: Record<string, string>, total: number): Promise<number> {
+async function crashLoopUntilCommitted(env: Record<string, string>, total: number): Promise<number> {
   const committed = async () =>
     (await transport.admin().groupOffsets(env.GROUP_ID as string, env.INPUT as string)).reduce(
       (sum, { offset }) => sum + Math.max(0, Number(offset)),
       0,
     );
-  let killedMidway = 0;
-  for (let round = 0; round < 3; round += 1) {
-    const child = startChild(env);
-    await child.ready;
-    const target = 100 + Math.floor(Math.random() * 300);
-    await until(() => child.written() >= target, 'the child to get going');
-    await stop(child, 'SIGKILL');
-    if ((await committed()) < total) killedMidway += 1;
-  }
-  const last = startChild(env);
-  await last.ready;
-  await until(async () => (await committed()) >= total, 'every input committed', 120_000);
-  await stop(last, 'SIGTERM');
+  const { killedMidway } = await crashLoop({
+    script: childScript,
+    env: { KAFKA_BROKERS: environment.kafkaBrokers.join(','), ...env },
+    kills: 3,
+    killAfter: { least: 100, spread: 300 },
+    done: async () => (await committed()) >= total,
+    what: 'every input committed',
+  });
   return killedMidway;
 }
 
@@ -182,7 +133,7 @@ describe('the Kafka sink on a real broker', () => {
       GROUP_ID: uniqueName('kafka-sink-tx'),
       TRANSACTIONAL_ID: uniqueName('kafka-sink-tx-id'),
     };
-    const killedMidway = await crashLoop(env, ids.length);
+    const killedMidway = await crashLoopUntilCommitted(env, ids.length);
     expect(killedMidway).toBe(3);
     const records = await readCommitted(output);
     const counts = countsById(records);
@@ -204,7 +155,7 @@ describe('the Kafka sink on a real broker', () => {
       OUTPUT: output.name,
       GROUP_ID: uniqueName('kafka-sink-plain'),
     };
-    const killedMidway = await crashLoop(env, ids.length);
+    const killedMidway = await crashLoopUntilCommitted(env, ids.length);
     expect(killedMidway).toBe(3);
     const counts = countsById(await readCommitted(output));
     for (const id of ids) expect(counts.get(id) ?? 0).toBeGreaterThanOrEqual(1);
@@ -282,7 +233,10 @@ describe('the Kafka sink on a real broker', () => {
     try {
       await reader.subscribe([`${input.name}.dlq`]);
       await reader.run({ onBatch: async (batch) => void letters.push(...batch.records) });
-      await until(() => letters.length === 1, 'the dead letter');
+      await eventually(() => letters.length === 1 || undefined, {
+        timeoutMs: 60_000,
+        what: 'the dead letter',
+      });
       expect(letters[0]?.headers[DeadLetterHeader.errorCode]?.toString()).toBe('INLET_VALIDATION_FAILED');
       expect(letters[0]?.key?.toString()).toBe('m-7');
     } finally {

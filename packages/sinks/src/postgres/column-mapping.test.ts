@@ -1,12 +1,7 @@
 import { avroSchema, defineEvent, defineTopic, InletError, jsonSchema } from '@inlet/core';
 import { describe, expect, it } from 'vitest';
-import {
-  columnValue,
-  dataColumnsOf,
-  postgresTypeOfAvro,
-  postgresTypeOfJsonSchema,
-  snakeCase,
-} from './column-mapping';
+import { eventWith, topicOf } from '../derived-columns.test-support';
+import { columnValue, dataColumnsOf, postgresType } from './column-mapping';
 
 const own = ['key', 'entity_version', 'event_id', 'event_time', 'deleted'];
 
@@ -32,40 +27,11 @@ const OrderUpdated = defineEvent({
   eventTime: () => new Date(),
 });
 
-describe('snakeCase', () => {
-  it('turns property names into column names', () => {
-    expect(snakeCase('orderId')).toBe('order_id');
-    expect(snakeCase('HTTPStatus')).toBe('http_status');
-    expect(snakeCase('line-items')).toBe('line_items');
-    expect(snakeCase('status')).toBe('status');
-    expect(snakeCase('value2Total')).toBe('value2_total');
-  });
-});
-
-describe('postgresTypeOfJsonSchema', () => {
-  it('types columns from the JSON type', () => {
-    expect(postgresTypeOfJsonSchema({ type: 'string' })).toBe('text');
-    expect(postgresTypeOfJsonSchema({ type: 'string', format: 'date-time' })).toBe('timestamptz');
-    expect(postgresTypeOfJsonSchema({ type: 'integer' })).toBe('bigint');
-    expect(postgresTypeOfJsonSchema({ type: 'number' })).toBe('double precision');
-    expect(postgresTypeOfJsonSchema({ type: 'boolean' })).toBe('boolean');
-    expect(postgresTypeOfJsonSchema({ type: 'object' })).toBe('jsonb');
-    expect(postgresTypeOfJsonSchema({ type: 'array' })).toBe('jsonb');
-    expect(postgresTypeOfJsonSchema({ type: ['integer', 'null'] })).toBe('bigint');
-    expect(postgresTypeOfJsonSchema({ type: ['integer', 'string'] })).toBe('jsonb');
-    expect(postgresTypeOfJsonSchema({ enum: ['a', 'b'] })).toBe('text');
-    expect(postgresTypeOfJsonSchema(true)).toBe('jsonb');
-  });
-});
-
-describe('postgresTypeOfAvro', () => {
-  it('types columns from the Avro type', () => {
-    expect(postgresTypeOfAvro('string')).toBe('text');
-    expect(postgresTypeOfAvro('long')).toBe('bigint');
-    expect(postgresTypeOfAvro('double')).toBe('double precision');
-    expect(postgresTypeOfAvro(['null', 'int'])).toBe('bigint');
-    expect(postgresTypeOfAvro({ type: 'long', logicalType: 'timestamp-millis' })).toBe('timestamptz');
-    expect(postgresTypeOfAvro({ type: 'record', name: 'x', fields: [] })).toBe('jsonb');
+describe('postgresType', () => {
+  it('names each logical type in PostgreSQL', () => {
+    expect(
+      (['text', 'timestamp', 'integer', 'double', 'boolean', 'json', 'bytes'] as const).map(postgresType),
+    ).toEqual(['text', 'timestamptz', 'bigint', 'double precision', 'boolean', 'jsonb', 'bytea']);
   });
 });
 
@@ -106,31 +72,7 @@ describe('dataColumnsOf', () => {
     ]);
   });
 
-  it('unites the columns of several event types, each once', () => {
-    const OrderShipped = defineEvent({
-      type: 'order.shipped',
-      version: 1,
-      schema: jsonSchema({
-        type: 'object',
-        properties: { orderId: { type: 'string' }, carrier: { type: 'string' } },
-      }),
-      key: (order) => String(order.orderId),
-      eventTime: () => new Date(),
-    });
-    const orders = defineTopic({ name: 'orders', events: [OrderUpdated, OrderShipped] });
-    const names = dataColumnsOf([orders], own).map(({ name }) => name);
-    expect(names.filter((name) => name === 'order_id')).toHaveLength(1);
-    expect(names.at(-1)).toBe('carrier');
-  });
-
   it('refuses a property on a column of the sink, and two types for one column', () => {
-    const withKey = defineEvent({
-      type: 'keyed',
-      version: 1,
-      schema: jsonSchema({ type: 'object', properties: { key: { type: 'string' } } }),
-      key: () => 'k',
-      eventTime: () => new Date(),
-    });
     const conflict = (fn: () => unknown) => {
       try {
         fn();
@@ -139,18 +81,15 @@ describe('dataColumnsOf', () => {
       }
       return 'no error';
     };
-    expect(conflict(() => dataColumnsOf([defineTopic({ name: 't', events: [withKey] })], own))).toBe(
-      'INLET_POSTGRES_SINK_COLUMN_CONFLICT',
-    );
-    const numericOrderId = defineEvent({
-      type: 'other',
-      version: 1,
-      schema: jsonSchema({ type: 'object', properties: { orderId: { type: 'integer' } } }),
-      key: () => 'k',
-      eventTime: () => new Date(),
+    expect(
+      conflict(() => dataColumnsOf([topicOf(eventWith('keyed', { key: { type: 'string' } }))], own)),
+    ).toBe('INLET_POSTGRES_SINK_COLUMN_CONFLICT');
+    const topic = defineTopic({
+      name: 't',
+      events: [OrderUpdated, eventWith('other', { orderId: { type: 'integer' } })],
     });
-    const topic = defineTopic({ name: 't', events: [OrderUpdated, numericOrderId] });
     expect(conflict(() => dataColumnsOf([topic], own))).toBe('INLET_POSTGRES_SINK_COLUMN_CONFLICT');
+    expect(() => dataColumnsOf([topic], own)).toThrow(/which property "orderId" \(text\) already maps to/);
   });
 });
 

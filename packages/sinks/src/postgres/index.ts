@@ -1,6 +1,6 @@
 // The pool types the options take, from @inlet/postgres, so the options are documented whole.
 export type { PostgresPoolClient, PostgresQueryResult } from '@inlet/postgres';
-export { snakeCase } from './column-mapping';
+export { snakeCase } from '../derived-columns';
 export { InletPostgresSinkError } from './postgres-error-classes';
 export { createPostgresSink, type PostgresSink } from './postgres-sink';
 export { PostgresSinkErrorCode } from './postgres-sink-error-code';

@@ -1,5 +1,5 @@
 import { createEvent, InletErrorCode } from '@inlet/core';
-import { testEnvironment, uniqueName } from '@inlet/test-support';
+import { testEnvironment } from '@inlet/test-support';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { copyChunkRows } from './copy-merge';
 import { createPostgresSink } from './postgres-sink';
 import { attemptCounterStatements, dropAttemptCounter } from './postgres-sink.test-support';
 import type { PostgresSinkPool } from './postgres-sink-options';
+import { tableName } from './table-name.test-support';
 
 // Append mode on every write path: the statement, COPY through the staging table, and (with
 // exactly once) COPY straight into the table, where only the stored offset keeps replays out.
@@ -23,7 +24,6 @@ afterAll(async () => {
 });
 
 const signal = new AbortController().signal;
-const tableName = () => uniqueName('pg_append').replaceAll('-', '_');
 
 function eventOf(id: string, revision: number): ContractEvent {
   return createEvent(
@@ -58,21 +58,25 @@ const configurations = [
   { write: 'copy', exactlyOnce: true },
 ] as const;
 
+/** An append sink of the contract's events into `name`, a table it makes. */
+const appendSink = (name: string, write: 'statement' | 'copy', exactlyOnce: boolean) =>
+  createPostgresSink({
+    pool,
+    table: name,
+    topics: [contractTopic],
+    ensureTable: true,
+    mode: 'append',
+    write,
+    exactlyOnce: exactlyOnce ? { offsetsTable: `${name}_offsets` } : false,
+  });
+
 describe('the PostgreSQL sink in append mode', () => {
   for (const { write, exactlyOnce } of configurations) {
     const label = `${write}${exactlyOnce ? ', exactly once' : ''}`;
 
     it(`holds each event once, however batches are replayed and events sent again (${label}, a property)`, async () => {
-      const name = tableName();
-      const sink = createPostgresSink({
-        pool,
-        table: name,
-        topics: [contractTopic],
-        ensureTable: true,
-        mode: 'append',
-        write,
-        exactlyOnce: exactlyOnce ? { offsetsTable: `${name}_offsets` } : false,
-      });
+      const name = tableName('pg_append');
+      const sink = appendSink(name, write, exactlyOnce);
       await sink.init();
       try {
         await fc.assert(
@@ -136,7 +140,7 @@ describe('the PostgreSQL sink in append mode', () => {
 
   for (const write of ['statement', 'copy'] as const) {
     it(`with exactly once, writes no row of a replayed batch at all: the offset skips it (${write})`, async () => {
-      const name = tableName();
+      const name = tableName('pg_append');
       await pool.query(
         `create table ${name} (key text not null, entity_version bigint not null, event_id text not null unique, event_time timestamptz, deleted boolean not null default false, id text, revision bigint, value text)`,
       );
@@ -173,16 +177,8 @@ describe('the PostgreSQL sink in append mode', () => {
 
   for (const exactlyOnce of [false, true]) {
     it(`COPYs a batch of many chunks whole (${exactlyOnce ? 'straight into the table' : 'staged'})`, async () => {
-      const name = tableName();
-      const sink = createPostgresSink({
-        pool,
-        table: name,
-        topics: [contractTopic],
-        ensureTable: true,
-        mode: 'append',
-        write: 'copy',
-        exactlyOnce: exactlyOnce ? { offsetsTable: `${name}_offsets` } : false,
-      });
+      const name = tableName('pg_append');
+      const sink = appendSink(name, 'copy', exactlyOnce);
       try {
         const events = Array.from({ length: copyChunkRows * 4 + 7 }, (_, index) =>
           eventOf(`k-${index % 13}`, index),
@@ -199,16 +195,8 @@ describe('the PostgreSQL sink in append mode', () => {
     });
 
     it(`rejects a refused row of a batch of many chunks alone (${exactlyOnce ? 'straight into the table' : 'staged'})`, async () => {
-      const name = tableName();
-      const sink = createPostgresSink({
-        pool,
-        table: name,
-        topics: [contractTopic],
-        ensureTable: true,
-        mode: 'append',
-        write: 'copy',
-        exactlyOnce: exactlyOnce ? { offsetsTable: `${name}_offsets` } : false,
-      });
+      const name = tableName('pg_append');
+      const sink = appendSink(name, 'copy', exactlyOnce);
       try {
         await sink.init();
         await pool.query(`alter table ${name} add constraint value_allowed check (value <> 'k-3@3')`);
@@ -229,15 +217,8 @@ describe('the PostgreSQL sink in append mode', () => {
   }
 
   it('starts no write once the signal has fired', async () => {
-    const name = tableName();
-    const sink = createPostgresSink({
-      pool,
-      table: name,
-      topics: [contractTopic],
-      ensureTable: true,
-      mode: 'append',
-      write: 'copy',
-    });
+    const name = tableName('pg_append');
+    const sink = appendSink(name, 'copy', false);
     await sink.init();
     const aborted = new AbortController();
     aborted.abort();
@@ -253,7 +234,7 @@ describe('the PostgreSQL sink in append mode', () => {
   });
 
   it('does not go row by row once the signal has fired while the batch failed', async () => {
-    const name = tableName();
+    const name = tableName('pg_append');
     const stopping = new AbortController();
     let connections = 0;
     // The pool, seen by the sink: the batch's statement fails (a refused row), and the pipeline

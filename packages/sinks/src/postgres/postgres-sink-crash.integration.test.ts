@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { KafkaTransport } from '@inlet/core';
@@ -7,8 +6,15 @@ import { createProducer } from '@inlet/producer';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crashLoop } from '../crash-loop.test-support';
 import { createPostgresSink } from './postgres-sink';
-import { attemptCounterStatements, dropAttemptCounter, meterTopic } from './postgres-sink.test-support';
+import {
+  attemptCounterStatements,
+  dropAttemptCounter,
+  meterRound,
+  meterTopic,
+} from './postgres-sink.test-support';
+import { tableName } from './table-name.test-support';
 
 // Pipelines into PostgreSQL in child processes, SIGKILLed at random points while they write and
 // started again: afterwards the table is compared with the source, and the trigger's counts say
@@ -27,61 +33,6 @@ afterAll(async () => {
   await pool.end();
 });
 
-interface Child {
-  readonly process: ChildProcess;
-  written(): number;
-  readonly ready: Promise<void>;
-}
-
-function startChild(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@inlet/source', childScript], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
-      DATABASE_URL: environment.databaseUrl,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let written = 0;
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('READY')) resolve();
-      const last = [...output.matchAll(/WRITTEN (\d+)/g)].at(-1);
-      if (last !== undefined) written = Number(last[1]);
-      if (output.length > 10_000) output = output.slice(-1_000);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code, signal) => {
-      if (signal === null) reject(new Error(`pipeline child exited with ${code}: ${output.slice(-2000)}`));
-    });
-  });
-  return { process: child, written: () => written, ready };
-}
-
-async function stop(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill(signal);
-  await exited;
-}
-
-async function until(
-  probe: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 function checksum(rows: readonly { key: string; version: string; value: string }[]): string {
   const hash = createHash('sha256');
   for (const row of [...rows].sort((a, b) => a.key.localeCompare(b.key)))
@@ -96,26 +47,21 @@ async function crashRun(exactlyOnce: boolean) {
   const meters = meterTopic(uniqueName('pg-crash'));
   await transport.admin().createTopics([{ topic: meters.name, partitions: 3 }]);
   const producer = createProducer({ transport });
-  for (let seq = 0; seq < revisions; seq += 1)
-    await producer.sendBatch(
-      meters,
-      Array.from({ length: meterCount }, (_, meter) => ({
-        type: 'meter.reading' as const,
-        data: { meter: `m-${meter}`, seq, value: `${meter}@${seq}` },
-      })),
-    );
+  for (let seq = 0; seq < revisions; seq += 1) await producer.sendBatch(meters, meterRound(meterCount, seq));
   await producer.close();
   const source = Array.from({ length: meterCount }, (_, meter) => ({
     key: `m-${meter}`,
     version: String(revisions - 1),
     value: `${meter}@${revisions - 1}`,
   }));
-  const table = uniqueName('pg_crash').replaceAll('-', '_');
+  const table = tableName('pg_crash');
   const offsetsTable = `${table}_offsets`;
   const setup = createPostgresSink({ pool, table, topics: [meters], ensureTable: true });
   await setup.init();
   for (const statement of attemptCounterStatements(table)) await pool.query(statement);
   const env = {
+    KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+    DATABASE_URL: environment.databaseUrl,
     TOPIC: meters.name,
     GROUP_ID: uniqueName('pg-crash-group'),
     TABLE: table,
@@ -128,20 +74,15 @@ async function crashRun(exactlyOnce: boolean) {
     ]);
     return rows[0].n === meterCount;
   };
-  let killedMidway = 0;
   try {
-    for (let round = 0; round < 4; round += 1) {
-      const child = startChild(env);
-      await child.ready;
-      const target = 50 + Math.floor(Math.random() * 500);
-      await until(async () => child.written() >= target || (await done()), 'the child writing', 60_000);
-      if (!(await done())) killedMidway += 1;
-      await stop(child, 'SIGKILL');
-    }
-    const last = startChild(env);
-    await last.ready;
-    await until(done, 'every meter at its last reading', 120_000);
-    await stop(last, 'SIGTERM');
+    const { killedMidway } = await crashLoop({
+      script: childScript,
+      env,
+      kills: 4,
+      killAfter: { least: 50, spread: 500 },
+      done,
+      what: 'every meter at its last reading',
+    });
     const { rows } = await pool.query(
       `select key, entity_version::text as version, value from ${table} where not deleted`,
     );

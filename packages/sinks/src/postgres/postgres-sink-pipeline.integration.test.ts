@@ -7,7 +7,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline';
 import { createPostgresSink } from './postgres-sink';
-import { attemptCounterStatements, dropAttemptCounter, meterTopic } from './postgres-sink.test-support';
+import {
+  attemptCounterStatements,
+  dropAttemptCounter,
+  meterRound,
+  meterTopic,
+} from './postgres-sink.test-support';
+import { tableName } from './table-name.test-support';
 
 // The PostgreSQL sink behind a pipeline on the real broker: refused rows dead-lettered with the
 // database's reason while the rest lands, and a rebalance that writes every change once.
@@ -42,8 +48,6 @@ const QuickStartOrder = defineEvent({
   eventTime: (order) => order.at,
   entityVersion: (order) => order.revision,
 });
-
-const tableName = (prefix: string) => uniqueName(prefix).replaceAll('-', '_');
 
 async function readAll(topic: string, count: number): Promise<IncomingRecord[]> {
   const records: IncomingRecord[] = [];
@@ -169,14 +173,7 @@ describe('the PostgreSQL sink in a pipeline', () => {
         batching: { maxBatch: 50, lingerMs: 10 },
       });
     const producer = createProducer({ transport });
-    const sendRound = (round: number) =>
-      producer.sendBatch(
-        meters,
-        Array.from({ length: 200 }, (_, meter) => ({
-          type: 'meter.reading' as const,
-          data: { meter: `m-${meter}`, seq: round, value: `${meter}@${round}` },
-        })),
-      );
+    const sendRound = (round: number) => producer.sendBatch(meters, meterRound(200, round));
     const atRound = async (round: number) => {
       const { rows } = await pool.query(`select count(*)::int as n from ${table} where entity_version = $1`, [
         round,

@@ -12,7 +12,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline';
 import { createPostgresSink } from './postgres-sink';
-import { meterTopic } from './postgres-sink.test-support';
+import { meterRound, meterTopic } from './postgres-sink.test-support';
+import { tableName } from './table-name.test-support';
 
 // PostgreSQL restarted (fast shutdown: sessions ended with 57P01, then connections refused)
 // while a pipeline writes into it: the pipeline retries, reconnects and loses nothing.
@@ -45,15 +46,9 @@ describe('the PostgreSQL sink while PostgreSQL restarts', () => {
         await transport.admin().createTopics([{ topic: meters.name, partitions: 3 }]);
         const producer = createProducer({ transport });
         for (let seq = 0; seq < revisions; seq += 1)
-          await producer.sendBatch(
-            meters,
-            Array.from({ length: meterCount }, (_, meter) => ({
-              type: 'meter.reading' as const,
-              data: { meter: `m-${meter}`, seq, value: `${meter}@${seq}` },
-            })),
-          );
+          await producer.sendBatch(meters, meterRound(meterCount, seq));
         await producer.close();
-        const table = uniqueName('pg_restart').replaceAll('-', '_');
+        const table = tableName('pg_restart');
         const pipeline = createPipeline({
           transport,
           groupId: uniqueName('pg-restart-group'),

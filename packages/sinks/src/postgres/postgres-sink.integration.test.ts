@@ -1,5 +1,5 @@
 import { createEvent } from '@inlet/core';
-import { testEnvironment, uniqueName } from '@inlet/test-support';
+import { testEnvironment } from '@inlet/test-support';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { createPostgresSink } from './postgres-sink';
 import { orderChange, orders } from './postgres-sink.test-support';
 import { PostgresSinkErrorCode } from './postgres-sink-error-code';
 import type { PostgresSinkOptions } from './postgres-sink-options';
+import { tableName } from './table-name.test-support';
 
 const environment = testEnvironment();
 let pool: pg.Pool;
@@ -24,8 +25,6 @@ beforeAll(() => {
 afterAll(async () => {
   await pool.end();
 });
-
-const tableName = (prefix: string) => uniqueName(prefix).replaceAll('-', '_');
 
 type Overrides = Omit<
   Partial<PostgresSinkOptions<readonly [typeof contractTopic]>>,

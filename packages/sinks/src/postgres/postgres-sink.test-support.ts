@@ -59,6 +59,14 @@ export function meterTopic(name: string, partitions = 3) {
   return defineTopic({ name, events: [MeterReading], partitions });
 }
 
+/** One reading of each of `meters` meters (`m-0`…), at `seq`, valued `<meter>@<seq>`. */
+export function meterRound(meters: number, seq: number) {
+  return Array.from({ length: meters }, (_, meter) => ({
+    type: 'meter.reading' as const,
+    data: { meter: `m-${meter}`, seq, value: `${meter}@${seq}` },
+  }));
+}
+
 /**
  * A table of how often the sink proposed each (key, version) for writing, counted by a trigger
  * before each row insert (it fires for a proposed row also when the version guard then keeps the

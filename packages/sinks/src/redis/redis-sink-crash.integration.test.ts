@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { KafkaTransport } from '@inlet/core';
@@ -7,7 +6,9 @@ import { createProducer } from '@inlet/producer';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crashLoop } from '../crash-loop.test-support';
 import { levelAt, stockRound, stockTopic } from './fixtures/stock-levels.fixture';
+import { keysUnder, removeUnder } from './redis-keys.test-support';
 
 // Pipelines into Redis in child processes, SIGKILLed at random points while they write, and
 // started again: afterwards Redis holds exactly the source's newest state, key by key.
@@ -24,61 +25,6 @@ afterAll(async () => {
   await transport.close();
   redis.disconnect();
 });
-
-interface Child {
-  readonly process: ChildProcess;
-  written(): number;
-  readonly ready: Promise<void>;
-}
-
-function startChild(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@inlet/source', childScript], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
-      REDIS_URL: environment.redisUrl,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let written = 0;
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('READY')) resolve();
-      const last = [...output.matchAll(/WRITTEN (\d+)/g)].at(-1);
-      if (last !== undefined) written = Number(last[1]);
-      if (output.length > 10_000) output = output.slice(-1_000);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code, signal) => {
-      if (signal === null) reject(new Error(`pipeline child exited with ${code}: ${output.slice(-2000)}`));
-    });
-  });
-  return { process: child, written: () => written, ready };
-}
-
-async function stop(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill(signal);
-  await exited;
-}
-
-async function until(
-  probe: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function checksum(entries: Iterable<readonly [string, string]>): string {
   const hash = createHash('sha256');
@@ -101,25 +47,26 @@ describe('pipelines into Redis killed mid-stream and restarted', () => {
     await producer.close();
 
     const keyPrefix = `${uniqueName('stock-crash')}:`;
-    const env = { TOPIC: stock.name, GROUP_ID: uniqueName('stock-crash-group'), KEY_PREFIX: keyPrefix };
+    const env = {
+      KAFKA_BROKERS: environment.kafkaBrokers.join(','),
+      REDIS_URL: environment.redisUrl,
+      TOPIC: stock.name,
+      GROUP_ID: uniqueName('stock-crash-group'),
+      KEY_PREFIX: keyPrefix,
+    };
     const last = rounds - 1;
     const versionKeys = Array.from({ length: skus }, (_, index) => `${keyPrefix}sku-${index}:v`);
     const done = async () => (await redis.mget(versionKeys)).every((version) => version === String(last));
     try {
-      let killedMidway = 0;
-      for (let round = 0; round < kills; round += 1) {
-        const child = startChild(env);
-        await child.ready;
-        const target = 100 + Math.floor(Math.random() * 2_500);
-        await until(async () => child.written() >= target || (await done()), 'the child to write', 60_000);
-        if (!(await done())) killedMidway += 1;
-        await stop(child, 'SIGKILL');
-      }
+      const { killedMidway } = await crashLoop({
+        script: childScript,
+        env,
+        kills,
+        killAfter: { least: 100, spread: 2_500 },
+        done,
+        what: 'every SKU at its last revision',
+      });
       expect(killedMidway).toBe(kills);
-      const survivor = startChild(env);
-      await survivor.ready;
-      await until(done, 'every SKU at its last revision', 120_000);
-      await stop(survivor, 'SIGTERM');
 
       const expected = new Map<string, string>();
       for (let index = 0; index < skus; index += 1) {
@@ -130,24 +77,13 @@ describe('pipelines into Redis killed mid-stream and restarted', () => {
         );
         expected.set(`${keyPrefix}${sku}:v`, String(last));
       }
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        keys.push(...found);
-      } while (cursor !== '0');
+      const keys = await keysUnder(redis, keyPrefix);
       const values = await redis.mget(keys);
       const actual = keys.map((key, index) => [key, values[index] ?? ''] as const);
       expect(actual.length).toBe(expected.size);
       expect(checksum(actual)).toBe(checksum(expected));
     } finally {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (found.length > 0) await redis.del(...found);
-      } while (cursor !== '0');
+      await removeUnder(redis, keyPrefix);
     }
   }, 240_000);
 });

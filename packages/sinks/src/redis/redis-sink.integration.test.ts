@@ -12,6 +12,7 @@ import {
   describeSinkContract,
   type TargetEntity,
 } from '../sink-contract';
+import { keysUnder, removeUnder } from './redis-keys.test-support';
 import { createRedisSink } from './redis-sink';
 import type { RedisSinkDeletes, RedisSinkFormat } from './redis-sink-options';
 
@@ -24,26 +25,10 @@ afterAll(() => {
   redis.disconnect();
 });
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}
-
-async function removeUnder(prefix: string): Promise<void> {
-  const keys = await keysUnder(prefix);
-  if (keys.length > 0) await redis.del(...keys);
-}
-
 /** What the sink left under `prefix`, as the contract reads it: values, markers, versions alone. */
 async function readUnder(prefix: string): Promise<Map<string, TargetEntity>> {
   const entities = new Map<string, TargetEntity>();
-  for (const key of await keysUnder(prefix)) {
+  for (const key of await keysUnder(redis, prefix)) {
     const id = key.slice(prefix.length).replace(/:v$/, '');
     if (entities.has(id)) continue;
     const valueKey = `${prefix}${id}`;
@@ -69,7 +54,7 @@ for (const format of ['json', 'hash'] as const satisfies readonly RedisSinkForma
         // A key the sink must not touch: it holds a list.
         await redis.rpush(`${keyPrefix}${wrongTypeId}`, 'not the sink’s');
         const sink = createRedisSink({ redis, topics: [contractTopic], keyPrefix, format, deletes });
-        return { sink, read: () => readUnder(keyPrefix), cleanup: () => removeUnder(keyPrefix) };
+        return { sink, read: () => readUnder(keyPrefix), cleanup: () => removeUnder(redis, keyPrefix) };
       },
       refusedItem: () => ({ id: wrongTypeId, revision: 1, value: 'refused' }),
       runs: 10,
@@ -122,7 +107,7 @@ describe('the Redis sink', () => {
       await json.close();
       await hash.close();
       await redis.del(`${contractTopic.name}:${id}`, `${contractTopic.name}:${id}:v`);
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -144,7 +129,7 @@ describe('the Redis sink', () => {
       expect(await redis.hgetall(`${keyPrefix}a`)).toEqual({ value: 'a@2' });
     } finally {
       await sink.close();
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -179,7 +164,7 @@ describe('the Redis sink', () => {
       expect(await redis.ttl(`${keyPrefix}a`)).toBeLessThanOrEqual(10);
     } finally {
       await sink.close();
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -199,7 +184,7 @@ describe('the Redis sink', () => {
       expect(await redis.get(`${keyPrefix}a:v`)).toBe('2');
     } finally {
       await sink.close();
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -225,7 +210,7 @@ describe('the Redis sink', () => {
       expect(await redis.exists(`${keyPrefix}taken:v`, `${keyPrefix}flat:v`)).toBe(0);
     } finally {
       await sink.close();
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -242,7 +227,7 @@ describe('the Redis sink', () => {
       expect(entities.get('item-249')).toEqual({ revision: 1, value: 'item-249@1', deleted: false });
     } finally {
       await sink.close();
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -263,7 +248,7 @@ describe('the Redis sink', () => {
       expect(await redis.exists(`${keyPrefix}a`, `${keyPrefix}bad`)).toBe(1);
     } finally {
       await sink.close();
-      await removeUnder(keyPrefix);
+      await removeUnder(redis, keyPrefix);
     }
   });
 
@@ -304,7 +289,7 @@ describe('the Redis sink', () => {
             expect(await readUnder(keyPrefix)).toEqual(expected);
           } finally {
             await sink.close();
-            await removeUnder(keyPrefix);
+            await removeUnder(redis, keyPrefix);
           }
         },
       ),
