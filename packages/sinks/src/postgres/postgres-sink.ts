@@ -241,7 +241,12 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       layout,
       write: { name: statementName(text), text },
       remove: tombstones === undefined ? undefined : removeStatements(layout),
-      copy: settings.write === 'copy' ? new CopyMerge(layout, staging) : undefined,
+      // Upsert with deletes marked: a merge of new keys is a plain insert, so a bulk load may
+      // COPY straight into the table (removed keys' tombstones would need the merge's check).
+      copy:
+        settings.write === 'copy'
+          ? new CopyMerge(layout, staging, settings.mode === 'upsert' && settings.deletes === 'mark')
+          : undefined,
       data: columns.slice(own.length),
       converters: columns.slice(own.length).map(({ type }) => converterFor(type)),
       names: mapColumns === undefined ? (derived ?? []).map(({ property }) => property) : dataNames,
