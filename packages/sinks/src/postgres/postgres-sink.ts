@@ -112,9 +112,9 @@ function statementName(text: string): string {
 /**
  * A sink into a PostgreSQL table, made for the topics' events. In `upsert` mode (the default)
  * each batch is collapsed to the newest change per key and written as one statement (or, with
- * `write: 'copy'`, COPY into a staging table and one merge; in append mode with `exactlyOnce`,
- * COPY straight into the table), a key's row changing only for a
- * newer entity version: replays and late, older changes change nothing. Deletes mark the row
+ * `write: 'copy'`, COPY into a staging table and one merge; COPY straight into the table in
+ * append mode with `exactlyOnce`, and in upsert mode with deletes marked while the batches hold
+ * only new keys), a key's row changing only for a newer entity version: replays and late, older changes change nothing. Deletes mark the row
  * (or remove it) and keep its version. Rows the database refuses for good (class 22 and 23:
  * constraints, bad values) are found by writing the batch again row by row, each in its own
  * savepoint, and returned as rejected; the rest lands. Connection loss, serialization failures,
