@@ -120,30 +120,39 @@ export class CopyMerge {
       await this.#stream(client, this.#copy, columns, rowCount);
       return;
     }
-    if (this.#countedMerge !== undefined) {
-      if (this.#tryDirect) {
-        await client.query('savepoint inlet_copy');
-        try {
-          await this.#stream(client, this.#directCopy, columns, rowCount);
-          return;
-        } catch (error) {
-          // Any other refusal (a CHECK, a bad value) goes to the caller's row-by-row fallback.
-          if (sqlStateOf(error) !== uniqueViolation) throw error;
-          await client.query('rollback to savepoint inlet_copy');
-          this.#tryDirect = false;
-        }
-        // The table holds keys of this batch: no point counting what the merge inserts.
-        await this.#stream(client, this.#copy, columns, rowCount);
-        await client.query(this.#merge);
-        return;
-      }
-      await this.#stream(client, this.#copy, columns, rowCount);
-      const result = await client.query(this.#countedMerge);
-      if (Number(result.rows[0]?.inserted) === rowCount) this.#tryDirect = true;
+    // Counted: the adaptive COPY is merging, and learns from the count when to try again. A
+    // merge right after a failed straight COPY is not counted: the table holds keys of the batch.
+    const counted = this.#tryDirect ? undefined : this.#countedMerge;
+    if (this.#tryDirect && (await this.#straight(client, columns, rowCount))) return;
+    await this.#stream(client, this.#copy, columns, rowCount);
+    if (counted === undefined) {
+      await client.query(this.#merge);
       return;
     }
-    await this.#stream(client, this.#copy, columns, rowCount);
-    await client.query(this.#merge);
+    const result = await client.query(counted);
+    if (Number(result.rows[0]?.inserted) === rowCount) this.#tryDirect = true;
+  }
+
+  /**
+   * The adaptive COPY's first try: straight into the target, in a savepoint. False (rolled back
+   * to the savepoint, and the next batches merge) when a key of the batch is there already.
+   */
+  async #straight(
+    client: PostgresPoolClient,
+    columns: readonly (readonly unknown[])[],
+    rowCount: number,
+  ): Promise<boolean> {
+    await client.query('savepoint inlet_copy');
+    try {
+      await this.#stream(client, this.#directCopy, columns, rowCount);
+      return true;
+    } catch (error) {
+      // Any other refusal (a CHECK, a bad value) goes to the caller's row-by-row fallback.
+      if (sqlStateOf(error) !== uniqueViolation) throw error;
+      await client.query('rollback to savepoint inlet_copy');
+      this.#tryDirect = false;
+      return false;
+    }
   }
 
   async #stream(
