@@ -1,7 +1,14 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { PostgresPoolClient } from '@inlet/postgres';
-import { copyStatement, mergeStatement, stagingTableStatement, type TableLayout } from './upsert-statement';
+import { sqlStateOf } from './postgres-error-classes';
+import {
+  copyStatement,
+  countedMergeStatement,
+  mergeStatement,
+  stagingTableStatement,
+  type TableLayout,
+} from './upsert-statement';
 
 // COPY's text format: backslash, and the characters that end a field or a row, escaped.
 const needsEscape = /[\\\t\n\r]/;
@@ -46,32 +53,51 @@ type CopyFrom = (text: string) => Writable;
 // one chunk while the next is built.
 export const copyChunkRows = 250;
 
+// The unique violation a straight COPY meets when a key of the batch is in the table already.
+const uniqueViolation = '23505';
+
 /**
  * The COPY path. Merged: the rows streamed into a session's temporary staging table, then
  * merged into the target with one `insert … select … on conflict` under the version guard (or
  * the replay check of append mode); the staging table is made once per pooled connection and
  * empties itself at each commit. Direct (append mode with exactly once): the rows streamed
- * straight into the target, as the stored offset already keeps a replayed batch out. Either way
- * it runs inside the caller's transaction.
+ * straight into the target, as the stored offset already keeps a replayed batch out. Adaptive
+ * (upsert mode, deletes marked): a bulk load of new keys needs no merge, so the rows are first
+ * streamed straight into the target inside a savepoint; a unique violation (a key is there
+ * already) rolls back to it and merges as above, in the same transaction. After such a
+ * failure the merge runs alone, counting what it inserted, until one merge inserts every row
+ * again. Either way it runs inside the caller's transaction.
  */
 export class CopyMerge {
   readonly #layout: TableLayout;
   readonly #staging: string | undefined;
   readonly #copy: string;
+  readonly #directCopy: string;
   readonly #merge: string | undefined;
+  readonly #countedMerge: string | undefined;
+  // Whether the next batch tries the straight COPY first (adaptive only).
+  #tryDirect: boolean;
   // Sessions (pooled connections) that already have the staging table.
   readonly #prepared = new WeakSet<object>();
   #copyFrom: Promise<CopyFrom> | undefined;
 
-  /** `staging`: the staging table's name, or undefined to COPY straight into the target. */
-  constructor(layout: TableLayout, staging: string | undefined) {
+  /**
+   * `staging`: the staging table's name, or undefined to COPY straight into the target.
+   * `adaptive`: with a staging table, try COPY straight into the target first (see above); only
+   * safe where a merge of new keys is a plain insert (upsert mode, deletes marked).
+   */
+  constructor(layout: TableLayout, staging: string | undefined, adaptive = false) {
     this.#layout = layout;
     this.#staging = staging;
     this.#copy = copyStatement(layout, staging ?? layout.table);
+    this.#directCopy = copyStatement(layout, layout.table);
     this.#merge = staging === undefined ? undefined : mergeStatement(layout, staging);
+    this.#countedMerge =
+      staging === undefined || !adaptive ? undefined : countedMergeStatement(layout, staging);
+    this.#tryDirect = this.#countedMerge !== undefined;
   }
 
-  /** Whether the rows go straight into the target, without a merge. */
+  /** Whether the rows always go straight into the target, without a merge. */
   get direct(): boolean {
     return this.#staging === undefined;
   }
@@ -90,8 +116,53 @@ export class CopyMerge {
     rowCount: number,
   ): Promise<void> {
     if (rowCount === 0) return;
+    if (this.#merge === undefined) {
+      await this.#stream(client, this.#copy, columns, rowCount);
+      return;
+    }
+    // Counted: the adaptive COPY is merging, and learns from the count when to try again. A
+    // merge right after a failed straight COPY is not counted: the table holds keys of the batch.
+    const counted = this.#tryDirect ? undefined : this.#countedMerge;
+    if (this.#tryDirect && (await this.#straight(client, columns, rowCount))) return;
+    await this.#stream(client, this.#copy, columns, rowCount);
+    if (counted === undefined) {
+      await client.query(this.#merge);
+      return;
+    }
+    const result = await client.query(counted);
+    if (Number(result.rows[0]?.inserted) === rowCount) this.#tryDirect = true;
+  }
+
+  /**
+   * The adaptive COPY's first try: straight into the target, in a savepoint. False (rolled back
+   * to the savepoint, and the next batches merge) when a key of the batch is there already.
+   */
+  async #straight(
+    client: PostgresPoolClient,
+    columns: readonly (readonly unknown[])[],
+    rowCount: number,
+  ): Promise<boolean> {
+    await client.query('savepoint inlet_copy');
+    try {
+      await this.#stream(client, this.#directCopy, columns, rowCount);
+      return true;
+    } catch (error) {
+      // Any other refusal (a CHECK, a bad value) goes to the caller's row-by-row fallback.
+      if (sqlStateOf(error) !== uniqueViolation) throw error;
+      await client.query('rollback to savepoint inlet_copy');
+      this.#tryDirect = false;
+      return false;
+    }
+  }
+
+  async #stream(
+    client: PostgresPoolClient,
+    statement: string,
+    columns: readonly (readonly unknown[])[],
+    rowCount: number,
+  ): Promise<void> {
     const copyFrom = await this.#loadCopyFrom();
-    const stream = (client as unknown as { query(stream: Writable): Writable }).query(copyFrom(this.#copy));
+    const stream = (client as unknown as { query(stream: Writable): Writable }).query(copyFrom(statement));
     // Rejects once the server refused the COPY: a wait for room then ends with it too (the
     // stream never drains after an error). Awaited below.
     const finished = once(stream, 'finish');
@@ -102,7 +173,6 @@ export class CopyMerge {
     }
     stream.end();
     await finished;
-    if (this.#merge !== undefined) await client.query(this.#merge);
   }
 
   // pg-copy-streams is loaded only by sinks that COPY, so that it stays an optional peer.

@@ -31,8 +31,15 @@ type Overrides = Omit<
   'pool' | 'table' | 'topics'
 >;
 
-/** A sink over a fresh table made by ensureTable, whose value column refuses 'refused'. */
-function underTest(overrides: Overrides) {
+// A key the seeded variants write before the contract runs, left out of what they read.
+const seedKey = 'seed-key';
+
+/**
+ * A sink over a fresh table made by ensureTable, whose value column refuses 'refused'.
+ * `seeded`: the sink first writes a key twice, so that the table holds a key and (with COPY)
+ * the sink starts in its merge branch rather than COPYing straight into the table.
+ */
+function underTest(overrides: Overrides, seeded = false) {
   return async () => {
     const table = tableName('pg_sink');
     const sink = createPostgresSink({
@@ -46,6 +53,10 @@ function underTest(overrides: Overrides) {
     });
     await sink.init();
     await pool.query(`alter table ${table} add constraint value_allowed check (value <> 'refused')`);
+    if (seeded)
+      // Its own group, so that its stored offsets (exactly once) cover none of the contract's batches.
+      for (const revision of [1, 2])
+        await sink.write({ ...batchOf([upsert(seedKey, revision)]), groupId: 'seed-group' }, { signal });
     const append = overrides.mode === 'append';
     const marks = overrides.deletes !== 'remove';
     return {
@@ -54,7 +65,7 @@ function underTest(overrides: Overrides) {
         const { rows } = await pool.query(
           append
             ? `select distinct on (key) key, entity_version, value, deleted from ${table} order by key, entity_version desc`
-            : `select key, entity_version, value, ${marks ? 'deleted' : 'false as deleted'} from ${table}`,
+            : `select key, entity_version, value, ${marks ? 'deleted' : 'false as deleted'} from ${table} where key <> '${seedKey}'`,
         );
         return new Map<string, TargetEntity>(
           rows.map((row) => [
@@ -80,8 +91,14 @@ describeSinkContract('postgres upsert (statement, deletes marked)', {
   create: underTest({}),
   refusedItem,
 });
+// From an empty table the COPY path starts by COPYing straight into the table; seeded, it
+// starts with the staging table's merge. Both switch between the two as the batches go.
 describeSinkContract('postgres upsert (copy, deletes marked)', {
   create: underTest({ write: 'copy' }),
+  refusedItem,
+});
+describeSinkContract('postgres upsert (copy, deletes marked, keys already in the table)', {
+  create: underTest({ write: 'copy' }, true),
   refusedItem,
 });
 describeSinkContract('postgres upsert (statement, deletes removed)', {
@@ -112,6 +129,10 @@ describeSinkContract('postgres append (copy straight into the table, exactly onc
 });
 describeSinkContract('postgres upsert (copy, exactly once)', {
   create: underTest({ write: 'copy', exactlyOnce: true }),
+  refusedItem,
+});
+describeSinkContract('postgres upsert (copy, exactly once, keys already in the table)', {
+  create: underTest({ write: 'copy', exactlyOnce: true }, true),
   refusedItem,
 });
 

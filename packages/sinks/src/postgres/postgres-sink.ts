@@ -112,9 +112,9 @@ function statementName(text: string): string {
 /**
  * A sink into a PostgreSQL table, made for the topics' events. In `upsert` mode (the default)
  * each batch is collapsed to the newest change per key and written as one statement (or, with
- * `write: 'copy'`, COPY into a staging table and one merge; in append mode with `exactlyOnce`,
- * COPY straight into the table), a key's row changing only for a
- * newer entity version: replays and late, older changes change nothing. Deletes mark the row
+ * `write: 'copy'`, COPY into a staging table and one merge; COPY straight into the table in
+ * append mode with `exactlyOnce`, and in upsert mode with deletes marked while the batches hold
+ * only new keys), a key's row changing only for a newer entity version: replays and late, older changes change nothing. Deletes mark the row
  * (or remove it) and keep its version. Rows the database refuses for good (class 22 and 23:
  * constraints, bad values) are found by writing the batch again row by row, each in its own
  * savepoint, and returned as rejected; the rest lands. Connection loss, serialization failures,
@@ -241,7 +241,12 @@ export function createPostgresSink<const TTopics extends readonly TopicDefinitio
       layout,
       write: { name: statementName(text), text },
       remove: tombstones === undefined ? undefined : removeStatements(layout),
-      copy: settings.write === 'copy' ? new CopyMerge(layout, staging) : undefined,
+      // Upsert with deletes marked: a merge of new keys is a plain insert, so a bulk load may
+      // COPY straight into the table (removed keys' tombstones would need the merge's check).
+      copy:
+        settings.write === 'copy'
+          ? new CopyMerge(layout, staging, settings.mode === 'upsert' && settings.deletes === 'mark')
+          : undefined,
       data: columns.slice(own.length),
       converters: columns.slice(own.length).map(({ type }) => converterFor(type)),
       names: mapColumns === undefined ? (derived ?? []).map(({ property }) => property) : dataNames,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   castTypeOf,
+  copyStatement,
+  countedMergeStatement,
   createTableStatement,
   createTombstonesStatement,
   mergeStatement,
@@ -72,6 +74,18 @@ describe('the write statements', () => {
         'from inlet_stage_x as u on conflict',
       ),
     );
+  });
+
+  it('counts what a merge inserted (not updated), for the adaptive COPY', () => {
+    expect(countedMergeStatement(layout, 'inlet_stage_x')).toBe(
+      `with merged as (${mergeStatement(layout, 'inlet_stage_x')} returning (t.xmax = 0) as inserted) select count(*) filter (where inserted)::int as inserted from merged`,
+    );
+  });
+
+  it('COPYs the written columns, into the staging table or straight into the target', () => {
+    const columns = '"key", "entity_version", "event_id", "event_time", "deleted", "status"';
+    expect(copyStatement(layout, 'inlet_stage_x')).toBe(`copy inlet_stage_x (${columns}) from stdin`);
+    expect(copyStatement(layout, layout.table)).toBe(`copy "orders" (${columns}) from stdin`);
   });
 
   it('casts to unbounded character and bit types, so that the column refuses values too long', () => {

@@ -91,6 +91,14 @@ export function mergeStatement(layout: TableLayout, staging: string): string {
   return `insert into ${layout.table} as t (${columnList(layout)}) select ${columnList(layout, 'u.')} from ${staging} as u${notRemoved(layout, 'u')} ${conflictClause(layout)}`;
 }
 
+/**
+ * The merge, answering how many rows it inserted (`xmax = 0`: a row version no update made),
+ * so that the adaptive COPY learns when a batch held only new keys.
+ */
+export function countedMergeStatement(layout: TableLayout, staging: string): string {
+  return `with merged as (${mergeStatement(layout, staging)} returning (t.xmax = 0) as inserted) select count(*) filter (where inserted)::int as inserted from merged`;
+}
+
 /** A session's staging table for COPY: the written columns, emptied at each commit. */
 export function stagingTableStatement(layout: TableLayout, staging: string): string {
   const columns = layout.columns.map(({ name, type }) => `${quoted(name)} ${type}`).join(', ');
