@@ -5,6 +5,7 @@ import {
   type IncomingBatch,
   InletError,
   InletErrorCode,
+  settleHook,
   type TopicPartition,
 } from '@inlet/core';
 import { unknownMemberError } from './broker-errors';
@@ -15,7 +16,6 @@ import { toIncomingBatch } from './incoming-batch';
 import type { PartitionOffset } from './parse-offsets';
 import { PartitionFetcher } from './partition-fetcher';
 import type { LogRead, PartitionLog } from './partition-log';
-import { settleHook } from './settle-hook';
 import { checkedStartOffsets } from './start-offsets';
 import { sortedTopicPartitions, type TopicPartitionSet, topicPartitionKey } from './topic-partition-set';
 

@@ -114,6 +114,12 @@ export { type EnsureTopicsResult, ensureTopics } from './transport/ensure-topics
 export { missingTopicError } from './transport/missing-topic-error';
 export { murmur2, partitionForKey } from './transport/murmur2';
 export {
+  checkedStartOffsets,
+  type HookOutcome,
+  type SettleHookOptions,
+  settleHook,
+} from './transport/partition-hooks';
+export {
   deliveredHeaders,
   forEachOutgoingHeader,
   type HeaderViews,

@@ -3,12 +3,14 @@ import {
   type BatchControls,
   backoffDelayMs,
   type ConsumerHandlers,
+  checkedStartOffsets,
   closedError,
   InletError,
   InletErrorCode,
   InletKafkaError,
   ResourceLifecycle,
   resolveTransportConsumerOptions,
+  settleHook,
   type TopicPartition,
   type TopicPartitionOffset,
   type TransportConsumer,
@@ -21,8 +23,6 @@ import type { ConnectionRetryOptions } from './connection-options';
 import { toIncomingBatch } from './incoming-batch';
 import { PartitionPauses } from './partition-pauses';
 import { retryMetadata } from './retry-metadata';
-import { settleHook } from './settle-hook';
-import { checkedStartOffsets } from './start-offsets';
 import { fromMemberAssignment, subtractTopicPartitions, topicPartitionKey } from './topic-partitions';
 
 const decimalOffset = /^(0|[1-9]\d*)$/;
