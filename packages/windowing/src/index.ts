@@ -1,0 +1,43 @@
+export {
+  type Aggregation,
+  type AggregationResult,
+  type AnyAggregation,
+  aggregate,
+  avg,
+  count,
+  distinctCount,
+  max,
+  min,
+  reduce,
+  sum,
+} from './aggregations';
+export type { PartitionWatermarks } from './watermarks';
+export {
+  type HoppingWindows,
+  hopping,
+  type SessionWindows,
+  type SlidingWindows,
+  session,
+  sliding,
+  type TumblingWindows,
+  tumbling,
+  type WindowKind,
+} from './window-kinds';
+export {
+  type EmitMode,
+  type EncodedKeyState,
+  type LateEvent,
+  type LateOutcome,
+  type LatePolicy,
+  type PartitionChanges,
+  type QuietStreamRule,
+  type RefusedInput,
+  type WindowBounds,
+  type WindowInput,
+  WindowOperator,
+  type WindowOperatorOptions,
+  type WindowOperatorStats,
+  type WindowOutput,
+  type WindowResult,
+  type WindowRetraction,
+} from './window-operator';

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { count, sum } from './aggregations';
+import { hopping, session, sliding, tumbling } from './window-kinds';
+import { type WindowInput, WindowOperator, type WindowOutput } from './window-operator';
+
+interface Sale {
+  readonly amount: number;
+}
+
+function at(key: string, time: number, amount = 1): WindowInput<Sale> {
+  return { key, time, event: { amount } };
+}
+
+function finals<T>(outputs: readonly WindowOutput<T>[]) {
+  return outputs.flatMap((output) =>
+    output.type === 'result' && output.final ? [[output.key, output.start, output.end, output.value]] : [],
+  );
+}
+
+describe('WindowOperator', () => {
+  it('emits one final count per tumbling window once the watermark passes end + grace', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      graceMs: 5,
+    });
+    operator.process('p0', [at('a', 1), at('a', 9), at('b', 12), at('a', 14)]);
+    expect(finals(operator.takeOutputs())).toEqual([]);
+    operator.process('p0', [at('a', 15)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 2]]);
+    operator.process('p0', [at('a', 3)]);
+    expect(operator.takeLateEvents().map((late) => [late.time, late.outcome])).toEqual([[3, 'dropped']]);
+    operator.process('p0', [at('c', 40)]);
+    expect(finals(operator.takeOutputs())).toEqual([
+      ['b', 10, 20, 1],
+      ['a', 10, 20, 2],
+    ]);
+  });
+
+  it('puts an event in every hopping window holding it', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: hopping({ sizeMs: 10, advanceMs: 5 }),
+      aggregation: sum((sale: Sale) => sale.amount),
+    });
+    operator.process('p0', [at('a', 7, 3), at('a', 12, 4), at('z', 100)]);
+    expect(finals(operator.takeOutputs())).toEqual([
+      ['a', 0, 10, 3],
+      ['a', 5, 15, 7],
+      ['a', 10, 20, 4],
+    ]);
+  });
+
+  it('makes a sliding window ending at each event and adds earlier-arriving later windows', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: sliding({ sizeMs: 10 }),
+      aggregation: count(),
+      outOfOrdernessMs: 100,
+    });
+    operator.process('p0', [at('a', 5), at('a', 12), at('a', 8)]);
+    operator.process('p0', [at('z', 1000)]);
+    expect(finals(operator.takeOutputs())).toEqual([
+      ['a', -4, 6, 1],
+      ['a', -1, 9, 2],
+      ['a', 3, 13, 3],
+    ]);
+  });
+
+  it('merges sessions and retracts the early results of the sessions it merged', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: session({ gapMs: 10 }),
+      aggregation: count(),
+      emit: 'update',
+      outOfOrdernessMs: 100,
+    });
+    operator.process('p0', [at('a', 0), at('a', 30)]);
+    const early = operator.takeOutputs();
+    expect(early.map((o) => [o.type, o.start, o.end])).toEqual([
+      ['result', 0, 10],
+      ['result', 30, 40],
+    ]);
+    operator.process('p0', [at('a', 15), at('a', 22)]);
+    const merged = operator.takeOutputs();
+    expect(merged.filter((o) => o.type === 'retraction').map((o) => [o.start, o.end])).toEqual([[30, 40]]);
+    operator.process('p0', [at('a', 9)]);
+    expect(
+      operator
+        .takeOutputs()
+        .filter((o) => o.type === 'retraction')
+        .map((o) => [o.start, o.end]),
+    ).toEqual([
+      [0, 10],
+      [15, 40],
+    ]);
+    operator.process('p0', [at('z', 1000)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 40, 5]]);
+  });
+
+  it('corrects a closed window under late: update', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      late: { policy: 'update', retainMs: 100 },
+    });
+    operator.process('p0', [at('a', 1), at('a', 20)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
+    operator.process('p0', [at('a', 2)]);
+    const [correction] = operator.takeOutputs();
+    expect(correction).toMatchObject({ type: 'result', start: 0, value: 2, revision: 2, correction: true });
+    operator.process('p0', [at('a', 500)]);
+    operator.process('p0', [at('a', 3)]);
+    expect(operator.takeLateEvents().map((late) => late.outcome)).toEqual(['updated', 'expired']);
+  });
+
+  it('holds the watermark at the slowest partition until it is idle', () => {
+    let now = 0;
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      idleTimeoutMs: 1000,
+      clock: () => now,
+    });
+    operator.assign('p1');
+    operator.process('p0', [at('a', 1), at('a', 50)]);
+    expect(finals(operator.takeOutputs())).toEqual([]);
+    now = 1500;
+    operator.process('p0', [at('a', 51)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
+  });
+});

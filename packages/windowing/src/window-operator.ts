@@ -1,0 +1,875 @@
+import { InletError, InletErrorCode } from '@inlet/core';
+import type { AnyAggregation } from './aggregations';
+import { TimeQueue } from './time-queue';
+import { type PartitionWatermarks, WatermarkTracker } from './watermarks';
+import {
+  alignedStart,
+  fixedWindowStarts,
+  type HoppingWindows,
+  type TumblingWindows,
+  type WindowKind,
+} from './window-kinds';
+
+/** What happens to an event for a window that is already closed (watermark ≥ end + grace). */
+export type LatePolicy =
+  | { readonly policy: 'drop' }
+  | { readonly policy: 'side-output' }
+  | {
+      readonly policy: 'update';
+      /** How long a closed window is kept to take late events, after it closed. */
+      readonly retainMs: number;
+    };
+
+export type EmitMode = 'final' | 'update';
+
+export interface WindowOperatorOptions<TEvent> {
+  readonly window: WindowKind;
+  readonly aggregation: AnyAggregation<TEvent>;
+  /** Allowed disorder: watermark = max event time seen − this. Default 0. */
+  readonly outOfOrdernessMs?: number;
+  /** Allowed lateness: a window closes once the watermark reaches end + grace. Default 0. */
+  readonly graceMs?: number;
+  readonly late?: LatePolicy;
+  /** `final`: one result per window when it closes; `update`: a result after every change, then the final one. */
+  readonly emit?: EmitMode;
+  /** A partition without events for this long stops holding the watermark back. Default: never. */
+  readonly idleTimeoutMs?: number;
+  /** Opt-in: advance the watermark with the wall clock while every partition is idle and caught up. */
+  readonly quiet?: QuietStreamRule;
+  /** Wall clock (ms), for idleness. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/**
+ * Once every partition has been idle for `afterMs` and has nothing left to read (lag 0), the
+ * watermark follows the wall clock: `now − maxDelayMs`. It presumes an event reaches Kafka
+ * within `maxDelayMs` of its event time; one that takes longer (a producer's clock behind, a
+ * device that was offline, a backfill) arrives late.
+ */
+export interface QuietStreamRule {
+  readonly afterMs: number;
+  /** Default: `outOfOrdernessMs`. */
+  readonly maxDelayMs?: number;
+}
+
+/** An event as the operator takes it: its window key, its event time (ms) and itself. */
+export interface WindowInput<TEvent> {
+  readonly key: string;
+  readonly time: number;
+  readonly event: TEvent;
+}
+
+export interface WindowBounds {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A window's result. Results are keyed by (key, start, end); a later `revision` of the same
+ * window replaces an earlier one, so writing them as upserts downstream is idempotent.
+ */
+export interface WindowResult<TResult> extends WindowBounds {
+  readonly type: 'result';
+  readonly key: string;
+  readonly value: TResult;
+  /** Events folded into the window. */
+  readonly events: number;
+  /** 1 for the first result of this window, then one more for each. */
+  readonly revision: number;
+  /** The window had closed when this was emitted: the final result, or a correction of it. */
+  readonly final: boolean;
+  /** Emitted after the window had closed, because a late event updated it. */
+  readonly correction: boolean;
+  readonly partition: string;
+}
+
+/** A result emitted before is void: its session merged into another one with other bounds. */
+export interface WindowRetraction extends WindowBounds {
+  readonly type: 'retraction';
+  readonly key: string;
+  readonly revision: number;
+  readonly partition: string;
+}
+
+export type WindowOutput<TResult> = WindowResult<TResult> | WindowRetraction;
+
+export type LateOutcome = 'dropped' | 'side-output' | 'updated' | 'expired';
+
+/** An event that came for at least one closed window, and what was done with it. */
+export interface LateEvent<TEvent> {
+  readonly partition: string;
+  readonly key: string;
+  readonly time: number;
+  readonly event: TEvent;
+  /** The partition's watermark when the event was taken. */
+  readonly watermark: number;
+  /** The closed windows it was for. */
+  readonly windows: readonly WindowBounds[];
+  readonly outcome: LateOutcome;
+  readonly reason: string;
+}
+
+/** An input the aggregation could not take (`input` threw): the caller dead-letters it. */
+export interface RefusedInput {
+  readonly index: number;
+  readonly error: unknown;
+}
+
+export interface WindowOperatorStats {
+  readonly partitions: number;
+  readonly keys: number;
+  readonly openWindows: number;
+  /** Closed windows kept for late updates (`late: update`). */
+  readonly retainedWindows: number;
+  readonly late: Readonly<Record<LateOutcome, number>>;
+  readonly results: number;
+  readonly retractions: number;
+  /** The operator's watermark: the minimum over active partitions (−Infinity before any). */
+  readonly watermark: number;
+}
+
+/** A window as kept in state and written to the changelog. */
+interface WindowState {
+  start: number;
+  end: number;
+  accumulator: unknown;
+  events: number;
+  revision: number;
+  closed: boolean;
+  /** Changed since it last emitted (emit: update). */
+  changed: boolean;
+}
+
+interface KeyState {
+  readonly key: string;
+  /** By start; for sessions they never overlap. */
+  windows: WindowState[];
+  /** Sliding windows: the key's values by time, for windows still to be made. */
+  values: [number, unknown][] | undefined;
+}
+
+interface PartitionState {
+  readonly id: string;
+  readonly keys: Map<string, KeyState>;
+  readonly closing: TimeQueue<KeyState>;
+  readonly purging: TimeQueue<KeyState>;
+  readonly dirty: Set<string>;
+}
+
+/** A key's state as the changelog holds it. */
+export interface EncodedKeyState {
+  /** [start, end, accumulator, events, revision, closed (1/0)] */
+  readonly w: readonly (readonly [number, number, unknown, number, number, number])[];
+  readonly v?: readonly (readonly [number, unknown])[];
+}
+
+/** What the changelog needs after a batch: keys to write (null: remove) and the partition's time. */
+export interface PartitionChanges {
+  readonly keys: readonly (readonly [string, EncodedKeyState | null])[];
+  readonly time: PartitionWatermarks;
+}
+
+const neverIdle = Number.POSITIVE_INFINITY;
+
+/**
+ * The windowing operator: events of partitions in, window results, retractions and late events
+ * out. Synchronous and deterministic given its inputs and clock, so a batch computation can check
+ * it. State is kept per partition (a key's events come from one partition), so partitions can
+ * move between instances with their state.
+ */
+export class WindowOperator<TEvent, TResult> {
+  private readonly window: WindowKind;
+  private readonly aggregation: AnyAggregation<TEvent>;
+  private readonly graceMs: number;
+  private readonly late: LatePolicy;
+  private readonly emitUpdates: boolean;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly watermarks: WatermarkTracker;
+  private outputs: WindowOutput<TResult>[] = [];
+  private lateEvents: LateEvent<TEvent>[] = [];
+  private readonly changedWindows = new Map<WindowState, [PartitionState, KeyState]>();
+  private readonly counters = {
+    late: { dropped: 0, 'side-output': 0, updated: 0, expired: 0 } as Record<LateOutcome, number>,
+    results: 0,
+    retractions: 0,
+  };
+
+  constructor(options: WindowOperatorOptions<TEvent>) {
+    this.window = options.window;
+    this.aggregation = options.aggregation;
+    this.graceMs = options.graceMs ?? 0;
+    this.late = options.late ?? { policy: 'drop' };
+    this.emitUpdates = (options.emit ?? 'final') === 'update';
+    if (this.window.kind === 'session' && this.aggregation.merge === undefined) {
+      throw new InletError(
+        InletErrorCode.invalidOption,
+        `session windows merge accumulators: the aggregation "${this.aggregation.name}" needs a merge function`,
+      );
+    }
+    this.watermarks = new WatermarkTracker({
+      outOfOrdernessMs: options.outOfOrdernessMs ?? 0,
+      idleTimeoutMs: options.idleTimeoutMs ?? neverIdle,
+      ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
+      clock: options.clock ?? Date.now,
+    });
+  }
+
+  /** Starts keeping state for a partition, empty or restored from the changelog. */
+  assign(
+    partition: string,
+    restored?: {
+      readonly keys: Iterable<readonly [string, EncodedKeyState]>;
+      readonly time: PartitionWatermarks;
+    },
+  ): void {
+    if (this.partitions.has(partition)) return;
+    const state: PartitionState = {
+      id: partition,
+      keys: new Map(),
+      closing: new TimeQueue(),
+      purging: new TimeQueue(),
+      dirty: new Set(),
+    };
+    this.partitions.set(partition, state);
+    this.watermarks.assign(partition, restored?.time);
+    if (restored === undefined) return;
+    for (const [key, encoded] of restored.keys) {
+      const keyState = this.decodeKey(key, encoded);
+      state.keys.set(key, keyState);
+      this.schedule(state, keyState);
+    }
+  }
+
+  /** Forgets a partition's state (it moved to another instance, which restores it). */
+  revoke(partition: string): void {
+    const state = this.partitions.get(partition);
+    if (state === undefined) return;
+    this.partitions.delete(partition);
+    this.watermarks.revoke(partition);
+    for (const [window, [owner]] of this.changedWindows)
+      if (owner === state) this.changedWindows.delete(window);
+  }
+
+  owns(partition: string): boolean {
+    return this.partitions.has(partition);
+  }
+
+  /** Whether a partition has nothing left to read: the quiet-stream rule needs every one caught up. */
+  setCaughtUp(partition: string, caughtUp: boolean): void {
+    this.watermarks.setCaughtUp(partition, caughtUp);
+  }
+
+  /**
+   * Takes a batch of one partition's events, in offset order, then advances the watermark and
+   * closes what it passed. Inputs the aggregation refuses are returned (nothing of them is kept).
+   */
+  process(partition: string, inputs: readonly WindowInput<TEvent>[]): RefusedInput[] {
+    const state = this.partitionState(partition);
+    const refused: RefusedInput[] = [];
+    let maxTime = Number.NEGATIVE_INFINITY;
+    const watermark = this.watermarks.applied(partition);
+    for (let index = 0; index < inputs.length; index++) {
+      const input = inputs[index] as WindowInput<TEvent>;
+      let value: unknown;
+      try {
+        if (typeof input.time !== 'number' || !Number.isFinite(input.time)) {
+          throw new InletError(
+            InletErrorCode.validationFailed,
+            `event time must be a finite number, got ${String(input.time)}`,
+          );
+        }
+        value = this.aggregation.input(input.event);
+      } catch (error) {
+        refused.push({ index, error });
+        continue;
+      }
+      if (input.time > maxTime) maxTime = input.time;
+      this.take(state, input, value, watermark);
+    }
+    this.watermarks.observe(partition, maxTime);
+    this.advance();
+    this.emitChanged();
+    return refused;
+  }
+
+  /** Re-evaluates idleness and the quiet-stream rule by the clock; closes what that passed. */
+  tick(): void {
+    this.advance();
+    this.emitChanged();
+  }
+
+  /** Results and retractions since the last call, in the order they happened. */
+  takeOutputs(): WindowOutput<TResult>[] {
+    const outputs = this.outputs;
+    this.outputs = [];
+    return outputs;
+  }
+
+  takeLateEvents(): LateEvent<TEvent>[] {
+    const late = this.lateEvents;
+    this.lateEvents = [];
+    return late;
+  }
+
+  /** The keys of a partition changed since the last call, encoded for the changelog, and its time. */
+  takeChanges(partition: string): PartitionChanges {
+    const state = this.partitions.get(partition);
+    if (state === undefined)
+      throw new InletError(InletErrorCode.invalidOption, `partition ${partition} is not assigned`);
+    const keys: [string, EncodedKeyState | null][] = [];
+    for (const key of state.dirty) {
+      const keyState = state.keys.get(key);
+      keys.push([key, keyState === undefined ? null : this.encodeKey(keyState)]);
+    }
+    state.dirty.clear();
+    return { keys, time: this.watermarks.snapshot(partition) };
+  }
+
+  /** The operator's watermark: the minimum over active partitions. */
+  watermark(): number {
+    return this.watermarks.current();
+  }
+
+  partitionWatermark(partition: string): number {
+    return this.watermarks.applied(partition);
+  }
+
+  /** A key's windows (open, and closed ones still kept), from the partitions this instance owns. */
+  query(key: string): (WindowBounds & { value: TResult; events: number; closed: boolean })[] {
+    const found: (WindowBounds & { value: TResult; events: number; closed: boolean })[] = [];
+    for (const state of this.partitions.values()) {
+      const keyState = state.keys.get(key);
+      if (keyState === undefined) continue;
+      for (const window of keyState.windows) {
+        found.push({
+          start: window.start,
+          end: window.end,
+          value: this.aggregation.result(window.accumulator) as TResult,
+          events: window.events,
+          closed: window.closed,
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The aggregate over a key's events with time in `(at − sizeMs, at]`, from the values sliding
+   * windows keep: "the last N minutes" at any moment, not only at the key's events.
+   */
+  recent(key: string, at: number): { value: TResult; events: number } | undefined {
+    if (this.window.kind !== 'sliding') {
+      throw new InletError(InletErrorCode.invalidOption, 'recent() needs sliding windows');
+    }
+    const from = at - this.window.sizeMs;
+    for (const state of this.partitions.values()) {
+      const values = state.keys.get(key)?.values;
+      if (values === undefined) continue;
+      let accumulator = this.aggregation.init();
+      let events = 0;
+      for (const [time, value] of values) {
+        if (time > from && time <= at) {
+          accumulator = this.aggregation.add(accumulator, value);
+          events++;
+        }
+      }
+      return { value: this.aggregation.result(accumulator) as TResult, events };
+    }
+    return undefined;
+  }
+
+  stats(): WindowOperatorStats {
+    let keys = 0;
+    let openWindows = 0;
+    let retainedWindows = 0;
+    for (const state of this.partitions.values()) {
+      keys += state.keys.size;
+      for (const keyState of state.keys.values()) {
+        for (const window of keyState.windows) {
+          if (window.closed) retainedWindows++;
+          else openWindows++;
+        }
+      }
+    }
+    return {
+      partitions: this.partitions.size,
+      keys,
+      openWindows,
+      retainedWindows,
+      late: { ...this.counters.late },
+      results: this.counters.results,
+      retractions: this.counters.retractions,
+      watermark: this.watermarks.current(),
+    };
+  }
+
+  /** Bytes of the state as the changelog would hold it (JSON), for sizing. Walks every key. */
+  stateBytes(): number {
+    let bytes = 0;
+    for (const state of this.partitions.values()) {
+      for (const keyState of state.keys.values()) {
+        bytes +=
+          Buffer.byteLength(keyState.key) + Buffer.byteLength(JSON.stringify(this.encodeKey(keyState)));
+      }
+    }
+    return bytes;
+  }
+
+  private partitionState(partition: string): PartitionState {
+    const state = this.partitions.get(partition);
+    if (state === undefined) {
+      this.assign(partition);
+      return this.partitions.get(partition) as PartitionState;
+    }
+    return state;
+  }
+
+  private keyStateOf(state: PartitionState, key: string): KeyState {
+    let keyState = state.keys.get(key);
+    if (keyState === undefined) {
+      keyState = { key, windows: [], values: this.window.kind === 'sliding' ? [] : undefined };
+      state.keys.set(key, keyState);
+    }
+    return keyState;
+  }
+
+  private isClosed(end: number, watermark: number): boolean {
+    return end + this.graceMs <= watermark;
+  }
+
+  private take(state: PartitionState, input: WindowInput<TEvent>, value: unknown, watermark: number): void {
+    switch (this.window.kind) {
+      case 'tumbling':
+      case 'hopping':
+        this.takeFixed(state, input, value, watermark, this.window.sizeMs);
+        return;
+      case 'sliding':
+        this.takeSliding(state, input, value, watermark, this.window.sizeMs);
+        return;
+      case 'session':
+        this.takeSession(state, input, value, watermark, this.window.gapMs);
+        return;
+    }
+  }
+
+  private takeFixed(
+    state: PartitionState,
+    input: WindowInput<TEvent>,
+    value: unknown,
+    watermark: number,
+    sizeMs: number,
+  ): void {
+    const kind = this.window as TumblingWindows | HoppingWindows;
+    const keyState = this.keyStateOf(state, input.key);
+    let closedFor: WindowBounds[] | undefined;
+    let expired = false;
+    if (kind.kind === 'tumbling') {
+      const start = alignedStart(input.time, sizeMs, kind.offsetMs);
+      if (!this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) {
+        closedFor = [{ start, end: start + sizeMs }];
+        expired = this.isExpired(start + sizeMs, watermark);
+      }
+    } else {
+      for (const start of fixedWindowStarts(kind, input.time)) {
+        if (this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) continue;
+        (closedFor ??= []).push({ start, end: start + sizeMs });
+        expired ||= this.isExpired(start + sizeMs, watermark);
+      }
+    }
+    if (keyState.windows.length === 0) this.dropKey(state, keyState);
+    if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
+  }
+
+  /** Adds to a fixed window; false when the window had closed (late), whatever the policy did. */
+  private addToFixed(
+    state: PartitionState,
+    keyState: KeyState,
+    start: number,
+    end: number,
+    value: unknown,
+    watermark: number,
+  ): boolean {
+    let window = findWindow(keyState.windows, start);
+    const closed = this.isClosed(end, watermark);
+    if (closed) {
+      if (this.late.policy !== 'update' || this.isExpired(end, watermark)) return false;
+      window ??= this.keptClosed(keyState, start, end);
+    } else {
+      window ??= this.openWindow(state, keyState, start, end);
+    }
+    window.accumulator = this.aggregation.add(window.accumulator, value);
+    window.events++;
+    this.touched(state, keyState, window);
+    return !closed;
+  }
+
+  /** Past its retention a closed window is gone (late: update cannot correct it). */
+  private isExpired(end: number, watermark: number): boolean {
+    return this.late.policy === 'update' && end + this.graceMs + this.late.retainMs <= watermark;
+  }
+
+  /** A closed window that had no events yet, made by a late event under `late: update`. */
+  private keptClosed(keyState: KeyState, start: number, end: number): WindowState {
+    const window: WindowState = {
+      start,
+      end,
+      accumulator: this.aggregation.init(),
+      events: 0,
+      revision: 0,
+      closed: true,
+      changed: false,
+    };
+    insertWindow(keyState.windows, window);
+    return window;
+  }
+
+  private takeSliding(
+    state: PartitionState,
+    input: WindowInput<TEvent>,
+    value: unknown,
+    watermark: number,
+    sizeMs: number,
+  ): void {
+    const keyState = this.keyStateOf(state, input.key);
+    const values = keyState.values as [number, unknown][];
+    const time = input.time;
+    let closedFor: WindowBounds[] | undefined;
+    let expired = false;
+    // The key's later windows whose range holds the event.
+    let hasOwn = false;
+    for (const window of keyState.windows) {
+      if (window.start > time || window.end <= time) continue;
+      if (window.end === time + 1) hasOwn = true;
+      if (window.closed) {
+        (closedFor ??= []).push({ start: window.start, end: window.end });
+        if (this.late.policy !== 'update') continue;
+      }
+      window.accumulator = this.aggregation.add(window.accumulator, value);
+      window.events++;
+      this.touched(state, keyState, window);
+    }
+    // Kept for windows still to come (a later event's window may hold it), even when late.
+    insertValue(values, time, value);
+    const ownEnd = time + 1;
+    if (!hasOwn) {
+      const ownClosed = this.isClosed(ownEnd, watermark);
+      if (ownClosed) {
+        (closedFor ??= []).push({ start: ownEnd - sizeMs, end: ownEnd });
+        expired ||= this.isExpired(ownEnd, watermark);
+      }
+      if (!ownClosed || (this.late.policy === 'update' && !expired)) {
+        const window = ownClosed
+          ? this.keptClosed(keyState, ownEnd - sizeMs, ownEnd)
+          : this.openWindow(state, keyState, ownEnd - sizeMs, ownEnd);
+        for (const [valueTime, kept] of values) {
+          if (valueTime < window.start || valueTime >= window.end) continue;
+          window.accumulator = this.aggregation.add(window.accumulator, kept);
+          window.events++;
+        }
+        this.touched(state, keyState, window);
+      }
+    }
+    state.dirty.add(keyState.key);
+    this.scheduleValuesPurge(state, keyState);
+    if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
+  }
+
+  private takeSession(
+    state: PartitionState,
+    input: WindowInput<TEvent>,
+    value: unknown,
+    watermark: number,
+    gapMs: number,
+  ): void {
+    const keyState = this.keyStateOf(state, input.key);
+    const start = input.time;
+    const end = input.time + gapMs;
+    const overlapping = keyState.windows.filter((window) => window.start < end && start < window.end);
+    const closed = overlapping.filter((window) => window.closed || this.isClosed(window.end, watermark));
+    const lateAlone = overlapping.length === 0 && this.isClosed(end, watermark);
+    if (closed.length > 0 || lateAlone) {
+      const closedFor = lateAlone
+        ? [{ start, end }]
+        : closed.map((window) => ({ start: window.start, end: window.end }));
+      const expired = lateAlone && this.isExpired(end, watermark);
+      if (this.late.policy !== 'update' || expired) {
+        if (keyState.windows.length === 0) this.dropKey(state, keyState);
+        this.recordLate(state, input, watermark, closedFor, expired);
+        return;
+      }
+      this.recordLate(state, input, watermark, closedFor, false);
+    }
+    const merge = this.aggregation.merge as (left: unknown, right: unknown) => unknown;
+    let merged: WindowState;
+    if (overlapping.length === 0) {
+      merged = lateAlone
+        ? this.keptClosed(keyState, start, end)
+        : this.openWindow(state, keyState, start, end);
+    } else {
+      const first = overlapping[0] as WindowState;
+      merged = first;
+      const before = overlapping.map((window) => ({
+        start: window.start,
+        end: window.end,
+        revision: window.revision,
+      }));
+      for (const other of overlapping.slice(1)) {
+        merged.accumulator = merge(merged.accumulator, other.accumulator);
+        merged.events += other.events;
+        merged.revision = Math.max(merged.revision, other.revision);
+        merged.start = Math.min(merged.start, other.start);
+        merged.end = Math.max(merged.end, other.end);
+        keyState.windows.splice(keyState.windows.indexOf(other), 1);
+        this.changedWindows.delete(other);
+      }
+      merged.start = Math.min(merged.start, start);
+      merged.end = Math.max(merged.end, end);
+      merged.closed = this.isClosed(merged.end, watermark);
+      for (const old of before) {
+        if (old.revision === 0 || (old.start === merged.start && old.end === merged.end)) continue;
+        this.retract(state, keyState.key, old, old.revision);
+      }
+      if (!merged.closed) state.closing.add(merged.end + this.graceMs, keyState);
+    }
+    merged.accumulator = this.aggregation.add(merged.accumulator, value);
+    merged.events++;
+    this.touched(state, keyState, merged);
+  }
+
+  private retainMs(): number {
+    return this.late.policy === 'update' ? this.late.retainMs : 0;
+  }
+
+  private openWindow(state: PartitionState, keyState: KeyState, start: number, end: number): WindowState {
+    const window: WindowState = {
+      start,
+      end,
+      accumulator: this.aggregation.init(),
+      events: 0,
+      revision: 0,
+      closed: false,
+      changed: false,
+    };
+    insertWindow(keyState.windows, window);
+    state.closing.add(end + this.graceMs, keyState);
+    return window;
+  }
+
+  private touched(state: PartitionState, keyState: KeyState, window: WindowState): void {
+    state.dirty.add(keyState.key);
+    if (window.closed || this.emitUpdates) {
+      window.changed = true;
+      this.changedWindows.set(window, [state, keyState]);
+    }
+  }
+
+  /** Emits windows changed in this call: early results (emit: update) and corrections. */
+  private emitChanged(): void {
+    if (this.changedWindows.size === 0) return;
+    for (const [window, [state, keyState]] of this.changedWindows) {
+      if (!window.changed) continue;
+      if (!this.partitions.has(state.id) || !keyState.windows.includes(window)) continue;
+      this.emit(state, keyState, window, window.closed, window.closed);
+      if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
+    }
+    this.changedWindows.clear();
+  }
+
+  private emit(
+    state: PartitionState,
+    keyState: KeyState,
+    window: WindowState,
+    final: boolean,
+    correction: boolean,
+  ): void {
+    window.revision++;
+    window.changed = false;
+    state.dirty.add(keyState.key);
+    this.counters.results++;
+    this.outputs.push({
+      type: 'result',
+      key: keyState.key,
+      start: window.start,
+      end: window.end,
+      value: this.aggregation.result(window.accumulator) as TResult,
+      events: window.events,
+      revision: window.revision,
+      final,
+      correction,
+      partition: state.id,
+    });
+  }
+
+  private retract(state: PartitionState, key: string, bounds: WindowBounds, revision: number): void {
+    this.counters.retractions++;
+    this.outputs.push({
+      type: 'retraction',
+      key,
+      start: bounds.start,
+      end: bounds.end,
+      revision: revision + 1,
+      partition: state.id,
+    });
+  }
+
+  private recordLate(
+    state: PartitionState,
+    input: WindowInput<TEvent>,
+    watermark: number,
+    windows: WindowBounds[],
+    expired: boolean,
+  ): void {
+    const outcome: LateOutcome = expired
+      ? 'expired'
+      : this.late.policy === 'drop'
+        ? 'dropped'
+        : this.late.policy === 'side-output'
+          ? 'side-output'
+          : 'updated';
+    this.counters.late[outcome]++;
+    const first = windows[0] as WindowBounds;
+    const lateness = watermark - this.graceMs - first.end;
+    const reason = expired
+      ? `window [${first.start}, ${first.end}) closed and was purged (kept ${this.retainMs()} ms after closing); watermark ${watermark}`
+      : `window [${first.start}, ${first.end}) closed at end + grace ${first.end + this.graceMs}, watermark ${watermark}: ${lateness} ms after it closed`;
+    this.lateEvents.push({
+      partition: state.id,
+      key: input.key,
+      time: input.time,
+      event: input.event,
+      watermark,
+      windows,
+      outcome,
+      reason,
+    });
+  }
+
+  private advance(): void {
+    for (const partition of this.watermarks.advance()) {
+      const state = this.partitions.get(partition);
+      if (state !== undefined) this.closeDue(state, this.watermarks.applied(partition));
+    }
+  }
+
+  private closeDue(state: PartitionState, watermark: number): void {
+    for (;;) {
+      const due = state.closing.takeDue(watermark);
+      if (due === undefined) break;
+      for (const keyState of due.items) {
+        if (state.keys.get(keyState.key) !== keyState) continue;
+        let closedAny = false;
+        for (const window of keyState.windows) {
+          if (window.closed || !this.isClosed(window.end, watermark)) continue;
+          window.closed = true;
+          closedAny = true;
+          this.emit(state, keyState, window, true, false);
+          this.changedWindows.delete(window);
+        }
+        if (closedAny) this.purgeClosed(state, keyState, watermark);
+      }
+    }
+    for (;;) {
+      const due = state.purging.takeDue(watermark);
+      if (due === undefined) break;
+      for (const keyState of due.items) {
+        if (state.keys.get(keyState.key) === keyState) this.purgeClosed(state, keyState, watermark);
+      }
+    }
+  }
+
+  /** Drops closed windows past their retention, and sliding values no window can need. */
+  private purgeClosed(state: PartitionState, keyState: KeyState, watermark: number): void {
+    const retainMs = this.retainMs();
+    const before = keyState.windows.length;
+    keyState.windows = keyState.windows.filter((window) => {
+      if (!window.closed) return true;
+      if (window.end + this.graceMs + retainMs <= watermark) return false;
+      state.purging.add(window.end + this.graceMs + retainMs, keyState);
+      return true;
+    });
+    if (keyState.values !== undefined && this.window.kind === 'sliding') {
+      const keepFrom = watermark - this.graceMs - this.window.sizeMs - retainMs;
+      let drop = 0;
+      while (drop < keyState.values.length && (keyState.values[drop] as [number, unknown])[0] <= keepFrom)
+        drop++;
+      if (drop > 0) keyState.values.splice(0, drop);
+    }
+    if (keyState.windows.length !== before) state.dirty.add(keyState.key);
+    if (keyState.windows.length === 0 && (keyState.values === undefined || keyState.values.length === 0)) {
+      this.dropKey(state, keyState);
+    }
+  }
+
+  private scheduleValuesPurge(state: PartitionState, keyState: KeyState): void {
+    const first = keyState.values?.[0];
+    if (first === undefined || this.window.kind !== 'sliding') return;
+    state.purging.add(first[0] + this.graceMs + this.window.sizeMs + this.retainMs(), keyState);
+  }
+
+  private dropKey(state: PartitionState, keyState: KeyState): void {
+    if (state.keys.get(keyState.key) !== keyState) return;
+    state.keys.delete(keyState.key);
+    state.dirty.add(keyState.key);
+  }
+
+  private schedule(state: PartitionState, keyState: KeyState): void {
+    for (const window of keyState.windows) {
+      if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
+      else state.closing.add(window.end + this.graceMs, keyState);
+    }
+    this.scheduleValuesPurge(state, keyState);
+  }
+
+  private encodeKey(keyState: KeyState): EncodedKeyState {
+    const encode = this.aggregation.encode;
+    const windows = keyState.windows.map(
+      (window) =>
+        [
+          window.start,
+          window.end,
+          encode === undefined ? window.accumulator : encode(window.accumulator),
+          window.events,
+          window.revision,
+          window.closed ? 1 : 0,
+        ] as const,
+    );
+    return keyState.values === undefined
+      ? { w: windows }
+      : { w: windows, v: keyState.values.map((entry) => [entry[0], entry[1]] as const) };
+  }
+
+  private decodeKey(key: string, encoded: EncodedKeyState): KeyState {
+    const decode = this.aggregation.decode;
+    return {
+      key,
+      windows: encoded.w.map(([start, end, accumulator, events, revision, closed]) => ({
+        start,
+        end,
+        accumulator: decode === undefined ? accumulator : decode(accumulator),
+        events,
+        revision,
+        closed: closed === 1,
+        changed: false,
+      })),
+      values:
+        this.window.kind === 'sliding' ? (encoded.v ?? []).map(([time, value]) => [time, value]) : undefined,
+    };
+  }
+}
+
+function findWindow(windows: readonly WindowState[], start: number): WindowState | undefined {
+  for (const window of windows) if (window.start === start) return window;
+  return undefined;
+}
+
+function insertWindow(windows: WindowState[], window: WindowState): void {
+  let index = windows.length;
+  while (index > 0 && (windows[index - 1] as WindowState).start > window.start) index--;
+  windows.splice(index, 0, window);
+}
+
+function insertValue(values: [number, unknown][], time: number, value: unknown): void {
+  let index = values.length;
+  while (index > 0 && (values[index - 1] as [number, unknown])[0] > time) index--;
+  values.splice(index, 0, [time, value]);
+}
