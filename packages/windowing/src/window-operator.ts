@@ -472,7 +472,7 @@ export class WindowOperator<TEvent, TResult> {
     } else {
       for (const start of fixedWindowStarts(kind, input.time)) {
         if (this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) continue;
-        (closedFor ??= []).push({ start, end: start + sizeMs });
+        closedFor = withBounds(closedFor, { start, end: start + sizeMs });
         expired ||= this.isExpired(start + sizeMs, watermark);
       }
     }
@@ -541,7 +541,7 @@ export class WindowOperator<TEvent, TResult> {
       if (window.start > time || window.end <= time) continue;
       if (window.end === time + 1) hasOwn = true;
       if (window.closed) {
-        (closedFor ??= []).push({ start: window.start, end: window.end });
+        closedFor = withBounds(closedFor, { start: window.start, end: window.end });
         if (this.late.policy !== 'update') continue;
       }
       window.accumulator = this.aggregation.add(window.accumulator, value);
@@ -554,7 +554,7 @@ export class WindowOperator<TEvent, TResult> {
     if (!hasOwn) {
       const ownClosed = this.isClosed(ownEnd, watermark);
       if (ownClosed) {
-        (closedFor ??= []).push({ start: ownEnd - sizeMs, end: ownEnd });
+        closedFor = withBounds(closedFor, { start: ownEnd - sizeMs, end: ownEnd });
         expired ||= this.isExpired(ownEnd, watermark);
       }
       if (!ownClosed || (this.late.policy === 'update' && !expired)) {
@@ -872,4 +872,10 @@ function insertValue(values: [number, unknown][], time: number, value: unknown):
   let index = values.length;
   while (index > 0 && (values[index - 1] as [number, unknown])[0] > time) index--;
   values.splice(index, 0, [time, value]);
+}
+
+function withBounds(list: WindowBounds[] | undefined, bounds: WindowBounds): WindowBounds[] {
+  if (list === undefined) return [bounds];
+  list.push(bounds);
+  return list;
 }
