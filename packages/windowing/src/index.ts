@@ -11,6 +11,7 @@ export {
   reduce,
   sum,
 } from './aggregations';
+export { type Checkpoint, changelogTopicName } from './changelog';
 export type { PartitionWatermarks } from './watermarks';
 export {
   type HoppingWindows,
@@ -41,3 +42,14 @@ export {
   type WindowResult,
   type WindowRetraction,
 } from './window-operator';
+export { resultKey, WindowResultEvent, windowResultTopic } from './window-results';
+export {
+  createWindowing,
+  type Windowing,
+  type WindowingLatePolicy,
+  type WindowingOptions,
+  type WindowingOutput,
+  type WindowingStats,
+  type WindowResultData,
+  windowingChannels,
+} from './windowing';

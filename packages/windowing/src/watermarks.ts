@@ -27,7 +27,7 @@ const unseen = Number.NEGATIVE_INFINITY;
 /**
  * Watermarks per partition and for the operator. A partition's own watermark is the greatest
  * event time it delivered minus the allowed disorder. The operator's is the minimum over
- * partitions that are not idle; it never goes backwards while the assignment stays, and each
+ * partitions that are not idle (the greatest, once every one is idle); it never goes backwards while the assignment stays, and each
  * partition's windows are closed by the highest operator watermark it saw (so a partition's
  * watermark never goes backwards, even when a rebalance brings a partition that is behind).
  */
@@ -96,15 +96,19 @@ export class WatermarkTracker {
   private computed(): number | undefined {
     const now = this.options.clock();
     let lowest: number | undefined;
+    let highest: number | undefined;
     let everyQuiet = this.partitions.size > 0;
     const quiet = this.options.quiet;
     for (const time of this.partitions.values()) {
       const idleFor = now - time.lastActivity;
       if (quiet === undefined || idleFor < quiet.afterMs || !time.caughtUp) everyQuiet = false;
-      if (idleFor >= this.options.idleTimeoutMs) continue;
       const own = time.maxEventTime - this.options.outOfOrdernessMs;
+      if (highest === undefined || own > highest) highest = own;
+      if (idleFor >= this.options.idleTimeoutMs) continue;
       if (lowest === undefined || own < lowest) lowest = own;
     }
+    // Every partition idle: none holds the others back, so the watermark is the highest.
+    lowest ??= highest;
     if (everyQuiet && quiet !== undefined) {
       const byClock = now - (quiet.maxDelayMs ?? this.options.outOfOrdernessMs);
       return lowest === undefined ? byClock : Math.max(lowest, byClock);

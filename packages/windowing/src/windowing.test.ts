@@ -1,0 +1,136 @@
+import { createInMemoryBackbone } from '@inlet/backbone';
+import { defineEvent, defineTopic, jsonSchema, type KafkaTransport } from '@inlet/core';
+import { createProducer } from '@inlet/producer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { count, sum } from './aggregations';
+import { tumbling } from './window-kinds';
+import type { WindowOutput } from './window-operator';
+import { createWindowing } from './windowing';
+
+const Sale = defineEvent({
+  type: 'sale.made',
+  version: 1,
+  schema: jsonSchema({
+    type: 'object',
+    properties: { store: { type: 'string' }, amount: { type: 'number' }, at: { type: 'integer' } },
+    required: ['store', 'amount', 'at'],
+    additionalProperties: false,
+  }),
+  key: (sale) => sale.store,
+  eventTime: (sale) => sale.at,
+});
+
+// Aligned to the minute, in the believable range of event times.
+const base = Date.UTC(2026, 10, 1);
+let counter = 0;
+const opened: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const resource of opened.splice(0).reverse()) await resource.close();
+});
+
+function setup() {
+  const transport = createInMemoryBackbone({ defaultPartitions: 3, autoCreateTopics: true });
+  opened.push(transport);
+  const sales = defineTopic({ name: `sales-${++counter}`, events: [Sale], partitions: 3 });
+  return { transport, sales };
+}
+
+async function produce(
+  transport: KafkaTransport,
+  topic: ReturnType<typeof setup>['sales'],
+  sales: readonly [string, number, number][],
+) {
+  const producer = createProducer({ transport, linger: { ms: 0 } });
+  for (const [store, amount, at] of sales)
+    await producer.send(topic, { type: 'sale.made', data: { store, amount, at: base + at } });
+  await producer.close();
+}
+
+function finals(outputs: readonly WindowOutput<number>[]): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const item of outputs)
+    if (item.type === 'result' && item.final) latest.set(`${item.key}@${item.start - base}`, item.value);
+  return latest;
+}
+
+describe('createWindowing', () => {
+  it('counts tumbling windows per key and emits each once it closes', async () => {
+    const { transport, sales } = setup();
+    await produce(transport, sales, [
+      ['s1', 5, 1_000],
+      ['s1', 7, 30_000],
+      ['s2', 1, 59_999],
+      ['s1', 2, 61_000],
+      ['s2', 2, 200_000],
+      ['s1', 1, 200_000],
+    ]);
+    const outputs: WindowOutput<number>[] = [];
+    const windowing = createWindowing({
+      transport,
+      groupId: `g-${counter}`,
+      topics: [sales],
+      window: tumbling({ sizeMs: 60_000 }),
+      aggregation: sum((sale: { data: { amount: number } }) => sale.data.amount),
+      output: { onResults: (items) => void outputs.push(...items) },
+      idleTimeoutMs: 50,
+      tickMs: 20,
+    });
+    opened.push(windowing);
+    await windowing.start();
+    await windowing.caughtUp({ timeoutMs: 10_000 });
+    await expect.poll(() => finals(outputs).size, { timeout: 5_000 }).toBe(3);
+    expect(finals(outputs)).toEqual(
+      new Map([
+        ['s1@0', 12],
+        ['s2@0', 1],
+        ['s1@60000', 2],
+      ]),
+    );
+    expect(windowing.stats().checkpoints).toBeGreaterThan(0);
+  });
+
+  it('restores its state from the changelog: a restart counts each event once', async () => {
+    const { transport, sales } = setup();
+    const groupId = `g-${counter}`;
+    const make = (outputs: WindowOutput<number>[]) =>
+      createWindowing({
+        transport,
+        groupId,
+        topics: [sales],
+        window: tumbling({ sizeMs: 60_000 }),
+        aggregation: count(),
+        output: { onResults: (items) => void outputs.push(...items) },
+        idleTimeoutMs: 50,
+        tickMs: 20,
+      });
+    await produce(transport, sales, [
+      ['s1', 1, 1_000],
+      ['s1', 1, 2_000],
+      ['s2', 1, 3_000],
+    ]);
+    const first: WindowOutput<number>[] = [];
+    const before = make(first);
+    await before.start();
+    await before.caughtUp({ timeoutMs: 10_000 });
+    await before.close();
+    expect(finals(first).size).toBe(0);
+    await produce(transport, sales, [
+      ['s1', 1, 4_000],
+      ['s1', 1, 120_000],
+      ['s2', 1, 120_000],
+    ]);
+    const second: WindowOutput<number>[] = [];
+    const after = make(second);
+    opened.push(after);
+    await after.start();
+    await after.caughtUp({ timeoutMs: 10_000 });
+    expect(after.stats().restored.partitions).toBe(3);
+    await expect.poll(() => finals(second).size, { timeout: 5_000 }).toBe(2);
+    expect(finals(second)).toEqual(
+      new Map([
+        ['s1@0', 3],
+        ['s2@0', 1],
+      ]),
+    );
+  });
+});

@@ -1,0 +1,705 @@
+import { channel } from 'node:diagnostics_channel';
+import {
+  type BatchHandlerContext,
+  type CaughtUpOptions,
+  type ConsumerOptions,
+  type ConsumerStats,
+  createConsumer,
+  type InletConsumer,
+} from '@inlet/consumer';
+import {
+  checkOptions,
+  entityKeyId,
+  InletError,
+  InletErrorCode,
+  type InletEvent,
+  type InletLogger,
+  type KafkaTransport,
+  type OutgoingRecord,
+  option,
+  required,
+  silentLogger,
+  type TopicDefinition,
+  type TopicEvent,
+  type TopicPartitionOffset,
+  type TransportProducer,
+} from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
+import type { Sink, SinkChange } from '@inlet/sinks';
+import type { Aggregation } from './aggregations';
+import {
+  type Checkpoint,
+  changelogRecords,
+  changelogTopicName,
+  claimPartition,
+  ensureChangelog,
+  restorePartitions,
+} from './changelog';
+import type { WindowKind } from './window-kinds';
+import {
+  type EmitMode,
+  type LateEvent,
+  type QuietStreamRule,
+  type WindowBounds,
+  type WindowInput,
+  WindowOperator,
+  type WindowOperatorStats,
+  type WindowOutput,
+} from './window-operator';
+import { outputRecord, resultEvent, resultKey, type WindowResultEvent } from './window-results';
+
+type ConsumerPart<TTopics extends readonly TopicDefinition[]> = Omit<
+  ConsumerOptions<TTopics, never, 'dead-letter'>,
+  | 'handle'
+  | 'handleBatch'
+  | 'tombstones'
+  | 'transactionalDedup'
+  | 'onPartitionsAssigned'
+  | 'onPartitionsRevoked'
+>;
+
+export type WindowResultData = (typeof WindowResultEvent)['__data'] & object;
+
+/** Where results go. Each is written before the state that emitted them is checkpointed. */
+export type WindowingOutput<TResult> =
+  /** Results as `inlet.window.result` events, in the same Kafka transaction as the state (exactly once). */
+  | { readonly topic: string }
+  /** Results as keyed upserts (retractions as deletes) into a sink of `@inlet/sinks`. */
+  | { readonly sink: Sink<InletEvent<WindowResultData, 'inlet.window.result'>> }
+  /** Results to a function of yours; it must be idempotent (after a crash results come again). */
+  | { readonly onResults: (outputs: readonly WindowOutput<TResult>[]) => Promise<void> | void };
+
+export type WindowingLatePolicy<TEvent> =
+  | 'drop'
+  | 'update'
+  | { readonly policy: 'drop' }
+  | {
+      readonly policy: 'side-output';
+      /** Late events (the reason in headers) to this topic, in the checkpoint's transaction. */
+      readonly topic?: string;
+      /** …and/or to this function, before the checkpoint. */
+      readonly onLate?: (late: readonly LateEvent<TEvent>[]) => Promise<void> | void;
+    }
+  | { readonly policy: 'update'; readonly retainMs?: number };
+
+export interface WindowingOptions<TTopics extends readonly TopicDefinition[], TResult>
+  extends ConsumerPart<TTopics> {
+  /** Names the changelog topics and transactional ids. Default: `groupId`. */
+  readonly name?: string;
+  readonly window: WindowKind;
+  // biome-ignore lint/suspicious/noExplicitAny: the accumulator and value are the aggregation's own
+  readonly aggregation: Aggregation<TopicEvent<TTopics[number]>, any, any, TResult>;
+  /**
+   * The window key. Default: the entity key. Windows are kept per input partition, so events of
+   * one window key must share a partition: key by something the records are partitioned by.
+   */
+  readonly key?: (event: TopicEvent<TTopics[number]>) => string;
+  /** Default: the envelope's event time. */
+  readonly eventTime?: (event: TopicEvent<TTopics[number]>) => number;
+  readonly outOfOrdernessMs?: number;
+  readonly graceMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly quiet?: QuietStreamRule;
+  readonly late?: WindowingLatePolicy<TopicEvent<TTopics[number]>>;
+  readonly emit?: EmitMode;
+  readonly output?: WindowingOutput<TResult>;
+  readonly changelog?: {
+    /** Default `<name>-<input topic>-changelog`. */
+    readonly topic?: (inputTopic: string) => string;
+    readonly replicationFactor?: number;
+  };
+  /** How often state is checkpointed when no window closed. Default 1 000 ms. */
+  readonly checkpointIntervalMs?: number;
+  /** How often idleness and the quiet-stream rule are checked. Default 1 000 ms. */
+  readonly tickMs?: number;
+  /** Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+export interface WindowingStats extends WindowOperatorStats {
+  readonly consumer: ConsumerStats;
+  /** Checkpoints committed (one Kafka transaction each). */
+  readonly checkpoints: number;
+  readonly changelogRecords: number;
+  /** Partitions restored from the changelog, records read, and the time it took. */
+  readonly restored: { readonly partitions: number; readonly records: number; readonly ms: number };
+  /** Results the sink refused (logged; the window's next revision may land). */
+  readonly refusedResults: number;
+}
+
+export interface Windowing<TResult> {
+  start(): Promise<void>;
+  /** Resolves once everything in the partitions at the call is taken, and its state checkpointed. */
+  caughtUp(options?: CaughtUpOptions): Promise<void>;
+  stats(): WindowingStats;
+  /** A key's windows from this instance's partitions (an interactive query). */
+  query(key: string): (WindowBounds & { value: TResult; events: number; closed: boolean })[];
+  /** Sliding windows: the aggregate of a key's events in `(at − size, at]`. Default `at`: now. */
+  recent(key: string, at?: number): { value: TResult; events: number } | undefined;
+  stopped(): Promise<InletError | undefined>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export const windowingChannels = {
+  late: 'inlet:windowing:late',
+  restored: 'inlet:windowing:restored',
+  checkpoint: 'inlet:windowing:checkpoint',
+} as const;
+
+const lateChannel = channel(windowingChannels.late);
+const restoredChannel = channel(windowingChannels.restored);
+const checkpointChannel = channel(windowingChannels.checkpoint);
+
+/** One owned input partition: its producer, what waits for the next checkpoint, its position. */
+interface PartitionTask<TEvent, TResult> {
+  readonly id: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly changelogTopic: string;
+  readonly producer: TransportProducer;
+  nextOffset: string | undefined;
+  holds: (() => void)[];
+  outputs: WindowOutput<TResult>[];
+  late: LateEvent<TEvent>[];
+  lastCheckpoint: number;
+  flushing: Promise<void>;
+  flushQueued: boolean;
+  lost: boolean;
+}
+
+const windowingShape = {
+  name: option.nonEmptyString(),
+  window: required(option.custom('a window (tumbling, hopping, sliding or session)', isWindowKind)),
+  aggregation: required(option.methods('an aggregation', ['input', 'init', 'add', 'result'])),
+  key: option.function('a function (event) => string'),
+  eventTime: option.function('a function (event) => number'),
+  outOfOrdernessMs: option.integer({ min: 0 }),
+  graceMs: option.integer({ min: 0 }),
+  idleTimeoutMs: option.integer({ min: 1 }),
+  quiet: option.object({
+    afterMs: required(option.integer({ min: 1 })),
+    maxDelayMs: option.integer({ min: 0 }),
+  }),
+  late: option.custom("'drop', 'update' or { policy: 'drop' | 'side-output' | 'update', … }", isLatePolicy),
+  emit: option.oneOf(['final', 'update']),
+  output: option.custom('{ topic } | { sink } | { onResults }', isOutput),
+  changelog: option.object({
+    topic: option.function('a function (inputTopic) => string'),
+    replicationFactor: option.integer({ min: 1 }),
+  }),
+  checkpointIntervalMs: option.integer({ min: 1 }),
+  tickMs: option.integer({ min: 1 }),
+  clock: option.function('a function () => number'),
+};
+
+function isWindowKind(value: unknown): boolean {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'tumbling' || kind === 'hopping' || kind === 'sliding' || kind === 'session';
+}
+
+function isLatePolicy(value: unknown): boolean {
+  if (value === 'drop' || value === 'update') return true;
+  const policy = (value as { policy?: unknown } | null)?.policy;
+  return policy === 'drop' || policy === 'side-output' || policy === 'update';
+}
+
+function isOutput(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const given = value as Record<string, unknown>;
+  return (
+    typeof given.topic === 'string' || typeof given.sink === 'object' || typeof given.onResults === 'function'
+  );
+}
+
+const defaults = { checkpointIntervalMs: 1_000, tickMs: 1_000, retainMs: 3_600_000 } as const;
+
+/**
+ * Windowed aggregation of topics: a consumer whose events go through the window operator, whose
+ * state is checkpointed per partition to a compacted changelog topic (one Kafka transaction per
+ * checkpoint, with the input offset it covers and any results for a topic), and restored from it
+ * when a partition is assigned, so results after a crash or a rebalance equal results without.
+ * Input offsets commit only once the checkpoint covering them is durable.
+ */
+export function createWindowing<const TTopics extends readonly TopicDefinition[], TResult>(
+  options: WindowingOptions<TTopics, TResult>,
+): Windowing<TResult> {
+  type TEvent = TopicEvent<TTopics[number]>;
+  const {
+    name: givenName,
+    window,
+    aggregation,
+    key: keyOption,
+    eventTime: eventTimeOption,
+    outOfOrdernessMs,
+    graceMs,
+    idleTimeoutMs,
+    quiet,
+    late: lateOption,
+    emit,
+    output,
+    changelog,
+    checkpointIntervalMs,
+    tickMs,
+    clock: clockOption,
+    ...consumerOptions
+  } = options;
+  const given = options as unknown as Record<string, unknown>;
+  checkOptions(
+    'windowing',
+    Object.fromEntries(Object.keys(windowingShape).map((name) => [name, given[name]])),
+    windowingShape,
+  );
+  const name = givenName ?? options.groupId;
+  const logger: InletLogger = options.logger ?? silentLogger;
+  const clock = clockOption ?? Date.now;
+  const settings = {
+    checkpointIntervalMs: checkpointIntervalMs ?? defaults.checkpointIntervalMs,
+    tickMs: tickMs ?? defaults.tickMs,
+  };
+  const late =
+    lateOption === undefined || lateOption === 'drop'
+      ? ({ policy: 'drop' } as const)
+      : lateOption === 'update'
+        ? ({ policy: 'update', retainMs: defaults.retainMs } as const)
+        : lateOption;
+  const operator = new WindowOperator<TEvent, TResult>({
+    window,
+    aggregation,
+    ...(outOfOrdernessMs === undefined ? {} : { outOfOrdernessMs }),
+    ...(graceMs === undefined ? {} : { graceMs }),
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    ...(quiet === undefined ? {} : { quiet }),
+    ...(emit === undefined ? {} : { emit }),
+    late:
+      late.policy === 'update'
+        ? { policy: 'update', retainMs: late.retainMs ?? defaults.retainMs }
+        : { policy: late.policy },
+    clock,
+  });
+  const keyOf = keyOption ?? ((event: TEvent) => entityKeyId(event.key));
+  const timeOf = eventTimeOption ?? ((event: TEvent) => event.eventTime.getTime());
+  const ownsTransport = options.transport === undefined;
+  const transport: KafkaTransport =
+    options.transport ??
+    createKafkaJsTransport({ ...options.connection, brokers: options.brokers as readonly string[], logger });
+  const changelogOf = (topic: string) => changelog?.topic?.(topic) ?? changelogTopicName(name, topic);
+  const tasks = new Map<string, PartitionTask<TEvent, TResult>>();
+  const counters = { checkpoints: 0, changelogRecords: 0, refusedResults: 0 };
+  const restoredTotals = { partitions: 0, records: 0, ms: 0 };
+  let consumer: InletConsumer | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+  let quietOffsets: Promise<void> | undefined;
+
+  function failWith(error: unknown): void {
+    const failure = InletError.is(error)
+      ? error
+      : new InletError(InletErrorCode.handlerFailed, `windowing ${name} failed: ${String(error)}`, {
+          cause: error,
+        });
+    logger.error('windowing stopped', { name, error: failure.message });
+    void consumer?.fail(failure).catch(() => undefined);
+  }
+
+  function isFenced(error: unknown): boolean {
+    return InletError.is(error) && /fenc/i.test(`${error.code} ${error.message}`);
+  }
+
+  function route(): void {
+    for (const outputItem of operator.takeOutputs())
+      tasks.get(outputItem.partition)?.outputs.push(outputItem);
+    for (const lateEvent of operator.takeLateEvents()) {
+      if (lateChannel.hasSubscribers) lateChannel.publish({ name, ...lateEvent });
+      if (late.policy === 'side-output') tasks.get(lateEvent.partition)?.late.push(lateEvent);
+    }
+  }
+
+  function sideOutputRecord(topic: string, lateEvent: LateEvent<TEvent>): OutgoingRecord {
+    const event = lateEvent.event as InletEvent;
+    return {
+      topic,
+      key: Buffer.from(lateEvent.key, 'utf8'),
+      value: Buffer.from(
+        JSON.stringify({
+          id: event.id,
+          type: event.type,
+          key: lateEvent.key,
+          eventTime: new Date(lateEvent.time).toISOString(),
+          data: event.data,
+          watermark: lateEvent.watermark,
+          windows: lateEvent.windows,
+          reason: lateEvent.reason,
+        }),
+        'utf8',
+      ),
+      headers: { 'inlet-late-reason': lateEvent.reason, 'inlet-late-source-partition': lateEvent.partition },
+      timestamp: lateEvent.time,
+    };
+  }
+
+  async function writeToSink(
+    task: PartitionTask<TEvent, TResult>,
+    outputs: readonly WindowOutput<TResult>[],
+  ): Promise<void> {
+    if (output === undefined || !('sink' in output) || outputs.length === 0) return;
+    const offset = task.nextOffset ?? '0';
+    const changes: SinkChange<InletEvent<WindowResultData, 'inlet.window.result'>>[] = outputs.map((item) => {
+      const key = resultKey(item.key, item.start, item.end);
+      if (item.type === 'result') {
+        return { kind: 'upsert', event: resultEvent(name, item), key, entityVersion: item.revision, offset };
+      }
+      return {
+        kind: 'delete',
+        key,
+        entityVersion: item.revision,
+        offset,
+        tombstone: {
+          tombstone: true,
+          id: `${name}/${key}#${item.revision}`,
+          key,
+          entityVersion: item.revision,
+          eventTime: new Date(item.end),
+          type: 'inlet.window.result',
+          headers: {},
+        },
+      };
+    });
+    const result = await output.sink.write(
+      { groupId: options.groupId, topic: task.topic, partition: task.partition, changes, nextOffset: offset },
+      { signal: AbortSignal.timeout(60_000) },
+    );
+    for (const rejection of result?.rejected ?? []) {
+      counters.refusedResults++;
+      logger.error('sink refused a window result', {
+        name,
+        key: changes[rejection.index]?.key,
+        error: String(rejection.error),
+      });
+    }
+  }
+
+  async function checkpoint(task: PartitionTask<TEvent, TResult>): Promise<void> {
+    if (task.lost || !operator.owns(task.id)) return;
+    const changes = operator.takeChanges(task.id);
+    const outputs = task.outputs;
+    const lateEvents = task.late;
+    const holds = task.holds;
+    task.outputs = [];
+    task.late = [];
+    task.holds = [];
+    if (changes.keys.length === 0 && outputs.length === 0 && lateEvents.length === 0 && holds.length === 0)
+      return;
+    task.lastCheckpoint = clock();
+    await writeToSink(task, outputs);
+    if (output !== undefined && 'onResults' in output && outputs.length > 0) await output.onResults(outputs);
+    if (late.policy === 'side-output' && late.onLate !== undefined && lateEvents.length > 0)
+      await late.onLate(lateEvents);
+    const records = changelogRecords(task.changelogTopic, task.partition, changes, task.nextOffset ?? '0');
+    if (output !== undefined && 'topic' in output) {
+      for (const item of outputs) records.push(outputRecord(output.topic, name, item));
+    }
+    if (late.policy === 'side-output' && late.topic !== undefined) {
+      for (const lateEvent of lateEvents) records.push(sideOutputRecord(late.topic, lateEvent));
+    }
+    const transaction = await task.producer.transaction();
+    try {
+      await transaction.send(records);
+      await transaction.commit();
+    } catch (error) {
+      if (transaction.isActive) await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+    counters.checkpoints++;
+    counters.changelogRecords += changes.keys.length + 1;
+    if (checkpointChannel.hasSubscribers) {
+      checkpointChannel.publish({
+        name,
+        partition: task.id,
+        keys: changes.keys.length,
+        results: outputs.length,
+        offset: task.nextOffset,
+      });
+    }
+    for (const release of holds) release();
+  }
+
+  /** Queues a checkpoint of the partition after the one in flight (at most one waits). */
+  function scheduleCheckpoint(task: PartitionTask<TEvent, TResult>): Promise<void> {
+    if (task.flushQueued) return task.flushing;
+    task.flushQueued = true;
+    task.flushing = task.flushing.then(async () => {
+      task.flushQueued = false;
+      try {
+        await checkpoint(task);
+      } catch (error) {
+        if (isFenced(error)) {
+          // Another instance claimed the partition: its state is theirs now.
+          logger.warn('partition taken over by another instance', { name, partition: task.id });
+          dropTask(task);
+          return;
+        }
+        failWith(error);
+      }
+    });
+    return task.flushing;
+  }
+
+  function dropTask(task: PartitionTask<TEvent, TResult>): void {
+    task.lost = true;
+    tasks.delete(task.id);
+    operator.revoke(task.id);
+    void task.producer.close().catch(() => undefined);
+  }
+
+  function checkpointDue(): Promise<void>[] {
+    const now = clock();
+    const waits: Promise<void>[] = [];
+    for (const task of tasks.values()) {
+      if (task.outputs.length > 0 || task.late.length > 0) waits.push(scheduleCheckpoint(task));
+      else if (task.holds.length > 0 && now - task.lastCheckpoint >= settings.checkpointIntervalMs)
+        waits.push(scheduleCheckpoint(task));
+    }
+    return waits;
+  }
+
+  async function handleBatch(events: readonly TEvent[], context: BatchHandlerContext): Promise<void> {
+    const task = tasks.get(`${context.topic}:${context.partition}`);
+    if (task === undefined || task.lost) {
+      throw new InletError(
+        InletErrorCode.closed,
+        `partition ${context.topic}:${context.partition} is not owned`,
+        { retryable: true },
+      );
+    }
+    const inputs: WindowInput<TEvent>[] = [];
+    const indexes: number[] = [];
+    const refused: { index: number; error: unknown }[] = [];
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index] as TEvent;
+      try {
+        inputs.push({ key: keyOf(event), time: timeOf(event), event });
+        indexes.push(index);
+      } catch (error) {
+        refused.push({ index, error });
+      }
+    }
+    for (const { index, error } of operator.process(task.id, inputs))
+      refused.push({ index: indexes[index] as number, error });
+    const last = context.offsets[context.offsets.length - 1];
+    if (last !== undefined) task.nextOffset = (BigInt(last) + 1n).toString();
+    operator.setCaughtUp(task.id, context.lag === 0);
+    for (const { index, error } of refused) await context.deadLetter(index, error);
+    task.holds.push(context.holdCommit());
+    route();
+    const waits = checkpointDue();
+    // Backpressure: while a checkpoint waits behind one in flight, wait for it.
+    if (task.flushQueued) await Promise.all(waits);
+  }
+
+  async function refreshCaughtUp(): Promise<void> {
+    const admin = transport.admin();
+    try {
+      for (const topic of new Set([...tasks.values()].map((task) => task.topic))) {
+        for (const { partition, high } of await admin.topicOffsets(topic)) {
+          const task = tasks.get(`${topic}:${partition}`);
+          if (task === undefined) continue;
+          operator.setCaughtUp(
+            task.id,
+            task.nextOffset !== undefined && BigInt(task.nextOffset) >= BigInt(high),
+          );
+        }
+      }
+    } finally {
+      await admin.close();
+    }
+  }
+
+  function tick(): void {
+    if (quiet !== undefined && quietOffsets === undefined) {
+      quietOffsets = refreshCaughtUp()
+        .catch((error: unknown) =>
+          logger.warn('could not read partition ends', { name, error: String(error) }),
+        )
+        .finally(() => {
+          quietOffsets = undefined;
+        });
+    }
+    operator.tick();
+    route();
+    void Promise.all(checkpointDue());
+  }
+
+  async function assignPartitions(
+    partitions: readonly { readonly topic: string; readonly partition: number; readonly isNew: boolean }[],
+    signal: AbortSignal,
+  ): Promise<TopicPartitionOffset[]> {
+    const wanted = new Set(partitions.map(({ topic, partition }) => `${topic}:${partition}`));
+    for (const task of [...tasks.values()]) {
+      if (!wanted.has(task.id)) {
+        await task.flushing;
+        dropTask(task);
+      }
+    }
+    const starts: TopicPartitionOffset[] = [];
+    const claims = new Map<string, Map<number, { task: PartitionTask<TEvent, TResult>; barrier: string }>>();
+    for (const { topic, partition } of partitions) {
+      const id = `${topic}:${partition}`;
+      const kept = tasks.get(id);
+      if (kept !== undefined && !kept.lost) {
+        await kept.flushing;
+        if (kept.nextOffset !== undefined) starts.push({ topic, partition, offset: kept.nextOffset });
+        continue;
+      }
+      const changelogTopic = changelogOf(topic);
+      const producer = transport.producer({ transactionalId: `${name}-${topic}-${partition}` });
+      const barrier = await claimPartition(producer, changelogTopic, partition);
+      const task: PartitionTask<TEvent, TResult> = {
+        id,
+        topic,
+        partition,
+        changelogTopic,
+        producer,
+        nextOffset: undefined,
+        holds: [],
+        outputs: [],
+        late: [],
+        lastCheckpoint: clock(),
+        flushing: Promise.resolve(),
+        flushQueued: false,
+        lost: false,
+      };
+      let byTopic = claims.get(changelogTopic);
+      if (byTopic === undefined) {
+        byTopic = new Map();
+        claims.set(changelogTopic, byTopic);
+      }
+      byTopic.set(partition, { task, barrier });
+    }
+    for (const [changelogTopic, claimed] of claims) {
+      const began = performance.now();
+      const restored = await restorePartitions(
+        transport,
+        changelogTopic,
+        new Map([...claimed].map(([partition, { barrier }]) => [partition, barrier])),
+        { groupPrefix: name, signal },
+      );
+      let records = 0;
+      for (const [partition, { task }] of claimed) {
+        const state = restored.get(partition);
+        const found: Checkpoint | undefined = state?.checkpoint;
+        records += state?.records ?? 0;
+        operator.assign(task.id, {
+          keys: state?.keys ?? new Map(),
+          time: { maxEventTime: found?.maxEventTime ?? null, watermark: found?.watermark ?? null },
+        });
+        if (found !== undefined) {
+          task.nextOffset = found.offset;
+          starts.push({ topic: task.topic, partition, offset: found.offset });
+        }
+        tasks.set(task.id, task);
+      }
+      const ms = performance.now() - began;
+      restoredTotals.partitions += claimed.size;
+      restoredTotals.records += records;
+      restoredTotals.ms += ms;
+      if (restoredChannel.hasSubscribers)
+        restoredChannel.publish({ name, changelogTopic, partitions: [...claimed.keys()], records, ms });
+      logger.info('windowing state restored', {
+        name,
+        changelogTopic,
+        partitions: [...claimed.keys()],
+        records,
+        ms: Math.round(ms),
+      });
+    }
+    return starts;
+  }
+
+  async function revokePartitions(
+    partitions: readonly { readonly topic: string; readonly partition: number }[],
+  ): Promise<void> {
+    await Promise.all(
+      partitions.map(({ topic, partition }) => {
+        const task = tasks.get(`${topic}:${partition}`);
+        return task === undefined ? Promise.resolve() : scheduleCheckpoint(task);
+      }),
+    );
+  }
+
+  consumer = createConsumer({
+    ...(consumerOptions as unknown as ConsumerOptions<TTopics, never, 'dead-letter'>),
+    ...(ownsTransport ? { transport, brokers: undefined, connection: undefined } : {}),
+    handleBatch: handleBatch as never,
+    onPartitionsAssigned: (partitions, { signal }) => assignPartitions(partitions, signal),
+    onPartitionsRevoked: (partitions) => revokePartitions(partitions),
+  } as ConsumerOptions<TTopics, never, 'dead-letter'>);
+  const windowedConsumer = consumer;
+
+  async function ensureTopics(): Promise<void> {
+    const admin = transport.admin();
+    const inputs: [string, number][] = [];
+    try {
+      for (const topic of options.topics) inputs.push([topic.name, await admin.partitionCount(topic.name)]);
+      const extra = [
+        ...(output !== undefined && 'topic' in output ? [output.topic] : []),
+        ...(late.policy === 'side-output' && late.topic !== undefined ? [late.topic] : []),
+      ];
+      const existing = await admin.listTopics();
+      const missing = extra.filter((topic) => !existing.includes(topic));
+      if (missing.length > 0) {
+        await admin.createTopics(
+          missing.map((topic) => ({ topic, partitions: (inputs[0] as [string, number])[1] })),
+        );
+      }
+    } finally {
+      await admin.close();
+    }
+    for (const [topic, partitions] of inputs) {
+      await ensureChangelog(transport, changelogOf(topic), partitions, changelog?.replicationFactor);
+    }
+  }
+
+  function shutdown(): Promise<void> {
+    closing ??= (async () => {
+      if (ticker !== undefined) clearInterval(ticker);
+      try {
+        await windowedConsumer.close();
+      } finally {
+        await Promise.all([...tasks.values()].map((task) => task.flushing.catch(() => undefined)));
+        for (const task of [...tasks.values()]) dropTask(task);
+        if (output !== undefined && 'sink' in output) await output.sink.close().catch(() => undefined);
+        if (ownsTransport) await transport.close();
+      }
+    })();
+    return closing;
+  }
+
+  return {
+    async start() {
+      await ensureTopics();
+      await windowedConsumer.start();
+      ticker ??= setInterval(tick, settings.tickMs);
+      ticker.unref();
+    },
+    async caughtUp(waiting) {
+      await windowedConsumer.caughtUp(waiting);
+      await Promise.all([...tasks.values()].map((task) => task.flushing));
+    },
+    stats() {
+      return {
+        ...operator.stats(),
+        consumer: windowedConsumer.stats(),
+        checkpoints: counters.checkpoints,
+        changelogRecords: counters.changelogRecords,
+        restored: { ...restoredTotals },
+        refusedResults: counters.refusedResults,
+      };
+    },
+    query: (key) => operator.query(key),
+    recent: (key, at) => operator.recent(key, at ?? clock()),
+    stopped: () => windowedConsumer.stopped(),
+    close: shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
