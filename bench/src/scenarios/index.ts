@@ -8,6 +8,7 @@ import { sinkDuckDbScenarios } from './sink-duckdb';
 import { sinkLatencyScenarios } from './sink-latency';
 import { sinkPostgresScenarios } from './sink-postgres';
 import { sinkRedisScenarios } from './sink-redis';
+import { windowingOperatorScenarios } from './windowing-operator';
 
 export const allScenarios: readonly Scenario[] = [
   ...kafkaBaselineScenarios,
@@ -19,4 +20,5 @@ export const allScenarios: readonly Scenario[] = [
   ...sinkRedisScenarios,
   ...sinkLatencyScenarios,
   ...sinkDuckDbScenarios,
+  ...windowingOperatorScenarios,
 ];

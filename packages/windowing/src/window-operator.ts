@@ -146,6 +146,8 @@ interface KeyState {
   windows: WindowState[];
   /** Sliding windows: the key's values by time, for windows still to be made. */
   values: [number, unknown][] | undefined;
+  /** Listed in its partition's `dirty` (to be written to the changelog). */
+  dirty: boolean;
 }
 
 interface PartitionState {
@@ -153,7 +155,13 @@ interface PartitionState {
   readonly keys: Map<string, KeyState>;
   readonly closing: TimeQueue<KeyState>;
   readonly purging: TimeQueue<KeyState>;
-  readonly dirty: Set<string>;
+  /** Keys changed since the last `takeChanges`, in the order they first changed. */
+  dirty: KeyState[];
+  /**
+   * Keys left without windows by the last close: removed at the next close unless an event came
+   * meanwhile. A steady key's state is not dropped and made again at every window.
+   */
+  emptied: KeyState[];
 }
 
 /** A key's state as the changelog holds it. */
@@ -228,7 +236,8 @@ export class WindowOperator<TEvent, TResult> {
       keys: new Map(),
       closing: new TimeQueue(),
       purging: new TimeQueue(),
-      dirty: new Set(),
+      dirty: [],
+      emptied: [],
     };
     this.partitions.set(partition, state);
     this.watermarks.assign(partition, restored?.time);
@@ -317,11 +326,11 @@ export class WindowOperator<TEvent, TResult> {
     if (state === undefined)
       throw new InletError(InletErrorCode.invalidOption, `partition ${partition} is not assigned`);
     const keys: [string, EncodedKeyState | null][] = [];
-    for (const key of state.dirty) {
-      const keyState = state.keys.get(key);
-      keys.push([key, keyState === undefined ? null : this.encodeKey(keyState)]);
+    for (const keyState of state.dirty) {
+      keyState.dirty = false;
+      keys.push([keyState.key, isEmpty(keyState) ? null : this.encodeKey(keyState)]);
     }
-    state.dirty.clear();
+    state.dirty = [];
     return { keys, time: this.watermarks.snapshot(partition) };
   }
 
@@ -383,8 +392,8 @@ export class WindowOperator<TEvent, TResult> {
     let openWindows = 0;
     let retainedWindows = 0;
     for (const state of this.partitions.values()) {
-      keys += state.keys.size;
       for (const keyState of state.keys.values()) {
+        if (!isEmpty(keyState)) keys++;
         for (const window of keyState.windows) {
           if (window.closed) retainedWindows++;
           else openWindows++;
@@ -427,7 +436,7 @@ export class WindowOperator<TEvent, TResult> {
   private keyStateOf(state: PartitionState, key: string): KeyState {
     let keyState = state.keys.get(key);
     if (keyState === undefined) {
-      keyState = { key, windows: [], values: this.window.kind === 'sliding' ? [] : undefined };
+      keyState = { key, windows: [], values: this.window.kind === 'sliding' ? [] : undefined, dirty: false };
       state.keys.set(key, keyState);
     }
     return keyState;
@@ -569,7 +578,7 @@ export class WindowOperator<TEvent, TResult> {
         this.touched(state, keyState, window);
       }
     }
-    state.dirty.add(keyState.key);
+    markDirty(state, keyState);
     this.scheduleValuesPurge(state, keyState);
     if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
   }
@@ -656,7 +665,7 @@ export class WindowOperator<TEvent, TResult> {
   }
 
   private touched(state: PartitionState, keyState: KeyState, window: WindowState): void {
-    state.dirty.add(keyState.key);
+    markDirty(state, keyState);
     if (window.closed || this.emitUpdates) {
       window.changed = true;
       this.changedWindows.set(window, [state, keyState]);
@@ -684,7 +693,7 @@ export class WindowOperator<TEvent, TResult> {
   ): void {
     window.revision++;
     window.changed = false;
-    state.dirty.add(keyState.key);
+    markDirty(state, keyState);
     this.counters.results++;
     this.outputs.push({
       type: 'result',
@@ -752,6 +761,7 @@ export class WindowOperator<TEvent, TResult> {
   }
 
   private closeDue(state: PartitionState, watermark: number): void {
+    this.removeEmptied(state);
     for (;;) {
       const due = state.closing.takeDue(watermark);
       if (due === undefined) break;
@@ -780,13 +790,20 @@ export class WindowOperator<TEvent, TResult> {
   /** Drops closed windows past their retention, and sliding values no window can need. */
   private purgeClosed(state: PartitionState, keyState: KeyState, watermark: number): void {
     const retainMs = this.retainMs();
-    const before = keyState.windows.length;
-    keyState.windows = keyState.windows.filter((window) => {
-      if (!window.closed) return true;
-      if (window.end + this.graceMs + retainMs <= watermark) return false;
-      state.purging.add(window.end + this.graceMs + retainMs, keyState);
-      return true;
-    });
+    const windows = keyState.windows;
+    // Windows are by start, and (never overlapping, or all of one size) so by end too: the ones
+    // past their retention are a prefix.
+    let purged = 0;
+    while (purged < windows.length) {
+      const window = windows[purged] as WindowState;
+      if (!window.closed || window.end + this.graceMs + retainMs > watermark) break;
+      purged++;
+    }
+    if (purged > 0) windows.splice(0, purged);
+    if (retainMs > 0) {
+      for (const window of windows)
+        if (window.closed) state.purging.add(window.end + this.graceMs + retainMs, keyState);
+    }
     if (keyState.values !== undefined && this.window.kind === 'sliding') {
       const keepFrom = watermark - this.graceMs - this.window.sizeMs - retainMs;
       let drop = 0;
@@ -794,7 +811,7 @@ export class WindowOperator<TEvent, TResult> {
         drop++;
       if (drop > 0) keyState.values.splice(0, drop);
     }
-    if (keyState.windows.length !== before) state.dirty.add(keyState.key);
+    if (purged > 0) markDirty(state, keyState);
     if (keyState.windows.length === 0 && (keyState.values === undefined || keyState.values.length === 0)) {
       this.dropKey(state, keyState);
     }
@@ -808,8 +825,17 @@ export class WindowOperator<TEvent, TResult> {
 
   private dropKey(state: PartitionState, keyState: KeyState): void {
     if (state.keys.get(keyState.key) !== keyState) return;
-    state.keys.delete(keyState.key);
-    state.dirty.add(keyState.key);
+    markDirty(state, keyState);
+    state.emptied.push(keyState);
+  }
+
+  /** Removes the keys emptied by the previous close that are still empty. */
+  private removeEmptied(state: PartitionState): void {
+    if (state.emptied.length === 0) return;
+    for (const keyState of state.emptied) {
+      if (isEmpty(keyState) && state.keys.get(keyState.key) === keyState) state.keys.delete(keyState.key);
+    }
+    state.emptied = [];
   }
 
   private schedule(state: PartitionState, keyState: KeyState): void {
@@ -853,6 +879,7 @@ export class WindowOperator<TEvent, TResult> {
       })),
       values:
         this.window.kind === 'sliding' ? (encoded.v ?? []).map(([time, value]) => [time, value]) : undefined,
+      dirty: false,
     };
   }
 }
@@ -878,4 +905,14 @@ function withBounds(list: WindowBounds[] | undefined, bounds: WindowBounds): Win
   if (list === undefined) return [bounds];
   list.push(bounds);
   return list;
+}
+
+function markDirty(state: PartitionState, keyState: KeyState): void {
+  if (keyState.dirty) return;
+  keyState.dirty = true;
+  state.dirty.push(keyState);
+}
+
+function isEmpty(keyState: KeyState): boolean {
+  return keyState.windows.length === 0 && (keyState.values === undefined || keyState.values.length === 0);
 }

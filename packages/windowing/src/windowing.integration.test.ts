@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sum } from './aggregations';
 import { tumbling } from './window-kinds';
 import { createWindowing } from './windowing';
-import { batchTumbling, produceSales, readResults, type SaleRecord, salesTopic } from './windowing.test-support';
+import {
+  batchTumbling,
+  produceSales,
+  readResults,
+  type SaleRecord,
+  salesTopic,
+} from './windowing.test-support';
 
 let transport: KafkaTransport;
 beforeAll(() => {
@@ -21,7 +27,11 @@ function generatedSales(count: number, stores: number): SaleRecord[] {
   for (let index = 0; index < count; index++) {
     // Mostly in order, some up to 20 s behind (within the allowed disorder).
     const jitter = index % 7 === 0 ? -((index * 7919) % 20_000) : 0;
-    sales.push({ store: `s${(index * 31) % stores}`, amount: (index % 13) + 1, at: base + index * 100 + jitter });
+    sales.push({
+      store: `s${(index * 31) % stores}`,
+      amount: (index % 13) + 1,
+      at: base + index * 100 + jitter,
+    });
   }
   // One far-future sale per partition would close every window; the idle timeout does instead.
   return sales;
@@ -53,7 +63,11 @@ describe('createWindowing on Kafka', () => {
     await windowing.start();
     await windowing.caughtUp({ timeoutMs: 60_000 });
     const expected = new Map([...batchTumbling(sales, minute)].map(([id, { sum: total }]) => [id, total]));
-    const results = await readResults(transport, output, windowing.stats().results + windowing.stats().retractions);
+    const results = await readResults(
+      transport,
+      output,
+      windowing.stats().results + windowing.stats().retractions,
+    );
     await windowing.close();
     expect(results).toEqual(expected);
     expect(windowing.stats().late.dropped).toBe(0);

@@ -29,7 +29,11 @@ export interface SaleRecord {
 }
 
 /** Sends sales in order, each awaited in batches (so partitions interleave as they would live). */
-export async function produceSales(transport: KafkaTransport, topic: SalesTopic, sales: readonly SaleRecord[]): Promise<void> {
+export async function produceSales(
+  transport: KafkaTransport,
+  topic: SalesTopic,
+  sales: readonly SaleRecord[],
+): Promise<void> {
   const producer = createProducer({ transport, linger: { ms: 0 } });
   try {
     for (let index = 0; index < sales.length; index += 500) {
@@ -44,7 +48,10 @@ export async function produceSales(transport: KafkaTransport, topic: SalesTopic,
 }
 
 /** Per tumbling window `key@start`: the count and sum, computed from the events directly. */
-export function batchTumbling(sales: readonly SaleRecord[], sizeMs: number): Map<string, { count: number; sum: number }> {
+export function batchTumbling(
+  sales: readonly SaleRecord[],
+  sizeMs: number,
+): Map<string, { count: number; sum: number }> {
   const windows = new Map<string, { count: number; sum: number }>();
   for (const sale of sales) {
     const start = Math.floor(sale.at / sizeMs) * sizeMs;
@@ -62,7 +69,11 @@ export function batchTumbling(sales: readonly SaleRecord[], sizeMs: number): Map
  * revision, a retraction removing it. Returns `key@startMs` → value. Reads until it has seen
  * `expected` records (results and retractions).
  */
-export async function readResults(transport: KafkaTransport, topic: string, expected: number): Promise<Map<string, unknown>> {
+export async function readResults(
+  transport: KafkaTransport,
+  topic: string,
+  expected: number,
+): Promise<Map<string, unknown>> {
   const latest = new Map<string, { revision: number; value: unknown }>();
   let seen = 0;
   const consumer = createConsumer({
