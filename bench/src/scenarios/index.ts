@@ -8,6 +8,7 @@ import { sinkDuckDbScenarios } from './sink-duckdb';
 import { sinkLatencyScenarios } from './sink-latency';
 import { sinkPostgresScenarios } from './sink-postgres';
 import { sinkRedisScenarios } from './sink-redis';
+import { windowingKafkaScenarios } from './windowing-kafka';
 import { windowingOperatorScenarios } from './windowing-operator';
 
 export const allScenarios: readonly Scenario[] = [
@@ -21,4 +22,5 @@ export const allScenarios: readonly Scenario[] = [
   ...sinkLatencyScenarios,
   ...sinkDuckDbScenarios,
   ...windowingOperatorScenarios,
+  ...windowingKafkaScenarios,
 ];

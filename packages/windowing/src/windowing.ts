@@ -110,6 +110,11 @@ export interface WindowingOptions<TTopics extends readonly TopicDefinition[], TR
   };
   /** How often state is checkpointed when no window closed. Default 1 000 ms. */
   readonly checkpointIntervalMs?: number;
+  /**
+   * Results (and late events for a side output) wait at most this long for the checkpoint that
+   * emits them: a partition's checkpoints are at least this far apart. Default 100 ms.
+   */
+  readonly emitIntervalMs?: number;
   /** How often idleness and the quiet-stream rule are checked. Default 1 000 ms. */
   readonly tickMs?: number;
   /** Default `Date.now`. */
@@ -189,6 +194,7 @@ const windowingShape = {
     replicationFactor: option.integer({ min: 1 }),
   }),
   checkpointIntervalMs: option.integer({ min: 1 }),
+  emitIntervalMs: option.integer({ min: 0 }),
   tickMs: option.integer({ min: 1 }),
   clock: option.function('a function () => number'),
 };
@@ -212,7 +218,12 @@ function isOutput(value: unknown): boolean {
   );
 }
 
-const defaults = { checkpointIntervalMs: 1_000, tickMs: 1_000, retainMs: 3_600_000 } as const;
+const defaults = {
+  checkpointIntervalMs: 1_000,
+  emitIntervalMs: 100,
+  tickMs: 1_000,
+  retainMs: 3_600_000,
+} as const;
 
 /**
  * Windowed aggregation of topics: a consumer whose events go through the window operator, whose
@@ -240,6 +251,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     output,
     changelog,
     checkpointIntervalMs,
+    emitIntervalMs,
     tickMs,
     clock: clockOption,
     ...consumerOptions
@@ -255,6 +267,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   const clock = clockOption ?? Date.now;
   const settings = {
     checkpointIntervalMs: checkpointIntervalMs ?? defaults.checkpointIntervalMs,
+    emitIntervalMs: emitIntervalMs ?? defaults.emitIntervalMs,
     tickMs: tickMs ?? defaults.tickMs,
   };
   const late =
@@ -456,11 +469,30 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     const now = clock();
     const waits: Promise<void>[] = [];
     for (const task of tasks.values()) {
-      if (task.outputs.length > 0 || task.late.length > 0) waits.push(scheduleCheckpoint(task));
-      else if (task.holds.length > 0 && now - task.lastCheckpoint >= settings.checkpointIntervalMs)
+      const since = now - task.lastCheckpoint;
+      const emitting = task.outputs.length > 0 || task.late.length > 0;
+      if (
+        (emitting && since >= settings.emitIntervalMs) ||
+        (task.holds.length > 0 && since >= settings.checkpointIntervalMs)
+      ) {
         waits.push(scheduleCheckpoint(task));
+      } else if (emitting) {
+        armEmitTimer(settings.emitIntervalMs - since);
+      }
     }
     return waits;
+  }
+
+  let emitTimer: NodeJS.Timeout | undefined;
+  function armEmitTimer(delayMs: number): void {
+    if (emitTimer !== undefined || closing !== undefined) return;
+    emitTimer = setTimeout(
+      () => {
+        emitTimer = undefined;
+        void Promise.all(checkpointDue());
+      },
+      Math.max(1, delayMs),
+    );
   }
 
   async function handleBatch(events: readonly TEvent[], context: BatchHandlerContext): Promise<void> {
@@ -663,6 +695,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   function shutdown(): Promise<void> {
     closing ??= (async () => {
       if (ticker !== undefined) clearInterval(ticker);
+      if (emitTimer !== undefined) clearTimeout(emitTimer);
       try {
         await windowedConsumer.close();
       } finally {
