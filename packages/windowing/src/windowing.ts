@@ -141,6 +141,8 @@ export interface Windowing<TResult> {
   query(key: string): (WindowBounds & { value: TResult; events: number; closed: boolean })[];
   /** Sliding windows: the aggregate of a key's events in `(at − size, at]`. Default `at`: now. */
   recent(key: string, at?: number): { value: TResult; events: number } | undefined;
+  /** Bytes of this instance's state as the changelog holds it (walks every key: for sizing, not hot paths). */
+  stateBytes(): number;
   stopped(): Promise<InletError | undefined>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -731,6 +733,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     },
     query: (key) => operator.query(key),
     recent: (key, at) => operator.recent(key, at ?? clock()),
+    stateBytes: () => operator.stateBytes(),
     stopped: () => windowedConsumer.stopped(),
     close: shutdown,
     [Symbol.asyncDispose]: shutdown,
