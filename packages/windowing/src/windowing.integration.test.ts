@@ -38,38 +38,45 @@ function generatedSales(count: number, stores: number): SaleRecord[] {
 }
 
 describe('createWindowing on Kafka', () => {
-  it('counts tumbling windows into a topic, in the checkpoint transactions, equal to a batch computation', async () => {
-    const topic = salesTopic(uniqueName('win-sales'));
-    const output = uniqueName('win-results');
-    const sales = generatedSales(3_000, 40);
-    await transport.admin().createTopics([{ topic: topic.name, partitions: 3 }]);
-    await produceSales(transport, topic, sales);
-    // Then one sale per store far ahead, so the windows of every partition close.
-    const stores = [...new Set(sales.map((sale) => sale.store))];
-    await produceSales(
-      transport,
-      topic,
-      stores.map((store) => ({ store, amount: 0, at: base + 100 * minute })),
-    );
-    const windowing = createWindowing({
-      transport,
-      groupId: uniqueName('win-group'),
-      topics: [topic],
-      window: tumbling({ sizeMs: minute }),
-      aggregation: sum((sale: { data: { amount: number } }) => sale.data.amount),
-      outOfOrdernessMs: 30_000,
-      output: { topic: output },
-    });
-    await windowing.start();
-    await windowing.caughtUp({ timeoutMs: 60_000 });
-    const expected = new Map([...batchTumbling(sales, minute)].map(([id, { sum: total }]) => [id, total]));
-    const results = await readResults(
-      transport,
-      output,
-      windowing.stats().results + windowing.stats().retractions,
-    );
-    await windowing.close();
-    expect(results).toEqual(expected);
-    expect(windowing.stats().late.dropped).toBe(0);
-  }, 120_000);
+  it.each([
+    ['as they close', false],
+    ['in the checkpoint transactions', true],
+  ])(
+    'counts tumbling windows into a topic %s, equal to a batch computation',
+    async (_, transactional) => {
+      const topic = salesTopic(uniqueName('win-sales'));
+      const output = uniqueName('win-results');
+      const sales = generatedSales(3_000, 40);
+      await transport.admin().createTopics([{ topic: topic.name, partitions: 3 }]);
+      await produceSales(transport, topic, sales);
+      // Then one sale per store far ahead, so the windows of every partition close.
+      const stores = [...new Set(sales.map((sale) => sale.store))];
+      await produceSales(
+        transport,
+        topic,
+        stores.map((store) => ({ store, amount: 0, at: base + 100 * minute })),
+      );
+      const windowing = createWindowing({
+        transport,
+        groupId: uniqueName('win-group'),
+        topics: [topic],
+        window: tumbling({ sizeMs: minute }),
+        aggregation: sum((sale: { data: { amount: number } }) => sale.data.amount),
+        outOfOrdernessMs: 30_000,
+        output: { topic: output, transactional },
+      });
+      await windowing.start();
+      await windowing.caughtUp({ timeoutMs: 60_000 });
+      const expected = new Map([...batchTumbling(sales, minute)].map(([id, { sum: total }]) => [id, total]));
+      const results = await readResults(
+        transport,
+        output,
+        windowing.stats().results + windowing.stats().retractions,
+      );
+      await windowing.close();
+      expect(results).toEqual(expected);
+      expect(windowing.stats().late.dropped).toBe(0);
+    },
+    120_000,
+  );
 });

@@ -62,8 +62,13 @@ export type WindowResultData = (typeof WindowResultEvent)['__data'] & object;
 
 /** Where results go. Each is written before the state that emitted them is checkpointed. */
 export type WindowingOutput<TResult> =
-  /** Results as `inlet.window.result` events, in the same Kafka transaction as the state (exactly once). */
-  | { readonly topic: string }
+  /**
+   * Results as `inlet.window.result` events, sent as they are emitted (at least once: a result sent
+   * again after a crash has the same id and revision). `transactional: true` sends them in the
+   * checkpoint's transaction instead, with the state and the input offset: exactly once for a
+   * read_committed reader, visible at the checkpoint (within `emitIntervalMs`).
+   */
+  | { readonly topic: string; readonly transactional?: boolean }
   /** Results as keyed upserts (retractions as deletes) into a sink of `@inlet/sinks`. */
   | { readonly sink: Sink<InletEvent<WindowResultData, 'inlet.window.result'>> }
   /** Results to a function of yours; it must be idempotent (after a crash results come again). */
@@ -75,7 +80,7 @@ export type WindowingLatePolicy<TEvent> =
   | { readonly policy: 'drop' }
   | {
       readonly policy: 'side-output';
-      /** Late events (the reason in headers) to this topic, in the checkpoint's transaction. */
+      /** Late events (the reason in headers) to this topic (in the checkpoint's transaction with a transactional topic output). */
       readonly topic?: string;
       /** …and/or to this function, before the checkpoint. */
       readonly onLate?: (late: readonly LateEvent<TEvent>[]) => Promise<void> | void;
@@ -170,6 +175,9 @@ interface PartitionTask<TEvent, TResult> {
   outputs: WindowOutput<TResult>[];
   late: LateEvent<TEvent>[];
   lastCheckpoint: number;
+  /** Results and late events handed to the output, in order; a checkpoint waits for them. */
+  delivering: Promise<void>;
+  deliveryFailure: unknown;
   flushing: Promise<void>;
   flushQueued: boolean;
   lost: boolean;
@@ -190,7 +198,7 @@ const windowingShape = {
   }),
   late: option.custom("'drop', 'update' or { policy: 'drop' | 'side-output' | 'update', … }", isLatePolicy),
   emit: option.oneOf(['final', 'update']),
-  output: option.custom('{ topic } | { sink } | { onResults }', isOutput),
+  output: option.custom('{ topic, transactional } | { sink } | { onResults }', isOutput),
   changelog: option.object({
     topic: option.function('a function (inputTopic) => string'),
     replicationFactor: option.integer({ min: 1 }),
@@ -300,6 +308,8 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     createKafkaJsTransport({ ...options.connection, brokers: options.brokers as readonly string[], logger });
   const changelogOf = (topic: string) => changelog?.topic?.(topic) ?? changelogTopicName(name, topic);
   const tasks = new Map<string, PartitionTask<TEvent, TResult>>();
+  const transactionalOutput = output !== undefined && 'topic' in output && output.transactional === true;
+  let resultsProducer: TransportProducer | undefined;
   const counters = { checkpoints: 0, changelogRecords: 0, refusedResults: 0 };
   const restoredTotals = { partitions: 0, records: 0, ms: 0 };
   let consumer: InletConsumer | undefined;
@@ -322,12 +332,73 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   }
 
   function route(): void {
-    for (const outputItem of operator.takeOutputs())
-      tasks.get(outputItem.partition)?.outputs.push(outputItem);
+    const touched = new Set<PartitionTask<TEvent, TResult>>();
+    for (const outputItem of operator.takeOutputs()) {
+      const task = tasks.get(outputItem.partition);
+      if (task === undefined) continue;
+      task.outputs.push(outputItem);
+      touched.add(task);
+    }
     for (const lateEvent of operator.takeLateEvents()) {
       if (lateChannel.hasSubscribers) lateChannel.publish({ name, ...lateEvent });
-      if (late.policy === 'side-output') tasks.get(lateEvent.partition)?.late.push(lateEvent);
+      if (late.policy !== 'side-output') continue;
+      const task = tasks.get(lateEvent.partition);
+      if (task === undefined) continue;
+      task.late.push(lateEvent);
+      touched.add(task);
     }
+    if (!transactionalOutput) for (const task of touched) deliver(task);
+  }
+
+  /** Hands a partition's results and late events to the output now, after those before them. */
+  function deliver(task: PartitionTask<TEvent, TResult>): void {
+    const outputs = task.outputs;
+    const lateEvents = task.late;
+    task.outputs = [];
+    task.late = [];
+    task.delivering = task.delivering.then(async () => {
+      if (task.deliveryFailure !== undefined || task.lost) return;
+      try {
+        await withRetries(() => writeOutputs(task, outputs, lateEvents));
+      } catch (error) {
+        task.deliveryFailure = error;
+        failWith(error);
+      }
+    });
+  }
+
+  async function withRetries(work: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await work();
+        return;
+      } catch (error) {
+        const retryable = !InletError.is(error) || error.retryable;
+        if (!retryable || attempt >= 5 || closing !== undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async function writeOutputs(
+    task: PartitionTask<TEvent, TResult>,
+    outputs: readonly WindowOutput<TResult>[],
+    lateEvents: readonly LateEvent<TEvent>[],
+  ): Promise<void> {
+    await writeToSink(task, outputs);
+    if (output !== undefined && 'onResults' in output && outputs.length > 0) await output.onResults(outputs);
+    if (late.policy === 'side-output' && late.onLate !== undefined && lateEvents.length > 0)
+      await late.onLate(lateEvents);
+    const records: OutgoingRecord[] = [];
+    if (output !== undefined && 'topic' in output) {
+      for (const item of outputs) records.push(outputRecord(output.topic, name, item));
+    }
+    if (late.policy === 'side-output' && late.topic !== undefined) {
+      for (const lateEvent of lateEvents) records.push(sideOutputRecord(late.topic, lateEvent));
+    }
+    if (records.length === 0) return;
+    resultsProducer ??= transport.producer();
+    await resultsProducer.send(records);
   }
 
   function sideOutputRecord(topic: string, lateEvent: LateEvent<TEvent>): OutgoingRecord {
@@ -406,16 +477,23 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     if (changes.keys.length === 0 && outputs.length === 0 && lateEvents.length === 0 && holds.length === 0)
       return;
     task.lastCheckpoint = clock();
-    await writeToSink(task, outputs);
-    if (output !== undefined && 'onResults' in output && outputs.length > 0) await output.onResults(outputs);
-    if (late.policy === 'side-output' && late.onLate !== undefined && lateEvents.length > 0)
-      await late.onLate(lateEvents);
+    // What the state says was emitted must be out before the state says so.
+    await task.delivering;
+    if (task.deliveryFailure !== undefined) throw task.deliveryFailure;
     const records = changelogRecords(task.changelogTopic, task.partition, changes, task.nextOffset ?? '0');
-    if (output !== undefined && 'topic' in output) {
+    if (transactionalOutput && output !== undefined && 'topic' in output) {
       for (const item of outputs) records.push(outputRecord(output.topic, name, item));
+      if (late.policy === 'side-output' && late.topic !== undefined) {
+        for (const lateEvent of lateEvents) records.push(sideOutputRecord(late.topic, lateEvent));
+      }
     }
-    if (late.policy === 'side-output' && late.topic !== undefined) {
-      for (const lateEvent of lateEvents) records.push(sideOutputRecord(late.topic, lateEvent));
+    if (
+      transactionalOutput &&
+      late.policy === 'side-output' &&
+      late.onLate !== undefined &&
+      lateEvents.length > 0
+    ) {
+      await late.onLate(lateEvents);
     }
     const transaction = await task.producer.transaction();
     try {
@@ -472,7 +550,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     const waits: Promise<void>[] = [];
     for (const task of tasks.values()) {
       const since = now - task.lastCheckpoint;
-      const emitting = task.outputs.length > 0 || task.late.length > 0;
+      const emitting = transactionalOutput && (task.outputs.length > 0 || task.late.length > 0);
       if (
         (emitting && since >= settings.emitIntervalMs) ||
         (task.holds.length > 0 && since >= settings.checkpointIntervalMs)
@@ -599,6 +677,8 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
         outputs: [],
         late: [],
         lastCheckpoint: clock(),
+        delivering: Promise.resolve(),
+        deliveryFailure: undefined,
         flushing: Promise.resolve(),
         flushQueued: false,
         lost: false,
@@ -703,6 +783,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
       } finally {
         await Promise.all([...tasks.values()].map((task) => task.flushing.catch(() => undefined)));
         for (const task of [...tasks.values()]) dropTask(task);
+        await resultsProducer?.close().catch(() => undefined);
         if (output !== undefined && 'sink' in output) await output.sink.close().catch(() => undefined);
         if (ownsTransport) await transport.close();
       }
@@ -719,7 +800,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     },
     async caughtUp(waiting) {
       await windowedConsumer.caughtUp(waiting);
-      await Promise.all([...tasks.values()].map((task) => task.flushing));
+      await Promise.all([...tasks.values()].map((task) => Promise.all([task.delivering, task.flushing])));
     },
     stats() {
       return {
