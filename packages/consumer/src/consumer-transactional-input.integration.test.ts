@@ -1,7 +1,10 @@
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { describe, it } from 'vitest';
-import { expectCaughtUpOnTransactionalInput } from './fixtures/transactional-input.fixture';
+import {
+  expectCaughtUpOnTransactionalInput,
+  expectCaughtUpPastLiveAbort,
+} from './fixtures/transactional-input.fixture';
 
 const { kafkaBrokers } = testEnvironment();
 
@@ -17,6 +20,22 @@ describe('consumer of a topic written in transactions, on a real broker', () => 
         topic: uniqueName('transactional-orders'),
         groupId: uniqueName('transactional-orders-group'),
         transactionalId: uniqueName('transactional-orders-writer'),
+      },
+      15_000,
+    );
+  }, 60_000);
+
+  it('catches up past an aborted transaction that ends the log while it runs', async () => {
+    await using transport = createKafkaJsTransport({
+      brokers: kafkaBrokers,
+      clientId: 'transactional-input',
+    });
+    await expectCaughtUpPastLiveAbort(
+      transport,
+      {
+        topic: uniqueName('live-abort-orders'),
+        groupId: uniqueName('live-abort-group'),
+        transactionalId: uniqueName('live-abort-writer'),
       },
       15_000,
     );

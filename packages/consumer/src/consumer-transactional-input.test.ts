@@ -1,6 +1,9 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
 import { describe, it } from 'vitest';
-import { expectCaughtUpOnTransactionalInput } from './fixtures/transactional-input.fixture';
+import {
+  expectCaughtUpOnTransactionalInput,
+  expectCaughtUpPastLiveAbort,
+} from './fixtures/transactional-input.fixture';
 
 describe('consumer of a topic written in transactions, on the in-memory backbone', () => {
   it('catches up past the commit and abort markers and the aborted records, and commits the end', async () => {
@@ -12,6 +15,15 @@ describe('consumer of a topic written in transactions, on the in-memory backbone
         groupId: 'transactional-orders-group',
         transactionalId: 'transactional-orders-writer',
       },
+      5_000,
+    );
+  });
+
+  it('catches up past an aborted transaction that ends the log while it runs', async () => {
+    await using transport = createInMemoryBackbone();
+    await expectCaughtUpPastLiveAbort(
+      transport,
+      { topic: 'live-abort-orders', groupId: 'live-abort-group', transactionalId: 'live-abort-writer' },
       5_000,
     );
   });
