@@ -311,9 +311,14 @@ export function createKafkaJsConsumer(
     if (closing !== undefined || pauses.isHeld(partition) || payload.isStale()) return;
     const key = topicPartitionKey(partition);
     sought.applied(key);
-    await filteredDeliveries.get(key);
     const moved = staleness.snapshot(key);
     const isStale = () => closing !== undefined || moved() || payload.isStale();
+    const filtered = filteredDeliveries.get(key);
+    if (filtered !== undefined) {
+      await filtered;
+      // Moved while it waited: left unresolved, as a batch not delivered is.
+      if (isStale()) return;
+    }
     const controls: BatchControls = {
       heartbeat: async () => {
         try {
