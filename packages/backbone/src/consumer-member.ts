@@ -314,14 +314,14 @@ export class ConsumerMember implements GroupMember {
       fetcher.position = this.resetPosition(log);
     }
     const read = log.read(fetcher.position, this.options.isolation, this.options.maxBytesPerPartition);
-    if (read.entries.length > 0) return read;
-    fetcher.position = read.nextOffset;
-    return undefined;
+    // A read past markers or aborted records only is delivered too, with no records: the owner
+    // learns where the partition's next fetch starts, as it commits that far.
+    return read.entries.length > 0 || read.nextOffset > fetcher.position ? read : undefined;
   }
 
   private deliver(fetcher: PartitionFetcher, read: LogRead): void {
     const { log } = fetcher;
-    const batch = toIncomingBatch(log, read.entries, log.highWatermark);
+    const batch = toIncomingBatch(log, read, log.highWatermark);
     const epoch = fetcher.epoch;
     const controls: BatchControls = {
       heartbeat: () => this.heartbeat(),

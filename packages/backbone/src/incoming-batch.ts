@@ -1,5 +1,5 @@
 import { headerViews, type IncomingBatch, type IncomingRecord, type RecordHeader } from '@inlet/core';
-import type { LogEntry, PartitionLog } from './partition-log';
+import type { LogEntry, LogRead, PartitionLog } from './partition-log';
 import type { StoredHeaders } from './record-headers';
 
 /**
@@ -7,11 +7,8 @@ import type { StoredHeaders } from './record-headers';
  * writes into a key or value changes its own copy, never the log or what other consumers get;
  * one allocation keeps the copy cheap.
  */
-export function toIncomingBatch(
-  log: PartitionLog,
-  entries: readonly LogEntry[],
-  highWatermark: number,
-): IncomingBatch {
+export function toIncomingBatch(log: PartitionLog, read: LogRead, highWatermark: number): IncomingBatch {
+  const { entries } = read;
   const slab = Buffer.allocUnsafe(payloadBytes(entries));
   let cursor = 0;
   const copy = (source: Buffer): Buffer => {
@@ -37,6 +34,7 @@ export function toIncomingBatch(
     partition: log.partition,
     records: Object.freeze(records),
     highWatermark: String(highWatermark),
+    nextOffset: String(read.nextOffset),
   });
 }
 

@@ -301,8 +301,8 @@ export function createConsumer<
     batch: IncomingBatch,
     controls: { heartbeat(): Promise<void>; isStale(): boolean },
   ): Promise<void> {
-    if (closing !== undefined || controls.isStale() || batch.records.length === 0) return;
-    await decoding.resolveWriterSchemas(batch.records);
+    if (closing !== undefined || controls.isStale()) return;
+    if (batch.records.length > 0) await decoding.resolveWriterSchemas(batch.records);
     if (closing !== undefined || controls.isStale()) return;
     const partitionState = partitions.stateFor(batch.topic, batch.partition);
     partitionState.highWatermark = batch.highWatermark;
@@ -316,6 +316,11 @@ export function createConsumer<
       bytes += item.bytes;
       items.push(item);
     }
+    // Transaction markers and aborted records take offsets too: once the batch's records are
+    // done, the partition commits up to where the fetch ended, not one past its last record.
+    const nextOffset = Number(batch.nextOffset);
+    if (Number.isSafeInteger(nextOffset)) partitionState.tracker.fetchedUpTo(nextOffset);
+    if (items.length === 0) return;
     limits.add(items.length, bytes);
     if (options.handleBatch !== undefined) {
       if (!batchLanes.push({ epoch, partitionKey, items })) for (const item of items) release(item);

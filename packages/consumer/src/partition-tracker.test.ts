@@ -82,6 +82,71 @@ describe('PartitionTracker', () => {
     expect(tracker.pending()).toBe(1);
   });
 
+  it('commits where the partition was fetched up to (past markers and aborted records) once its records are done', () => {
+    // Records 0-2 of a committed transaction, its commit marker at 3.
+    const tracker = trackerOf([0, 1, 2]);
+    tracker.fetchedUpTo(4);
+    expect(tracker.committable()).toBe(0);
+    tracker.complete(2);
+    tracker.complete(0);
+    expect(tracker.committable()).toBe(1);
+    tracker.complete(1);
+    expect(tracker.committable()).toBe(4);
+    // A fetch of an aborted transaction (4-5) and its marker (6): no record, and the end moves.
+    tracker.fetchedUpTo(7);
+    expect(tracker.committable()).toBe(7);
+    expect(tracker.pending()).toBe(0);
+    tracker.add(7);
+    expect(tracker.committable()).toBe(7);
+    tracker.complete(7);
+    expect(tracker.committable()).toBe(8);
+  });
+
+  it('takes a fetch with no records before any offset was handed out, and never moves back', () => {
+    const tracker = new PartitionTracker();
+    tracker.fetchedUpTo(9);
+    expect(tracker.committable()).toBe(9);
+    expect(tracker.pending()).toBe(0);
+    tracker.fetchedUpTo(5);
+    expect(tracker.committable()).toBe(9);
+  });
+
+  it('never commits past an unfinished record, whatever the batches cover (property)', () => {
+    // Batches of records in offset order, each fetched up to some offsets past its last record.
+    const batches = fc.array(
+      fc.record({ records: fc.integer({ min: 0, max: 4 }), skipped: fc.integer({ min: 0, max: 3 }) }),
+      { minLength: 1, maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(batches, fc.infiniteStream(fc.boolean()), (shapes, completeNow) => {
+        const tracker = new PartitionTracker();
+        const handedOut: number[] = [];
+        const done = new Set<number>();
+        let next = 0;
+        for (const { records, skipped } of shapes) {
+          for (let index = 0; index < records; index += 1) {
+            tracker.add(next);
+            handedOut.push(next);
+            next += 1;
+          }
+          next += skipped;
+          tracker.fetchedUpTo(next);
+          for (const offset of handedOut) {
+            if (!done.has(offset) && completeNow.next().value) {
+              tracker.complete(offset);
+              done.add(offset);
+            }
+          }
+          const committable = tracker.committable() as number;
+          const firstUnfinished = handedOut.find((offset) => !done.has(offset));
+          expect(committable).toBe(firstUnfinished ?? next);
+        }
+        for (const offset of handedOut) tracker.complete(offset);
+        expect(tracker.committable()).toBe(next);
+      }),
+    );
+  });
+
   it('keeps tracking correctly after it drops thousands of done offsets from memory', () => {
     const tracker = new PartitionTracker();
     const count = 20_000;

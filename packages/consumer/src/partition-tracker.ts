@@ -1,7 +1,9 @@
 /**
  * The offsets of one partition that were handed out for handling, in order, and which of them
  * are done. The committable offset is the lowest one not yet done: committing it never skips an
- * unfinished record, however the records of different keys finish.
+ * unfinished record, however the records of different keys finish. Once all are done it is where
+ * the partition was fetched up to, which can be past the last record handed out: transaction
+ * markers and aborted records take offsets too, and are never handed out.
  */
 export class PartitionTracker {
   #offsets: number[] = [];
@@ -29,7 +31,16 @@ export class PartitionTracker {
     }
   }
 
-  /** The offset to commit: the first not done, or one past the last handed out. */
+  /**
+   * The partition was fetched up to `nextOffset` (exclusive): every offset below it that was not
+   * handed out is nothing to handle. Calls come in fetch order, after the batch's `add`s.
+   */
+  fetchedUpTo(nextOffset: number): void {
+    if (this.#nextAfterLast === undefined || nextOffset > this.#nextAfterLast)
+      this.#nextAfterLast = nextOffset;
+  }
+
+  /** The offset to commit: the first not done, or where the partition was fetched up to. */
   committable(): number | undefined {
     if (this.#head < this.#offsets.length) return this.#offsets[this.#head];
     return this.#nextAfterLast;

@@ -137,8 +137,9 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
         }
         if (producer !== undefined && outgoing.length > 0) await producer.send(outgoing);
         result.redriven += outgoing.length;
-        const last = batch.records.at(-1);
-        if (last !== undefined && Number(last.offset) + 1 >= end) remaining.delete(batch.partition);
+        // Where the fetch ended, not one past its last record: on a topic written in transactions
+        // the end is past a marker.
+        if (Number(batch.nextOffset) >= end) remaining.delete(batch.partition);
         if (remaining.size === 0) finish();
       },
       onError: (error, fatal) => {

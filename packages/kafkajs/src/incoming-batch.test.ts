@@ -1,5 +1,27 @@
+import { createRequire } from 'node:module';
+import type { Batch } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { toIncomingHeaders } from './incoming-batch';
+import { toIncomingBatch, toIncomingHeaders } from './incoming-batch';
+
+// kafkajs's own Batch, which filters control records and aborted records out of a fetch.
+const KafkaJsBatch = createRequire(import.meta.url)('kafkajs/src/consumer/batch') as new (
+  topic: string,
+  fetchedOffset: string,
+  partitionData: unknown,
+) => Batch;
+
+function message(offset: number, options: { control?: boolean; producerId?: string } = {}) {
+  return {
+    offset: String(offset),
+    key: null,
+    value: Buffer.from(`value-${offset}`),
+    timestamp: '1',
+    headers: {},
+    isControlRecord: options.control ?? false,
+    batchContext: { producerId: options.producerId ?? '1', inTransaction: true },
+    magicByte: 2,
+  };
+}
 
 describe('toIncomingHeaders', () => {
   it('keeps every header: null values, repeated names in order, the last value in the map', () => {
@@ -39,5 +61,27 @@ describe('toIncomingHeaders', () => {
     expect(views.headerList).toEqual([{ name: '__proto__', value: Buffer.from('value') }]);
     expect(Object.getPrototypeOf(views.headers)).toBe(Object.prototype);
     expect(Object.keys(views.headers)).toEqual(['__proto__']);
+  });
+});
+
+describe('toIncomingBatch', () => {
+  it('ends the batch past the markers and aborted records kafkajs filtered out', () => {
+    // A committed transaction (0-1, its marker at 2), then an aborted one (3, its marker at 4).
+    const batch = new KafkaJsBatch('t', '0', {
+      partition: 0,
+      highWatermark: '5',
+      abortedTransactions: [{ producerId: '1', firstOffset: '3' }],
+      messages: [
+        message(0),
+        message(1),
+        message(2, { control: true }),
+        message(3),
+        message(4, { control: true }),
+      ],
+    });
+    const incoming = toIncomingBatch(batch);
+    expect(incoming.records.map((record) => record.offset)).toEqual(['0', '1']);
+    expect(incoming.nextOffset).toBe('5');
+    expect(incoming.highWatermark).toBe('5');
   });
 });

@@ -46,11 +46,41 @@ export function toIncomingRecord(topic: string, partition: number, message: Kafk
   };
 }
 
+/**
+ * `nextOffset` is one past kafkajs's `lastOffset()`: the last offset the fetch returned before it
+ * dropped control records and aborted records, which kafkajs moves its fetch position past once
+ * the batch's last record is resolved.
+ */
 export function toIncomingBatch(batch: Batch): IncomingBatch {
   return {
     topic: batch.topic,
     partition: batch.partition,
     highWatermark: batch.highWatermark,
+    nextOffset: offsetAfter(batch.lastOffset()),
     records: batch.messages.map((message) => toIncomingRecord(batch.topic, batch.partition, message)),
   };
+}
+
+/** A batch kafkajs fetched and filtered down to nothing, as its batch events describe it. */
+export interface FilteredBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: string;
+  /** The last offset of the fetched range (a marker or an aborted record). */
+  readonly lastOffset: string;
+}
+
+/** The batch with no records that tells the owner a fetch moved past markers and aborted records. */
+export function toEmptyIncomingBatch(batch: FilteredBatch): IncomingBatch {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    highWatermark: batch.highWatermark,
+    nextOffset: offsetAfter(batch.lastOffset),
+    records: [],
+  };
+}
+
+function offsetAfter(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
 }

@@ -18,7 +18,13 @@ function fakeKafka() {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   let running = false;
   const consumer = {
-    events: { GROUP_JOIN: 'group_join', REBALANCING: 'rebalancing', CRASH: 'crash', REQUEST: 'request' },
+    events: {
+      GROUP_JOIN: 'group_join',
+      REBALANCING: 'rebalancing',
+      CRASH: 'crash',
+      REQUEST: 'request',
+      START_BATCH_PROCESS: 'start_batch_process',
+    },
     on(event: string, listener: (event: { payload: unknown }) => void) {
       listeners.set(event, [...(listeners.get(event) ?? []), listener]);
       return () =>
@@ -68,6 +74,7 @@ function fakeKafka() {
       topic: 't',
       partition,
       highWatermark: '100',
+      lastOffset: () => offsets.at(-1),
       messages: offsets.map(
         (offset) =>
           ({ offset, key: null, value: null, timestamp: '1', headers: {} }) as unknown as KafkaMessage,
@@ -230,6 +237,53 @@ describe('kafkajs consumer', () => {
     during = () => emit('rebalancing', {});
     expect(await deliver(1, ['6'])).toEqual([]);
     expect(stale).toEqual([true, false, true]);
+  });
+
+  it('tells where a fetch ended: past the markers kafkajs filtered out, and for a batch it filtered to nothing', async () => {
+    const batches: { offsets: string[]; nextOffset: string }[] = [];
+    const emptyHandled = deferred();
+    const { emit, deliver, consumer } = await started({
+      onBatch: async (batch) => {
+        batches.push({ offsets: batch.records.map((record) => record.offset), nextOffset: batch.nextOffset });
+        if (batch.records.length === 0) await emptyHandled.promise;
+      },
+    });
+    emit('group_join', { memberAssignment: { t: [0, 1] } });
+    const filtered = (partition: number, firstOffset: string | null, lastOffset: string) =>
+      emit('start_batch_process', {
+        topic: 't',
+        partition,
+        highWatermark: '9',
+        batchSize: 0,
+        firstOffset,
+        lastOffset,
+      });
+    expect(await deliver(0, ['0', '1'])).toEqual(['1']);
+    // kafkajs moves past a batch it filtered down to nothing (an aborted transaction, 3-4, and
+    // its marker at 5) without waiting: the partition's next batch waits for its delivery.
+    filtered(0, '3', '5');
+    const next = deliver(0, ['6']);
+    await settle();
+    expect(batches).toEqual([
+      { offsets: ['0', '1'], nextOffset: '2' },
+      { offsets: [], nextOffset: '6' },
+    ]);
+    emptyHandled.resolve();
+    expect(await next).toEqual(['6']);
+    expect(batches.slice(2)).toEqual([{ offsets: ['6'], nextOffset: '7' }]);
+
+    // After a seek, a filtered batch that does not start at the sought offset was fetched before
+    // it: not delivered. One that starts there is, and so is any after it.
+    batches.length = 0;
+    consumer.seek({ topic: 't', partition: 1, offset: '2' });
+    filtered(1, '6', '7');
+    filtered(1, '2', '3');
+    filtered(1, '4', '5');
+    await settle();
+    expect(batches).toEqual([
+      { offsets: [], nextOffset: '4' },
+      { offsets: [], nextOffset: '6' },
+    ]);
   });
 
   it('treats a rebalance seen by heartbeat() as staleness, not as an error', async () => {

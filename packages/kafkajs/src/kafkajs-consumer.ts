@@ -20,9 +20,10 @@ import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { BatchStaleness } from './batch-staleness';
 import { toInletError } from './classify-kafkajs-error';
 import type { ConnectionRetryOptions } from './connection-options';
-import { toIncomingBatch } from './incoming-batch';
+import { type FilteredBatch, toEmptyIncomingBatch, toIncomingBatch } from './incoming-batch';
 import { PartitionPauses } from './partition-pauses';
 import { retryMetadata } from './retry-metadata';
+import { SoughtPositions } from './sought-positions';
 import { fromMemberAssignment, subtractTopicPartitions, topicPartitionKey } from './topic-partitions';
 
 const decimalOffset = /^(0|[1-9]\d*)$/;
@@ -83,6 +84,10 @@ export function createKafkaJsConsumer(
   const staleness = new BatchStaleness();
   const failures = new Map<string, number>();
   const pendingSeeks = new Map<string, TopicPartitionOffset>();
+  const sought = new SoughtPositions();
+  // Per partition, the delivery of a batch kafkajs filtered down to nothing, still running: the
+  // partition's next batch waits for it, as it would for any batch.
+  const filteredDeliveries = new Map<string, Promise<void>>();
   let handlers: ConsumerHandlers | undefined;
   let subscribed = false;
   let started: Promise<void> | undefined;
@@ -142,9 +147,17 @@ export function createKafkaJsConsumer(
     }
   }
 
+  /** Seeks in kafkajs; false while kafkajs has no group. */
+  function seekKafkaJs(position: TopicPartitionOffset): boolean {
+    return whileRunning(() => {
+      consumer.seek(position);
+      sought.sought(topicPartitionKey(position), position.offset);
+    });
+  }
+
   function flushSeeks(): void {
     for (const [key, position] of pendingSeeks) {
-      if (whileRunning(() => consumer.seek(position))) pendingSeeks.delete(key);
+      if (seekKafkaJs(position)) pendingSeeks.delete(key);
     }
   }
 
@@ -202,7 +215,7 @@ export function createKafkaJsConsumer(
       for (const position of starts) {
         staleness.partitionMoved(topicPartitionKey(position));
         // Fails only while kafkajs has no group, and then a new join made this epoch stale.
-        whileRunning(() => consumer.seek(position));
+        seekKafkaJs(position);
       }
       pauses.release(partitions);
     });
@@ -296,8 +309,16 @@ export function createKafkaJsConsumer(
     // assignment hook, one fetched before a seek kafkajs has not applied yet (its next fetch
     // starts at the sought offset), or one that arrives once close() has begun.
     if (closing !== undefined || pauses.isHeld(partition) || payload.isStale()) return;
-    const moved = staleness.snapshot(topicPartitionKey(partition));
+    const key = topicPartitionKey(partition);
+    sought.applied(key);
+    const moved = staleness.snapshot(key);
     const isStale = () => closing !== undefined || moved() || payload.isStale();
+    const filtered = filteredDeliveries.get(key);
+    if (filtered !== undefined) {
+      await filtered;
+      // Moved while it waited: left unresolved, as a batch not delivered is.
+      if (isStale()) return;
+    }
     const controls: BatchControls = {
       heartbeat: async () => {
         try {
@@ -337,10 +358,52 @@ export function createKafkaJsConsumer(
       batchesInFlight -= 1;
       if (batchesInFlight === 0) for (const settled of batchesSettled.splice(0)) settled();
     }
-    failures.delete(topicPartitionKey(partition));
+    failures.delete(key);
     const last = batch.messages[batch.messages.length - 1];
     if (last !== undefined && !isStale()) resolveOffset(last.offset);
   }
+
+  // kafkajs moves its position past a batch it filtered down to nothing (transaction markers,
+  // aborted records) by itself and never calls eachBatch for it: its batch event is the only word
+  // of it. The owner gets it as a batch with no records, so that it can commit that far.
+  function deliverFiltered(filtered: FilteredBatch & { readonly firstOffset: string | null }): void {
+    const partition = { topic: filtered.topic, partition: filtered.partition };
+    const key = topicPartitionKey(partition);
+    if (closing !== undefined || pauses.isHeld(partition)) return;
+    if (!sought.admitsFiltered(key, filtered.firstOffset)) return;
+    const previous = filteredDeliveries.get(key);
+    const moved = staleness.snapshot(key);
+    const controls: BatchControls = {
+      heartbeat: async () => undefined,
+      isStale: () => closing !== undefined || moved(),
+    };
+    batchesInFlight += 1;
+    const delivery = (async () => {
+      await previous;
+      await (handlers as ConsumerHandlers).onBatch(toEmptyIncomingBatch(filtered), controls);
+    })()
+      .catch((error: unknown) => {
+        report(
+          new InletError(
+            InletErrorCode.handlerFailed,
+            `onBatch failed for ${filtered.topic}/${filtered.partition} on a batch of transaction markers and aborted records up to offset ${filtered.lastOffset}`,
+            { cause: error, retryable: true },
+          ),
+          false,
+        );
+      })
+      .finally(() => {
+        if (filteredDeliveries.get(key) === delivery) filteredDeliveries.delete(key);
+        batchesInFlight -= 1;
+        if (batchesInFlight === 0) for (const settled of batchesSettled.splice(0)) settled();
+      });
+    filteredDeliveries.set(key, delivery);
+  }
+
+  consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+    if (payload.batchSize !== 0) return;
+    deliverFiltered({ ...payload, firstOffset: payload.firstOffset ?? null });
+  });
 
   const connect = () => {
     if (closing !== undefined) return Promise.reject(closedError('consumer'));

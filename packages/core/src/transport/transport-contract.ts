@@ -985,6 +985,50 @@ export function describeTransportContract(name: string, options: TransportContra
       expect(await admin.groupOffsets(groupId, topic)).toEqual([{ topic, partition: 0, offset: '3' }]);
     });
 
+    it('tells where each fetch ends, past transaction markers and aborted records, even with no record to deliver', async () => {
+      const topic = await topicWith(1);
+      const producer = transport.producer({ transactionalId: uniqueName('tx') });
+      closers.push(() => producer.close());
+      const batches: { readonly offsets: string[]; readonly nextOffset: string }[] = [];
+      const reached = (offset: string) => () =>
+        batches.some((batch) => batch.nextOffset === offset) ? true : undefined;
+
+      // Offsets 0 and 1, then the commit marker at 2.
+      const committed = await producer.transaction();
+      await committed.send(keyed(topic, 2, 1));
+      await committed.commit();
+      await collect(
+        [topic],
+        uniqueName('group'),
+        {},
+        {
+          onBatch: async (batch) => {
+            batches.push({
+              offsets: batch.records.map((record) => record.offset),
+              nextOffset: batch.nextOffset,
+            });
+          },
+        },
+      );
+      await eventually(reached('3'), 'the fetch past the commit marker', wait(20_000));
+
+      // Offset 3 aborted, then the abort marker at 4: nothing to deliver, but the fetch moves on.
+      const aborted = await producer.transaction();
+      await aborted.send(keyed(topic, 1, 1, 2));
+      await aborted.abort();
+      await eventually(reached('5'), 'the fetch past the aborted transaction', wait(20_000));
+
+      expect(batches.flatMap((batch) => batch.offsets)).toEqual(['0', '1']);
+      expect(batches.at(-1)).toEqual({ offsets: [], nextOffset: '5' });
+      for (const batch of batches) {
+        const last = batch.offsets.at(-1);
+        if (last !== undefined) expect(BigInt(batch.nextOffset)).toBeGreaterThan(BigInt(last));
+      }
+      const nextOffsets = batches.map((batch) => BigInt(batch.nextOffset));
+      expect(nextOffsets).toEqual([...nextOffsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      expect((await transport.admin().topicOffsets(topic))[0]?.high).toBe('5');
+    });
+
     it('refuses a transaction on a producer without a transactional id', async () => {
       const producer = transport.producer();
       closers.push(() => producer.close());

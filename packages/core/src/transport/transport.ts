@@ -137,10 +137,22 @@ export interface TransportConsumerOptions {
 /** A record as fetched; the same shape kept on decode errors. */
 export interface IncomingRecord extends RawRecord {}
 
+/**
+ * What one fetch of one partition returned. A fetch covers an offset range that can hold more than
+ * the records delivered: transaction markers (each takes an offset, as in Kafka) and, under
+ * read_committed, records of aborted transactions are never delivered. A fetch that covered only
+ * such offsets is delivered as a batch with no records, so that its owner can move past them.
+ */
 export interface IncomingBatch extends TopicPartition {
   readonly records: readonly IncomingRecord[];
   /** The partition's high watermark when fetched (for lag). */
   readonly highWatermark: string;
+  /**
+   * One past the last offset the fetch covered, markers and skipped records included: where the
+   * partition's next fetch starts, and the offset to commit once every record of the batch is
+   * done. At least one past the last record's offset.
+   */
+  readonly nextOffset: string;
 }
 
 export interface BatchControls {
@@ -152,7 +164,8 @@ export interface BatchControls {
 
 export interface ConsumerHandlers {
   /**
-   * Receives each fetched batch of one partition, in offset order. The partition's next batch is
+   * Receives each fetched batch of one partition, in offset order, including batches with no
+   * records (a fetch that covered only transaction markers or aborted records). The partition's next batch is
    * fetched only after the returned promise settles; nothing is committed unless `commit` is
    * called. A rejection is reported to `onError` and the same records are delivered again.
    * After any rebalance every owned partition restarts from its committed offset, so whatever
