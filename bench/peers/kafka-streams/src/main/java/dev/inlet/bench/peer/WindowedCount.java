@@ -21,6 +21,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -265,9 +267,13 @@ public final class WindowedCount {
       seenAll = progress.await(options.timeoutMs());
     } finally {
       // A clean close commits: offsets and output under at_least_once, the transaction under
-      // exactly_once_v2. Its duration is reported apart from the first-to-last-record time.
+      // exactly_once_v2. Its duration is reported apart from the first-to-last-record time. The
+      // app leaves its group (Kafka Streams stays by default), so that the group can be deleted.
       long closing = System.nanoTime();
-      boolean closed = streams.close(CLOSE_TIMEOUT);
+      boolean closed =
+          streams.close(
+              CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+                  .withTimeout(CLOSE_TIMEOUT));
       closeSeconds = (System.nanoTime() - closing) / 1e9;
       if (closed) streams.cleanUp();
       else System.err.println("Kafka Streams did not close within " + CLOSE_TIMEOUT.toSeconds() + " s");
