@@ -79,15 +79,16 @@ export interface ChildRun {
 }
 
 /**
- * Runs a Java main class from the broker's own jars. CPU time of the child comes from the shell's
- * `times` builtin, which reports the user+system time of its finished children.
+ * Runs `java` with `javaArgs` under bash and reports its stdout and CPU time. The CPU time comes
+ * from the shell's `times` builtin: the user+system time of its finished children, which the
+ * kernel adds up over all of the JVM's threads when bash reaps it. Node cannot see that itself
+ * (`process.resourceUsage()` is this process only, and /proc/<pid>/stat is gone once the child
+ * has been reaped, and misses its last moments if read before).
  */
-export async function runKafkaJavaTool(mainClass: string, args: readonly string[]): Promise<ChildRun> {
-  const libs = await serverScriptOutput('kafka', 'libs');
-  const quoted = args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
-  const script = `java -Xmx512m -cp '${libs}/*' ${mainClass} ${quoted} || exit $?; times >&2`;
+export async function runJava(javaArgs: readonly string[], label: string): Promise<ChildRun> {
+  const script = 'java "$@" || exit $?; times >&2';
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script, 'bash', ...javaArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -99,7 +100,7 @@ export async function runKafkaJavaTool(mainClass: string, args: readonly string[
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) {
-        reject(new Error(`${mainClass} exited with ${code}:\n${stderr.slice(-2000)}`));
+        reject(new Error(`${label} exited with ${code}:\n${stderr.slice(-2000)}`));
         return;
       }
       const childTimes = stderr.trim().split('\n').at(-1) ?? '';
@@ -109,4 +110,10 @@ export async function runKafkaJavaTool(mainClass: string, args: readonly string[
       resolve({ stdout, cpuSeconds: seconds.reduce((sum, value) => sum + value, 0) });
     });
   });
+}
+
+/** Runs a Java main class from the broker's own jars (see {@link runJava}). */
+export async function runKafkaJavaTool(mainClass: string, args: readonly string[]): Promise<ChildRun> {
+  const libs = await serverScriptOutput('kafka', 'libs');
+  return runJava(['-Xmx512m', '-cp', `${libs}/*`, mainClass, ...args], mainClass);
 }
