@@ -14,6 +14,7 @@ import { createConfluentRegistry, createSchemaResolver } from '@inlet/schema';
 import { count, createWindowing, tumbling } from '@inlet/windowing';
 import type { Arm, ArmRun, Scenario } from '../harness';
 import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
+import { deleteKafkaStreamsLeftovers, runKafkaStreamsWindowedCount } from '../peers/kafka-streams';
 
 // Windowing through the real broker: a tumbling one-minute count per user over Avro events
 // (registry-framed), with the changelog and a result topic, against consuming the same topic with
@@ -215,4 +216,51 @@ const versusKafkajs: Scenario = {
   },
 };
 
-export const windowingKafkaScenarios: readonly Scenario[] = [versusKafkajs];
+/** The same windowed count in Kafka Streams (the peer under bench/peers/kafka-streams), one stream thread. */
+function kafkaStreamsArm(brokers: readonly string[], prefilled: PrefilledClicks): Arm {
+  return {
+    label: 'Kafka Streams 4.4 (windowedBy.count, one stream thread, at_least_once)',
+    async run(): Promise<ArmRun> {
+      const applicationId = `bench-ks-${randomUUID().slice(0, 8)}`;
+      try {
+        return await runKafkaStreamsWindowedCount({
+          brokers,
+          inputTopic: prefilled.topic.name,
+          outputTopic: `${prefilled.topic.name}.${applicationId}.results`,
+          applicationId,
+          expectedRecords: prefilled.count,
+          windowSizeMs: windowMs,
+          graceMs: 0,
+          processingGuarantee: 'at_least_once',
+          avroSchema: clickSchema.schema,
+        });
+      } finally {
+        await deleteKafkaStreamsLeftovers(brokers, [applicationId]).catch(() => undefined);
+      }
+    },
+  };
+}
+
+const versusKafkaStreams: Scenario = {
+  name: 'windowing-kafka-vs-kafka-streams',
+  group: 'windowing',
+  description:
+    `Inlet windowing vs Kafka Streams doing the same tumbling 1-minute count per user (${keys} users, ${partitions} ` +
+    'partitions, registry-framed Avro decoded by both, changelog on both, final results to a topic) on the same ' +
+    'topic in the same run; each timed from its first record to its last (target ≥ 1.0)',
+  unit: 'events/s',
+  better: 'higher',
+  needsKafka: true,
+  pairs: 3,
+  warmupRuns: 1,
+  async prepare({ brokers, quick }) {
+    const prefilled = await prefillClicks(brokers, quick ? 20_000 : 150_000);
+    return {
+      ours: windowingArm(prefilled),
+      baseline: kafkaStreamsArm(brokers, prefilled),
+      teardown: () => prefilled.cleanup(),
+    };
+  },
+};
+
+export const windowingKafkaScenarios: readonly Scenario[] = [versusKafkajs, versusKafkaStreams];
