@@ -10,6 +10,7 @@ import { sinkPostgresScenarios } from './sink-postgres';
 import { sinkRedisScenarios } from './sink-redis';
 import { windowingKafkaScenarios } from './windowing-kafka';
 import { windowingOperatorScenarios } from './windowing-operator';
+import { windowingStateScenarios } from './windowing-state';
 
 export const allScenarios: readonly Scenario[] = [
   ...kafkaBaselineScenarios,
@@ -23,4 +24,5 @@ export const allScenarios: readonly Scenario[] = [
   ...sinkDuckDbScenarios,
   ...windowingOperatorScenarios,
   ...windowingKafkaScenarios,
+  ...windowingStateScenarios,
 ];
