@@ -9,6 +9,7 @@ import { sinkLatencyScenarios } from './sink-latency';
 import { sinkPostgresScenarios } from './sink-postgres';
 import { sinkRedisScenarios } from './sink-redis';
 import { windowingKafkaScenarios } from './windowing-kafka';
+import { windowingLatencyScenarios } from './windowing-latency';
 import { windowingOperatorScenarios } from './windowing-operator';
 import { windowingStateScenarios } from './windowing-state';
 
@@ -25,4 +26,5 @@ export const allScenarios: readonly Scenario[] = [
   ...windowingOperatorScenarios,
   ...windowingKafkaScenarios,
   ...windowingStateScenarios,
+  ...windowingLatencyScenarios,
 ];
