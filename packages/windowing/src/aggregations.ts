@@ -25,7 +25,8 @@ export type AnyAggregation<TEvent = any> = Aggregation<TEvent, any, any, any>;
 export type AggregationResult<TAggregation> =
   TAggregation extends Aggregation<never, unknown, unknown, infer TResult> ? TResult : never;
 
-type ValueOf<TEvent> = (event: TEvent) => number;
+/** What a numeric aggregation reads from an event. */
+export type ValueOf<TEvent> = (event: TEvent) => number;
 
 function checkFunction(name: string, value: unknown): void {
   if (typeof value !== 'function') {

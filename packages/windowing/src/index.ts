@@ -10,6 +10,7 @@ export {
   min,
   reduce,
   sum,
+  type ValueOf,
 } from './aggregations';
 export { type Checkpoint, changelogTopicName } from './changelog';
 export type { PartitionWatermarks } from './watermarks';

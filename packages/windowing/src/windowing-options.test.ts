@@ -9,7 +9,13 @@ import { salesTopic } from './windowing.test-support';
 const transport = createInMemoryBackbone();
 afterAll(() => transport.close());
 const sales = salesTopic('options-sales');
-const valid = { transport, groupId: 'g', topics: [sales], window: tumbling({ sizeMs: 1_000 }), aggregation: count() };
+const valid = {
+  transport,
+  groupId: 'g',
+  topics: [sales],
+  window: tumbling({ sizeMs: 1_000 }),
+  aggregation: count(),
+};
 
 function refusal(make: () => unknown): InletError {
   try {
@@ -35,18 +41,30 @@ describe('createWindowing options', () => {
   });
 
   it('refuses a missing window and an aggregation that is not one', () => {
-    expect(refusal(() => createWindowing({ ...valid, window: undefined as never })).message).toMatch(/window/);
-    expect(refusal(() => createWindowing({ ...valid, aggregation: (() => 1) as never })).message).toMatch(/aggregation/);
+    expect(refusal(() => createWindowing({ ...valid, window: undefined as never })).message).toMatch(
+      /window/,
+    );
+    expect(refusal(() => createWindowing({ ...valid, aggregation: (() => 1) as never })).message).toMatch(
+      /aggregation/,
+    );
   });
 
   it('refuses a late policy and an output it does not know', () => {
     expect(refusal(() => createWindowing({ ...valid, late: 'ignore' as never })).message).toMatch(/late/);
-    expect(refusal(() => createWindowing({ ...valid, output: { table: 'x' } as never })).message).toMatch(/output/);
+    expect(refusal(() => createWindowing({ ...valid, output: { table: 'x' } as never })).message).toMatch(
+      /output/,
+    );
   });
 
   it('refuses session windows with an aggregation that cannot merge', () => {
-    const noMerge = aggregate({ input: () => 1, init: () => 0, add: (total: number, one: number) => total + one });
-    const error = refusal(() => createWindowing({ ...valid, window: session({ gapMs: 10 }), aggregation: noMerge }));
+    const noMerge = aggregate({
+      input: () => 1,
+      init: () => 0,
+      add: (total: number, one: number) => total + one,
+    });
+    const error = refusal(() =>
+      createWindowing({ ...valid, window: session({ gapMs: 10 }), aggregation: noMerge }),
+    );
     expect(error.message).toMatch(/merge/);
   });
 
