@@ -50,6 +50,20 @@ describe('WindowOperator', () => {
     ]);
   });
 
+  it('keeps hopping windows aligned to k·advance + offset when advance does not divide size', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: hopping({ sizeMs: 5, advanceMs: 3, offsetMs: 1 }),
+      aggregation: count(),
+    });
+    operator.process('p0', [at('a', -151), at('a', 7), at('z', 100)]);
+    expect(finals(operator.takeOutputs())).toEqual([
+      ['a', -155, -150, 1],
+      ['a', -152, -147, 1],
+      ['a', 4, 9, 1],
+      ['a', 7, 12, 1],
+    ]);
+  });
+
   it('makes a sliding window ending at each event and adds earlier-arriving later windows', () => {
     const operator = new WindowOperator<Sale, number>({
       window: sliding({ sizeMs: 10 }),
