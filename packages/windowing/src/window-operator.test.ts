@@ -125,6 +125,24 @@ describe('WindowOperator', () => {
     expect(operator.takeLateEvents().map((late) => late.outcome)).toEqual(['updated', 'expired']);
   });
 
+  it('emits the correction of a window even when the same batch moves the watermark past its retention', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      late: { policy: 'update', retainMs: 5 },
+    });
+    operator.process('p0', [at('a', 1), at('a', 12)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
+    operator.process('p0', [at('a', 2), at('a', 30)]);
+    expect(operator.takeLateEvents().map((late) => late.outcome)).toEqual(['updated']);
+    expect(
+      operator
+        .takeOutputs()
+        .filter((output) => output.type === 'result' && output.correction)
+        .map((output) => [output.start, output.type === 'result' ? output.value : null]),
+    ).toEqual([[0, 2]]);
+  });
+
   it('holds the watermark at the slowest partition until it is idle', () => {
     let now = 0;
     const operator = new WindowOperator<Sale, number>({

@@ -287,6 +287,8 @@ export class WindowOperator<TEvent, TResult> {
       this.take(state, input, value, watermark);
     }
     this.watermarks.observe(partition, maxTime);
+    // Corrections first: the advance may purge the very windows this batch corrected.
+    this.emitChanged(true);
     this.advance();
     this.emitChanged();
     return refused;
@@ -663,16 +665,16 @@ export class WindowOperator<TEvent, TResult> {
     }
   }
 
-  /** Emits windows changed in this call: early results (emit: update) and corrections. */
-  private emitChanged(): void {
-    if (this.changedWindows.size === 0) return;
+  /** Emits windows changed in this call: early results (emit: update) and corrections (all, or only those). */
+  private emitChanged(correctionsOnly = false): void {
     for (const [window, [state, keyState]] of this.changedWindows) {
+      if (correctionsOnly && !window.closed) continue;
+      this.changedWindows.delete(window);
       if (!window.changed) continue;
       if (!this.partitions.has(state.id) || !keyState.windows.includes(window)) continue;
       this.emit(state, keyState, window, window.closed, window.closed);
       if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
     }
-    this.changedWindows.clear();
   }
 
   private emit(
