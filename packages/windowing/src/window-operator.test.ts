@@ -143,6 +143,27 @@ describe('WindowOperator', () => {
     ).toEqual([[0, 2]]);
   });
 
+  it('counts a late event as updated when it corrected one closed window and the other was past retention', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: hopping({ sizeMs: 10, advanceMs: 5 }),
+      aggregation: count(),
+      late: { policy: 'update', retainMs: 3 },
+    });
+    operator.process('p0', [at('a', 1), at('a', 16)]);
+    operator.takeOutputs();
+    operator.process('p0', [at('a', 7)]);
+    const [late] = operator.takeLateEvents();
+    expect([late?.outcome, late?.windows]).toEqual([
+      'updated',
+      [
+        { start: 0, end: 10 },
+        { start: 5, end: 15 },
+      ],
+    ]);
+    expect(operator.stats().late).toMatchObject({ updated: 1, expired: 0 });
+    expect(operator.takeOutputs()).toMatchObject([{ start: 5, end: 15, value: 1, correction: true }]);
+  });
+
   it('holds the watermark at the slowest partition until it is idle', () => {
     let now = 0;
     const operator = new WindowOperator<Sale, number>({

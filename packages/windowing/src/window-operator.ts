@@ -464,22 +464,20 @@ export class WindowOperator<TEvent, TResult> {
     const kind = this.window as TumblingWindows | HoppingWindows;
     const keyState = this.keyStateOf(state, input.key);
     let closedFor: WindowBounds[] | undefined;
-    let expired = false;
     if (kind.kind === 'tumbling') {
       const start = alignedStart(input.time, sizeMs, kind.offsetMs);
       if (!this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) {
         closedFor = [{ start, end: start + sizeMs }];
-        expired = this.isExpired(start + sizeMs, watermark);
       }
     } else {
       for (const start of fixedWindowStarts(kind, input.time)) {
         if (this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) continue;
         closedFor = withBounds(closedFor, { start, end: start + sizeMs });
-        expired ||= this.isExpired(start + sizeMs, watermark);
       }
     }
     if (keyState.windows.length === 0) this.dropKey(state, keyState);
-    if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
+    if (closedFor !== undefined)
+      this.recordLate(state, input, watermark, closedFor, this.allExpired(closedFor, watermark));
   }
 
   /** Adds to a fixed window; false when the window had closed (late), whatever the policy did. */
@@ -503,6 +501,11 @@ export class WindowOperator<TEvent, TResult> {
     window.events++;
     this.touched(state, keyState, window);
     return !closed;
+  }
+
+  /** A late event is expired only when none of its closed windows could take it (one that updated any counts as updated). */
+  private allExpired(closedFor: readonly WindowBounds[], watermark: number): boolean {
+    return closedFor.every((window) => this.isExpired(window.end, watermark));
   }
 
   /** Past its retention a closed window is gone (late: update cannot correct it). */
@@ -536,7 +539,7 @@ export class WindowOperator<TEvent, TResult> {
     const values = keyState.values as [number, unknown][];
     const time = input.time;
     let closedFor: WindowBounds[] | undefined;
-    let expired = false;
+    let ownExpired = false;
     // The key's later windows whose range holds the event.
     let hasOwn = false;
     for (const window of keyState.windows) {
@@ -557,9 +560,9 @@ export class WindowOperator<TEvent, TResult> {
       const ownClosed = this.isClosed(ownEnd, watermark);
       if (ownClosed) {
         closedFor = withBounds(closedFor, { start: ownEnd - sizeMs, end: ownEnd });
-        expired ||= this.isExpired(ownEnd, watermark);
+        ownExpired = this.isExpired(ownEnd, watermark);
       }
-      if (!ownClosed || (this.late.policy === 'update' && !expired)) {
+      if (!ownClosed || (this.late.policy === 'update' && !ownExpired)) {
         const window = ownClosed
           ? this.keptClosed(keyState, ownEnd - sizeMs, ownEnd)
           : this.openWindow(state, keyState, ownEnd - sizeMs, ownEnd);
@@ -573,7 +576,8 @@ export class WindowOperator<TEvent, TResult> {
     }
     state.dirty.add(keyState.key);
     this.scheduleValuesPurge(state, keyState);
-    if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
+    if (closedFor !== undefined)
+      this.recordLate(state, input, watermark, closedFor, this.allExpired(closedFor, watermark));
   }
 
   private takeSession(
