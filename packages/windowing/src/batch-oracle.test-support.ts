@@ -257,6 +257,11 @@ function sessionWindowBook<TEvent>(
 ): WindowBook<TEvent> & { endStep(): void } {
   const sessions = new Map<string, Session<TEvent>[]>();
   const snapshots: ExpectedWindow<TEvent>[][] = [];
+  // A closed session is remembered gapMs past its purge (retainMs after closing, 0 unless
+  // `late: update`): after that no event can reach it without its own span having closed too.
+  const retainMs = lateness.late.policy === 'update' ? lateness.late.retainMs : 0;
+  const isForgotten = (s: Session<TEvent>, watermark: number) =>
+    watermark >= s.end + lateness.graceMs + retainMs + gapMs;
   const join = (key: string, event: DeliveredEvent<TEvent>, overlapping: readonly Session<TEvent>[]) => {
     const merged: Session<TEvent> = {
       start: Math.min(event.input.time, ...overlapping.map((s) => s.start)),
@@ -270,7 +275,9 @@ function sessionWindowBook<TEvent>(
     take(event, watermark) {
       const { key, time } = event.input;
       const span: WindowBounds = { start: time, end: time + gapMs };
-      const overlapping = (sessions.get(key) ?? []).filter((s) => s.start < span.end && span.start < s.end);
+      const overlapping = (sessions.get(key) ?? []).filter(
+        (s) => s.start < span.end && span.start < s.end && !isForgotten(s, watermark),
+      );
       const closed = overlapping.filter((s) => isClosed(s, watermark, lateness));
       const lateFor: WindowBounds[] =
         closed.length > 0

@@ -109,6 +109,21 @@ describe('WindowOperator', () => {
     expect(finals(operator.takeOutputs())).toEqual([['a', 0, 40, 5]]);
   });
 
+  it('judges an event late when its span overlaps a closed session, even when its own span is still open', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: session({ gapMs: 10 }),
+      aggregation: count(),
+    });
+    operator.process('p0', [at('a', 0), at('b', 12)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
+    operator.process('p0', [at('a', 5)]);
+    expect(operator.takeLateEvents().map((late) => [late.outcome, late.windows])).toEqual([
+      ['dropped', [{ start: 0, end: 10 }]],
+    ]);
+    operator.process('p0', [at('z', 100)]);
+    expect(finals(operator.takeOutputs())).toEqual([['b', 12, 22, 1]]);
+  });
+
   it('corrects a closed window under late: update', () => {
     const operator = new WindowOperator<Sale, number>({
       window: tumbling({ sizeMs: 10 }),

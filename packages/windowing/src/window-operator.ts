@@ -597,7 +597,9 @@ export class WindowOperator<TEvent, TResult> {
       const closedFor = lateAlone
         ? [{ start, end }]
         : closed.map((window) => ({ start: window.start, end: window.end }));
-      const expired = lateAlone && this.isExpired(end, watermark);
+      const expired = lateAlone
+        ? this.isExpired(end, watermark)
+        : closed.some((window) => this.isExpired(window.end, watermark));
       if (this.late.policy !== 'update' || expired) {
         if (keyState.windows.length === 0) this.dropKey(state, keyState);
         this.recordLate(state, input, watermark, closedFor, expired);
@@ -642,6 +644,17 @@ export class WindowOperator<TEvent, TResult> {
     this.touched(state, keyState, merged);
   }
 
+  /**
+   * When a closed window is purged: `retainMs` after closing. A session is remembered `gapMs`
+   * longer (past its retention it takes nothing), because until then a late event's span can
+   * still overlap it while its own span is open: without the session the event would start a new
+   * one overlapping it instead of being late.
+   */
+  private forgetAt(end: number): number {
+    const sessionGapMs = this.window.kind === 'session' ? this.window.gapMs : 0;
+    return end + this.graceMs + this.retainMs() + sessionGapMs;
+  }
+
   private retainMs(): number {
     return this.late.policy === 'update' ? this.late.retainMs : 0;
   }
@@ -677,7 +690,7 @@ export class WindowOperator<TEvent, TResult> {
       if (!window.changed) continue;
       if (!this.partitions.has(state.id) || !keyState.windows.includes(window)) continue;
       this.emit(state, keyState, window, window.closed, window.closed);
-      if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
+      if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
     }
   }
 
@@ -789,8 +802,8 @@ export class WindowOperator<TEvent, TResult> {
     const before = keyState.windows.length;
     keyState.windows = keyState.windows.filter((window) => {
       if (!window.closed) return true;
-      if (window.end + this.graceMs + retainMs <= watermark) return false;
-      state.purging.add(window.end + this.graceMs + retainMs, keyState);
+      if (this.forgetAt(window.end) <= watermark) return false;
+      state.purging.add(this.forgetAt(window.end), keyState);
       return true;
     });
     if (keyState.values !== undefined && this.window.kind === 'sliding') {
@@ -820,7 +833,7 @@ export class WindowOperator<TEvent, TResult> {
 
   private schedule(state: PartitionState, keyState: KeyState): void {
     for (const window of keyState.windows) {
-      if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
+      if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
       else state.closing.add(window.end + this.graceMs, keyState);
     }
     this.scheduleValuesPurge(state, keyState);
