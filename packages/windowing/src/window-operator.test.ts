@@ -124,6 +124,24 @@ describe('WindowOperator', () => {
     expect(finals(operator.takeOutputs())).toEqual([['b', 12, 22, 1]]);
   });
 
+  it('emits nothing before its close for a session a late event reopened, under emit: final', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: session({ gapMs: 10 }),
+      aggregation: count(),
+      late: { policy: 'update', retainMs: 100 },
+    });
+    operator.process('p0', [at('b', 12)]);
+    // c@1 makes the closed session [1, 11); c@4 merges it into [1, 14), which is open again.
+    operator.process('p0', [at('c', 1), at('c', 4)]);
+    expect(operator.takeLateEvents().map((late) => late.outcome)).toEqual(['updated', 'updated']);
+    expect(operator.takeOutputs()).toEqual([]);
+    operator.process('p0', [at('z', 100)]);
+    expect(finals(operator.takeOutputs())).toEqual([
+      ['c', 1, 14, 2],
+      ['b', 12, 22, 1],
+    ]);
+  });
+
   it('corrects a closed window under late: update', () => {
     const operator = new WindowOperator<Sale, number>({
       window: tumbling({ sizeMs: 10 }),

@@ -689,6 +689,9 @@ export class WindowOperator<TEvent, TResult> {
       this.changedWindows.delete(window);
       if (!window.changed) continue;
       if (!this.partitions.has(state.id) || !keyState.windows.includes(window)) continue;
+      // Under emit: final an open window waits for its close (a late event can reopen a closed
+      // session by merging it with its span).
+      if (!window.closed && !this.emitUpdates) continue;
       this.emit(state, keyState, window, window.closed, window.closed);
       if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
     }
