@@ -184,8 +184,12 @@ function fixedWindowBook<TEvent>(
         for (const bounds of windowsOf(event.input.time)) {
           const id = windowId(event.input.key, bounds);
           if (refused.has(`${event.sequence}|${id}`)) continue;
-          const events = [...(windows.get(id)?.events ?? []), event];
-          windows.set(id, { key: event.input.key, partition: event.partition, ...bounds, events });
+          const window = windows.get(id);
+          if (window === undefined) {
+            windows.set(id, { key: event.input.key, partition: event.partition, ...bounds, events: [event] });
+          } else {
+            (window.events as DeliveredEvent<TEvent>[]).push(event);
+          }
         }
       }
       return [...windows.values()];
