@@ -213,3 +213,111 @@ describe('WindowOperator', () => {
     expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
   });
 });
+
+describe('WindowOperator at window boundaries', () => {
+  const flushAt = 1_000_000;
+
+  function finalsOf(options: ConstructorParameters<typeof WindowOperator<Sale, number>>[0], times: number[]) {
+    const operator = new WindowOperator<Sale, number>(options);
+    operator.process('p0', [...times.map((time) => at('a', time)), at('z', flushAt)]);
+    return finals(operator.takeOutputs());
+  }
+
+  it('aligns tumbling windows to the epoch plus the offset, also before 1970, an event at end going to the next', () => {
+    expect(
+      finalsOf({ window: tumbling({ sizeMs: 10, offsetMs: 3 }), aggregation: count() }, [2, 3, 12, 13]),
+    ).toEqual([
+      ['a', -7, 3, 1],
+      ['a', 3, 13, 2],
+      ['a', 13, 23, 1],
+    ]);
+    expect(finalsOf({ window: tumbling({ sizeMs: 10 }), aggregation: count() }, [-11, -10, -1, 0])).toEqual([
+      ['a', -20, -10, 1],
+      ['a', -10, 0, 2],
+      ['a', 0, 10, 1],
+    ]);
+  });
+
+  it('puts a negative time in every hopping window holding it, and none where it is the end', () => {
+    expect(finalsOf({ window: hopping({ sizeMs: 10, advanceMs: 5 }), aggregation: count() }, [-5])).toEqual([
+      ['a', -10, 0, 1],
+      ['a', -5, 5, 1],
+    ]);
+  });
+
+  it('splits sessions exactly gapMs apart and joins those one less', () => {
+    expect(finalsOf({ window: session({ gapMs: 10 }), aggregation: count() }, [0, 10, 30, 39])).toEqual([
+      ['a', 0, 10, 1],
+      ['a', 10, 20, 1],
+      ['a', 30, 49, 2],
+    ]);
+  });
+
+  it('leaves an event exactly sizeMs before out of a sliding window, and one less in', () => {
+    expect(finalsOf({ window: sliding({ sizeMs: 10 }), aggregation: count() }, [0, 10, 19])).toEqual([
+      ['a', -9, 1, 1],
+      ['a', 1, 11, 1],
+      ['a', 10, 20, 2],
+    ]);
+  });
+
+  it('closes a window when the watermark is exactly end + grace, and an event then is late', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      graceMs: 5,
+      outOfOrdernessMs: 2,
+    });
+    operator.process('p0', [at('a', 9), at('b', 16)]);
+    expect(finals(operator.takeOutputs())).toEqual([]);
+    operator.process('p0', [at('b', 17)]);
+    expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
+    operator.process('p0', [at('a', 9)]);
+    expect(operator.takeLateEvents().map((late) => [late.watermark, late.outcome])).toEqual([
+      [15, 'dropped'],
+    ]);
+  });
+
+  it('counts a partition idle once exactly idleTimeoutMs passed without a batch', () => {
+    let now = 0;
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      idleTimeoutMs: 100,
+      clock: () => now,
+    });
+    operator.assign('p1');
+    operator.process('p0', [at('a', 1), at('a', 50)]);
+    now = 60;
+    operator.process('p0', [at('a', 51)]);
+    now = 99;
+    operator.tick();
+    expect(operator.watermark()).toBe(Number.NEGATIVE_INFINITY);
+    now = 100;
+    operator.tick();
+    expect([operator.watermark(), finals(operator.takeOutputs())]).toEqual([51, [['a', 0, 10, 1]]]);
+  });
+
+  it('follows the wall clock under the quiet-stream rule only once every partition is caught up and quiet for afterMs', () => {
+    let now = 0;
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      quiet: { afterMs: 100, maxDelayMs: 20 },
+      clock: () => now,
+    });
+    operator.process('p0', [at('a', 1)]);
+    now = 150;
+    operator.tick();
+    expect(operator.watermark()).toBe(1);
+    operator.setCaughtUp('p0', true);
+    now = 200;
+    operator.process('p0', [at('a', 2)]);
+    now = 299;
+    operator.tick();
+    expect(operator.watermark()).toBe(2);
+    now = 300;
+    operator.tick();
+    expect([operator.watermark(), finals(operator.takeOutputs())]).toEqual([280, [['a', 0, 10, 2]]]);
+  });
+});
