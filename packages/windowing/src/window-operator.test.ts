@@ -298,6 +298,29 @@ describe('WindowOperator at window boundaries', () => {
     expect([operator.watermark(), finals(operator.takeOutputs())]).toEqual([51, [['a', 0, 10, 1]]]);
   });
 
+  it('lets a partition that hands over only empty batches go idle', () => {
+    let now = 0;
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+      idleTimeoutMs: 100,
+      clock: () => now,
+    });
+    operator.process('p1', [at('b', 0)]);
+    now = 90;
+    operator.process('p1', []);
+    operator.process('p0', [at('a', 1), at('a', 50)]);
+    now = 100;
+    operator.process('p1', []);
+    expect([operator.watermark(), finals(operator.takeOutputs())]).toEqual([
+      50,
+      [
+        ['b', 0, 10, 1],
+        ['a', 0, 10, 1],
+      ],
+    ]);
+  });
+
   it('follows the wall clock under the quiet-stream rule only once every partition is caught up and quiet for afterMs', () => {
     let now = 0;
     const operator = new WindowOperator<Sale, number>({

@@ -286,7 +286,8 @@ export class WindowOperator<TEvent, TResult> {
       if (input.time > maxTime) maxTime = input.time;
       this.take(state, input, value, watermark);
     }
-    this.watermarks.observe(partition, maxTime);
+    // An empty fetch is no arrival: it must not keep the partition from going idle.
+    if (inputs.length > 0) this.watermarks.observe(partition, maxTime);
     // Corrections first: the advance may purge the very windows this batch corrected.
     this.emitChanged(true);
     this.advance();
