@@ -409,7 +409,7 @@ export function runBatchOracle<TEvent>(
         }
         clock.maxEventTime = Math.max(clock.maxEventTime, input.time);
       }
-      clock.lastArrival = now;
+      if (step.events.length > 0) clock.lastArrival = now; // an empty fetch is no arrival
       recompute();
     } else if (step.kind === 'tick') {
       recompute();

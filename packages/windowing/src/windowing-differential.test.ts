@@ -151,7 +151,8 @@ const planStepArbitrary = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('batch' as const),
       partition: fc.nat(2),
-      size: fc.integer({ min: 1, max: 6 }),
+      // 0: an empty fetch, which is no arrival (it does not keep its partition from going idle).
+      size: fc.integer({ min: 0, max: 6 }),
       advanceClockMs: fc.integer({ min: 0, max: 40 }),
     }),
   },
@@ -211,6 +212,15 @@ function scheduleOf(shape: StreamShape, flushByQuiet: boolean): ScheduleStep<Sal
     const chosen = step.partition % shape.partitions;
     if (step.kind === 'caught-up') {
       schedule.push({ kind: 'caught-up', partition: `p${chosen}`, caughtUp: step.caughtUp });
+      return;
+    }
+    if (step.size === 0) {
+      schedule.push({
+        kind: 'batch',
+        partition: `p${chosen}`,
+        events: [],
+        advanceClockMs: step.advanceClockMs,
+      });
       return;
     }
     const order = names.map((_, i) => (chosen + i) % shape.partitions);
