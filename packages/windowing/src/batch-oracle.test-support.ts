@@ -20,7 +20,14 @@ export type ScheduleStep<TEvent> =
   /** An idle check after the clock moved on. */
   | { readonly kind: 'tick'; readonly advanceClockMs: number }
   /** The consumer says whether a partition has anything left to read (the quiet-stream rule). */
-  | { readonly kind: 'caught-up'; readonly partition: string; readonly caughtUp: boolean };
+  | { readonly kind: 'caught-up'; readonly partition: string; readonly caughtUp: boolean }
+  /**
+   * The instance restarts: every partition is assigned again with the state its changelog
+   * holds, as after a crash or a rebalance that gives them all back. Idleness and caught-up flags
+   * start over, and the operator's watermark is the minimum again (a partition's applied one
+   * stays).
+   */
+  | { readonly kind: 'restart' };
 
 export interface OracleOptions {
   readonly window: WindowKind;
@@ -386,7 +393,7 @@ export function runBatchOracle<TEvent>(
   const appliedWatermarks: Map<string, number>[] = [];
   const lateEvents: ExpectedLateEvent<TEvent>[] = [];
   schedule.forEach((step, index) => {
-    if (step.kind !== 'caught-up') now += step.advanceClockMs;
+    if (step.kind === 'batch' || step.kind === 'tick') now += step.advanceClockMs;
     if (step.kind === 'batch') {
       const clock = partitions.get(step.partition);
       if (clock === undefined) throw new Error(`partition ${step.partition} is not in the assignment`);
@@ -412,6 +419,13 @@ export function runBatchOracle<TEvent>(
       if (step.events.length > 0) clock.lastArrival = now; // an empty fetch is no arrival
       recompute();
     } else if (step.kind === 'tick') {
+      recompute();
+    } else if (step.kind === 'restart') {
+      for (const clock of partitions.values()) {
+        clock.lastArrival = now;
+        clock.caughtUp = false;
+      }
+      operatorWatermark = Number.NEGATIVE_INFINITY;
       recompute();
     } else {
       const clock = partitions.get(step.partition);

@@ -13,8 +13,11 @@ import {
 import { hopping, session, sliding, tumbling, type WindowKind } from './window-kinds';
 import {
   type EmitMode,
+  type EncodedKeyState,
   type LateEvent,
+  type LateOutcome,
   type LatePolicy,
+  type PartitionChanges,
   type WindowInput,
   WindowOperator,
   type WindowOutput,
@@ -147,7 +150,7 @@ const eventDraftArbitrary = fc.record({
 
 const planStepArbitrary = fc.oneof(
   {
-    weight: 6,
+    weight: 12,
     arbitrary: fc.record({
       kind: fc.constant('batch' as const),
       partition: fc.nat(2),
@@ -156,15 +159,16 @@ const planStepArbitrary = fc.oneof(
       advanceClockMs: fc.integer({ min: 0, max: 40 }),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), advanceClockMs: fc.nat(400) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('tick' as const), advanceClockMs: fc.nat(400) }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('caught-up' as const),
       partition: fc.nat(2),
       caughtUp: fc.boolean(),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
 );
 
 type EventDraft = typeof eventDraftArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -205,7 +209,7 @@ function scheduleOf(shape: StreamShape, flushByQuiet: boolean): ScheduleStep<Sal
   const paused = (p: number, at: number) =>
     shape.pause !== null && shape.pause.partition % shape.partitions === p && at < shape.pause.until;
   shape.plan.forEach((step, at) => {
-    if (step.kind === 'tick') {
+    if (step.kind === 'tick' || step.kind === 'restart') {
       schedule.push(step);
       return;
     }
@@ -304,35 +308,75 @@ interface OperatorRun {
   readonly lateCounts: Readonly<Record<string, number>>;
 }
 
+/** What the changelog topic would hold for a partition: the last state written per key, and its time. */
+interface PartitionChangelog {
+  /** As the topic carries them: JSON. */
+  readonly keys: Map<string, string>;
+  time: PartitionChanges['time'];
+}
+
 function runOperator(testCase: DifferentialCase): OperatorRun {
   let now = 0;
   const { partitions, ...options } = testCase.options;
-  const operator = new WindowOperator<Sale, unknown>({
-    ...options,
-    aggregation: testCase.aggregation.aggregation,
-    emit: testCase.emit,
-    clock: () => now,
-  });
-  for (const p of partitions) {
-    operator.assign(p);
-    operator.setCaughtUp(p, false);
-  }
+  const changelogs = new Map<string, PartitionChangelog>(
+    partitions.map((p) => [p, { keys: new Map(), time: { maxEventTime: null, watermark: null } }]),
+  );
+  const start = (restore: boolean) => {
+    const started = new WindowOperator<Sale, unknown>({
+      ...options,
+      aggregation: testCase.aggregation.aggregation,
+      emit: testCase.emit,
+      clock: () => now,
+    });
+    for (const p of partitions) {
+      const changelog = changelogs.get(p);
+      if (restore && changelog !== undefined) {
+        const keys = [...changelog.keys].map(
+          ([key, json]) => [key, JSON.parse(json) as EncodedKeyState] as const,
+        );
+        started.assign(p, { keys, time: changelog.time });
+      } else {
+        started.assign(p);
+      }
+      started.setCaughtUp(p, false);
+    }
+    return started;
+  };
+  let operator = start(false);
   const outputs: { step: number; output: WindowOutput<unknown> }[] = [];
   const lateEvents: { step: number; late: LateEvent<Sale> }[] = [];
+  const lateCounts: Record<LateOutcome, number> = { dropped: 0, 'side-output': 0, updated: 0, expired: 0 };
+  const countLate = () => {
+    for (const [outcome, counted] of Object.entries(operator.stats().late) as [LateOutcome, number][]) {
+      lateCounts[outcome] += counted;
+    }
+  };
   testCase.schedule.forEach((step, index) => {
-    if (step.kind !== 'caught-up') now += step.advanceClockMs;
+    if (step.kind === 'batch' || step.kind === 'tick') now += step.advanceClockMs;
     if (step.kind === 'batch') {
       const refused = operator.process(step.partition, step.events);
       expect(refused).toEqual([]);
     } else if (step.kind === 'tick') {
       operator.tick();
+    } else if (step.kind === 'restart') {
+      countLate();
+      operator = start(true);
     } else {
       operator.setCaughtUp(step.partition, step.caughtUp);
     }
     for (const output of operator.takeOutputs()) outputs.push({ step: index, output });
     for (const late of operator.takeLateEvents()) lateEvents.push({ step: index, late });
+    for (const [p, changelog] of changelogs) {
+      const changes = operator.takeChanges(p);
+      for (const [key, state] of changes.keys) {
+        if (state === null) changelog.keys.delete(key);
+        else changelog.keys.set(key, JSON.stringify(state));
+      }
+      changelog.time = changes.time;
+    }
   });
-  return { outputs, lateEvents, lateCounts: operator.stats().late };
+  countLate();
+  return { outputs, lateEvents, lateCounts };
 }
 
 // ---------- comparing ----------
@@ -434,6 +478,7 @@ function checkEmissions(testCase: DifferentialCase, run: OperatorRun, oracle: Or
 function describeCase(testCase: DifferentialCase): string {
   const steps = testCase.schedule.map((step, index) => {
     if (step.kind === 'tick') return `${index} tick +${step.advanceClockMs}`;
+    if (step.kind === 'restart') return `${index} restart`;
     if (step.kind === 'caught-up') return `${index} caught-up ${step.partition} ${step.caughtUp}`;
     const events = step.events.map(
       (e) => `${e.key}@${e.time}#${e.event.id}(${e.event.amount},${e.event.tag})`,
