@@ -79,7 +79,7 @@ export interface OracleRun<TEvent> {
 }
 
 export function windowId(key: string, bounds: WindowBounds): string {
-  return `${JSON.stringify(key)}|${bounds.start}|${bounds.end}`;
+  return `${key}|${bounds.start}|${bounds.end}`;
 }
 
 interface PartitionClock {
@@ -436,12 +436,33 @@ export function runBatchOracle<TEvent>(
     appliedWatermarks.push(new Map([...partitions].map(([p, clock]) => [p, clock.applied])));
   });
 
+  const windowsByStep = new Map<number, ReadonlyMap<string, ExpectedWindow<TEvent>>>();
+  const lastStep = schedule.length - 1;
+  let finalContents: ExpectedWindow<TEvent>[] | undefined;
+  // Fixed and sliding windows: refusals are decided on arrival and never revisited, so a window
+  // after a step holds its final contents delivered by then; it exists once an event made it
+  // (any event of a fixed window, one at its own time for a sliding window). Sessions merge, and
+  // keep a snapshot per step instead.
+  const contentsAfter = (step: number): ExpectedWindow<TEvent>[] => {
+    if (window.kind === 'session' || step === lastStep) return book.contentsAfter(step);
+    finalContents ??= book.contentsAfter(lastStep);
+    return finalContents.flatMap((w) => {
+      const events = w.events.filter((event) => event.step <= step);
+      const made = events.some((event) => window.kind !== 'sliding' || event.input.time === w.end - 1);
+      return made ? [{ ...w, events }] : [];
+    });
+  };
   return {
     watermarks,
     appliedWatermarks,
     lateEvents,
     windowsAfter(step) {
-      return new Map(book.contentsAfter(step).map((w) => [windowId(w.key, w), w]));
+      let known = windowsByStep.get(step);
+      if (known === undefined) {
+        known = new Map(contentsAfter(step).map((w) => [windowId(w.key, w), w]));
+        windowsByStep.set(step, known);
+      }
+      return known;
     },
     isClosedAfter(step, partition, bounds) {
       const applied = appliedWatermarks[step]?.get(partition) ?? Number.NEGATIVE_INFINITY;

@@ -1,7 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AnyAggregation, aggregate, avg, count, distinctCount, max, min, sum } from './aggregations';
+import {
+  type AnyAggregation,
+  aggregate,
+  avg,
+  count,
+  distinctCount,
+  max,
+  min,
+  reduce,
+  sum,
+} from './aggregations';
 import {
   type ExpectedWindow,
   type OracleOptions,
@@ -61,6 +71,11 @@ const aggregationCases: readonly AggregationCase[] = [
     name: 'distinctCount',
     aggregation: distinctCount((sale: Sale) => sale.tag),
     expected: (sales) => new Set(sales.map((sale) => sale.tag)).size,
+  },
+  {
+    name: 'reduce (max)',
+    aggregation: reduce((sale: Sale) => sale.amount, Math.max),
+    expected: (sales) => Math.max(...amounts(sales)),
   },
   {
     // Which events exactly, whatever order the operator folded or merged them in.
@@ -436,12 +451,9 @@ function checkEmissions(testCase: DifferentialCase, run: OperatorRun, oracle: Or
   const revisions = new Map<string, number>();
   const finalSeen = new Set<string>();
   const lastFinal = new Map<string, boolean>();
-  const snapshots = new Map<number, ReadonlyMap<string, ExpectedWindow<Sale>>>();
   for (const { step, output } of run.outputs) {
     const id = windowId(output.key, output);
-    const windows = snapshots.get(step) ?? oracle.windowsAfter(step);
-    snapshots.set(step, windows);
-    const window = windows.get(id);
+    const window = oracle.windowsAfter(step).get(id);
     const problem = (what: string) =>
       problems.push(`step ${step} ${output.type} ${id} r${output.revision}: ${what}`);
     if (output.type === 'retraction') {
@@ -474,6 +486,41 @@ function checkEmissions(testCase: DifferentialCase, run: OperatorRun, oracle: Or
   expect(problems).toEqual([]);
 }
 
+/**
+ * (d), which windows get a result at each step: under `emit: 'update'` every window the step
+ * changed; under `final` those it changed that are closed (corrections); under both, every
+ * window the step closed. Nothing else is emitted.
+ */
+function checkWhatIsEmitted(testCase: DifferentialCase, run: OperatorRun, oracle: OracleRun<Sale>) {
+  const problems: string[] = [];
+  const emittedAt = new Map<number, Set<string>>();
+  for (const { step, output } of run.outputs) {
+    if (output.type !== 'result') continue;
+    const ids = emittedAt.get(step) ?? new Set<string>();
+    ids.add(windowId(output.key, output));
+    emittedAt.set(step, ids);
+  }
+  const contents = (window: ExpectedWindow<Sale> | undefined) =>
+    window?.events.map((e) => e.sequence).join(',');
+  let before: ReadonlyMap<string, ExpectedWindow<Sale>> = new Map();
+  testCase.schedule.forEach((_, step) => {
+    const after = oracle.windowsAfter(step);
+    const expected = new Set<string>();
+    for (const [id, window] of after) {
+      const closed = oracle.isClosedAfter(step, window.partition, window);
+      const wasClosed = before.has(id) && oracle.isClosedAfter(step - 1, window.partition, window);
+      const changed = contents(before.get(id)) !== contents(window);
+      if ((changed && (testCase.emit === 'update' || closed)) || (closed && !wasClosed)) expected.add(id);
+    }
+    const got = [...(emittedAt.get(step) ?? [])].sort();
+    const want = [...expected].sort();
+    if (!isDeepStrictEqual(got, want))
+      problems.push(`step ${step}: results for ${got}, expected for ${want}`);
+    before = after;
+  });
+  expect(problems).toEqual([]);
+}
+
 /** A failing case, short enough to read: options, then one line per step. */
 function describeCase(testCase: DifferentialCase): string {
   const steps = testCase.schedule.map((step, index) => {
@@ -496,6 +543,7 @@ function checkCase(testCase: DifferentialCase) {
     checkLateEvents(run, oracle);
     checkFinalResults(testCase, run, oracle);
     checkEmissions(testCase, run, oracle);
+    checkWhatIsEmitted(testCase, run, oracle);
   } catch (error) {
     if (error instanceof Error) error.message = `${error.message}\n--- case ---\n${describeCase(testCase)}`;
     throw error;
