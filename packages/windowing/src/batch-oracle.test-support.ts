@@ -27,7 +27,14 @@ export type ScheduleStep<TEvent> =
    * start over, and the operator's watermark is the minimum again (a partition's applied one
    * stays).
    */
-  | { readonly kind: 'restart' };
+  | { readonly kind: 'restart' }
+  /**
+   * A rebalance takes a partition away (its state stays in its changelog) or gives it back
+   * restored from there. The operator's watermark is recomputed over the new assignment, lower
+   * or higher; a partition's applied watermark never goes back.
+   */
+  | { readonly kind: 'revoke'; readonly partition: string }
+  | { readonly kind: 'assign'; readonly partition: string };
 
 export interface OracleOptions {
   readonly window: WindowKind;
@@ -374,20 +381,24 @@ export function runBatchOracle<TEvent>(
     const { quiet } = options;
     if (quiet === undefined) return undefined;
     // "Idle for afterMs" is read as: nothing arrived for afterMs (whether or not idleTimeoutMs has passed).
-    const quietLongEnough = [...partitions.values()].every(
-      (clock) => clock.caughtUp && now - clock.lastArrival >= quiet.afterMs,
-    );
+    const quietLongEnough =
+      partitions.size > 0 &&
+      [...partitions.values()].every((clock) => clock.caughtUp && now - clock.lastArrival >= quiet.afterMs);
     return quietLongEnough ? now - (quiet.maxDelayMs ?? outOfOrdernessMs) : undefined;
   };
-  const recompute = () => {
+  /** The minimum over owned partitions that are not idle, raised by the quiet-stream rule. */
+  const computed = (): number | undefined => {
     const active = [...partitions.values()].filter((clock) => !isIdle(clock));
     const candidates = active.map((clock) => clock.maxEventTime - outOfOrdernessMs);
     const minimum = candidates.length > 0 ? Math.min(...candidates) : undefined;
     const quiet = quietWatermark();
-    const computed = quiet === undefined ? minimum : Math.max(minimum ?? quiet, quiet);
-    if (computed !== undefined) operatorWatermark = Math.max(operatorWatermark, computed);
+    return quiet === undefined ? minimum : Math.max(minimum ?? quiet, quiet);
+  };
+  const recompute = () => {
+    operatorWatermark = Math.max(operatorWatermark, computed() ?? operatorWatermark);
     for (const clock of partitions.values()) clock.applied = Math.max(clock.applied, operatorWatermark);
   };
+  const revoked = new Map<string, PartitionClock>();
 
   const watermarks: number[] = [];
   const appliedWatermarks: Map<string, number>[] = [];
@@ -425,15 +436,28 @@ export function runBatchOracle<TEvent>(
         clock.lastArrival = now;
         clock.caughtUp = false;
       }
-      operatorWatermark = Number.NEGATIVE_INFINITY;
-      recompute();
+      operatorWatermark = computed() ?? Number.NEGATIVE_INFINITY;
+    } else if (step.kind === 'revoke') {
+      const clock = partitions.get(step.partition);
+      if (clock === undefined) throw new Error(`partition ${step.partition} is not in the assignment`);
+      partitions.delete(step.partition);
+      revoked.set(step.partition, clock);
+      operatorWatermark = computed() ?? operatorWatermark;
+    } else if (step.kind === 'assign') {
+      const clock = revoked.get(step.partition);
+      if (clock === undefined) throw new Error(`partition ${step.partition} was not revoked`);
+      revoked.delete(step.partition);
+      clock.lastArrival = now;
+      clock.caughtUp = false;
+      partitions.set(step.partition, clock);
+      operatorWatermark = computed() ?? operatorWatermark;
     } else {
       const clock = partitions.get(step.partition);
       if (clock !== undefined) clock.caughtUp = step.caughtUp;
     }
     sessionBook?.endStep();
     watermarks.push(operatorWatermark);
-    appliedWatermarks.push(new Map([...partitions].map(([p, clock]) => [p, clock.applied])));
+    appliedWatermarks.push(new Map([...partitions, ...revoked].map(([p, clock]) => [p, clock.applied])));
   });
 
   const windowsByStep = new Map<number, ReadonlyMap<string, ExpectedWindow<TEvent>>>();

@@ -184,6 +184,7 @@ const planStepArbitrary = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebalance' as const), partition: fc.nat(2) }) },
 );
 
 type EventDraft = typeof eventDraftArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -221,8 +222,10 @@ function scheduleOf(shape: StreamShape, flushByQuiet: boolean): ScheduleStep<Sal
     });
   });
   const schedule: ScheduleStep<Sale>[] = [];
+  const revoked = new Set<string>();
   const paused = (p: number, at: number) =>
-    shape.pause !== null && shape.pause.partition % shape.partitions === p && at < shape.pause.until;
+    revoked.has(`p${p}`) ||
+    (shape.pause !== null && shape.pause.partition % shape.partitions === p && at < shape.pause.until);
   shape.plan.forEach((step, at) => {
     if (step.kind === 'tick' || step.kind === 'restart') {
       schedule.push(step);
@@ -233,6 +236,17 @@ function scheduleOf(shape: StreamShape, flushByQuiet: boolean): ScheduleStep<Sal
       schedule.push({ kind: 'caught-up', partition: `p${chosen}`, caughtUp: step.caughtUp });
       return;
     }
+    if (step.kind === 'rebalance') {
+      // Takes the partition away, or gives it back; never the last one owned.
+      const partition = `p${chosen}`;
+      if (revoked.delete(partition)) schedule.push({ kind: 'assign', partition });
+      else if (revoked.size < shape.partitions - 1) {
+        revoked.add(partition);
+        schedule.push({ kind: 'revoke', partition });
+      }
+      return;
+    }
+    if (revoked.has(`p${chosen}`)) return;
     if (step.size === 0) {
       schedule.push({
         kind: 'batch',
@@ -251,6 +265,7 @@ function scheduleOf(shape: StreamShape, flushByQuiet: boolean): ScheduleStep<Sal
     const events = pending.get(`p${from}`)?.splice(0, step.size) ?? [];
     schedule.push({ kind: 'batch', partition: `p${from}`, events, advanceClockMs: step.advanceClockMs });
   });
+  for (const partition of revoked) schedule.push({ kind: 'assign', partition });
   for (let left = true; left; ) {
     left = false;
     for (const p of names) {
@@ -336,28 +351,26 @@ function runOperator(testCase: DifferentialCase): OperatorRun {
   const changelogs = new Map<string, PartitionChangelog>(
     partitions.map((p) => [p, { keys: new Map(), time: { maxEventTime: null, watermark: null } }]),
   );
-  const start = (restore: boolean) => {
+  const owned = new Set(partitions);
+  const assign = (into: WindowOperator<Sale, unknown>, p: string) => {
+    const changelog = changelogs.get(p);
+    const keys = [...(changelog?.keys ?? [])].map(
+      ([key, json]) => [key, JSON.parse(json) as EncodedKeyState] as const,
+    );
+    into.assign(p, { keys, time: changelog?.time ?? { maxEventTime: null, watermark: null } });
+    into.setCaughtUp(p, false);
+  };
+  const start = () => {
     const started = new WindowOperator<Sale, unknown>({
       ...options,
       aggregation: testCase.aggregation.aggregation,
       emit: testCase.emit,
       clock: () => now,
     });
-    for (const p of partitions) {
-      const changelog = changelogs.get(p);
-      if (restore && changelog !== undefined) {
-        const keys = [...changelog.keys].map(
-          ([key, json]) => [key, JSON.parse(json) as EncodedKeyState] as const,
-        );
-        started.assign(p, { keys, time: changelog.time });
-      } else {
-        started.assign(p);
-      }
-      started.setCaughtUp(p, false);
-    }
+    for (const p of owned) assign(started, p);
     return started;
   };
-  let operator = start(false);
+  let operator = start();
   const outputs: { step: number; output: WindowOutput<unknown> }[] = [];
   const lateEvents: { step: number; late: LateEvent<Sale> }[] = [];
   const lateCounts: Record<LateOutcome, number> = { dropped: 0, 'side-output': 0, updated: 0, expired: 0 };
@@ -375,13 +388,20 @@ function runOperator(testCase: DifferentialCase): OperatorRun {
       operator.tick();
     } else if (step.kind === 'restart') {
       countLate();
-      operator = start(true);
+      operator = start();
+    } else if (step.kind === 'revoke') {
+      operator.revoke(step.partition);
+      owned.delete(step.partition);
+    } else if (step.kind === 'assign') {
+      assign(operator, step.partition);
+      owned.add(step.partition);
     } else {
       operator.setCaughtUp(step.partition, step.caughtUp);
     }
     for (const output of operator.takeOutputs()) outputs.push({ step: index, output });
     for (const late of operator.takeLateEvents()) lateEvents.push({ step: index, late });
     for (const [p, changelog] of changelogs) {
+      if (!owned.has(p)) continue;
       const changes = operator.takeChanges(p);
       for (const [key, state] of changes.keys) {
         if (state === null) changelog.keys.delete(key);
@@ -526,6 +546,7 @@ function describeCase(testCase: DifferentialCase): string {
   const steps = testCase.schedule.map((step, index) => {
     if (step.kind === 'tick') return `${index} tick +${step.advanceClockMs}`;
     if (step.kind === 'restart') return `${index} restart`;
+    if (step.kind === 'revoke' || step.kind === 'assign') return `${index} ${step.kind} ${step.partition}`;
     if (step.kind === 'caught-up') return `${index} caught-up ${step.partition} ${step.caughtUp}`;
     const events = step.events.map(
       (e) => `${e.key}@${e.time}#${e.event.id}(${e.event.amount},${e.event.tag})`,
