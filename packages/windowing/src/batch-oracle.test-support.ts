@@ -1,9 +1,10 @@
 /**
  * A batch computation of what the windowing operator must produce, written from the README's
  * *Semantics* section alone (not from the operator). It is slow on purpose: it replays a
- * schedule of batches and clock ticks step by step only to know the watermark each event was
- * judged by and what the late policy did with it; the contents of a window are then the events
- * that fall in it and were not refused for it, filtered from the whole stream.
+ * schedule of batches, clock ticks and assignment changes step by step only to know the
+ * watermark each event was judged by and what the late policy did with it; the contents of a
+ * window are then the events that fall in it and were not refused for it, filtered from the
+ * whole stream.
  */
 
 import type { WindowKind } from './window-kinds';
@@ -43,7 +44,7 @@ export interface OracleOptions {
   readonly late?: LatePolicy;
   readonly idleTimeoutMs?: number;
   readonly quiet?: QuietStreamRule;
-  /** The partitions owned from the start (clock 0), not caught up; the assignment never changes. */
+  /** The partitions owned from the start (clock 0), not caught up; `revoke`/`assign` steps change it. */
   readonly partitions: readonly string[];
 }
 
