@@ -335,7 +335,9 @@ function withoutUndefined(quiet: { afterMs: number; maxDelayMs: number | undefin
 interface OperatorRun {
   readonly outputs: readonly { readonly step: number; readonly output: WindowOutput<unknown> }[];
   readonly lateEvents: readonly { readonly step: number; readonly late: LateEvent<Sale> }[];
+  /** `stats()` counters, summed over the instances a restart replaced. */
   readonly lateCounts: Readonly<Record<string, number>>;
+  readonly outputCounts: { readonly results: number; readonly retractions: number };
 }
 
 /** What the changelog topic would hold for a partition: the last state written per key, and its time. */
@@ -374,10 +376,14 @@ function runOperator(testCase: DifferentialCase): OperatorRun {
   const outputs: { step: number; output: WindowOutput<unknown> }[] = [];
   const lateEvents: { step: number; late: LateEvent<Sale> }[] = [];
   const lateCounts: Record<LateOutcome, number> = { dropped: 0, 'side-output': 0, updated: 0, expired: 0 };
+  const outputCounts = { results: 0, retractions: 0 };
   const countLate = () => {
-    for (const [outcome, counted] of Object.entries(operator.stats().late) as [LateOutcome, number][]) {
+    const stats = operator.stats();
+    for (const [outcome, counted] of Object.entries(stats.late) as [LateOutcome, number][]) {
       lateCounts[outcome] += counted;
     }
+    outputCounts.results += stats.results;
+    outputCounts.retractions += stats.retractions;
   };
   testCase.schedule.forEach((step, index) => {
     if (step.kind === 'batch' || step.kind === 'tick') now += step.advanceClockMs;
@@ -411,7 +417,7 @@ function runOperator(testCase: DifferentialCase): OperatorRun {
     }
   });
   countLate();
-  return { outputs, lateEvents, lateCounts };
+  return { outputs, lateEvents, lateCounts, outputCounts };
 }
 
 // ---------- comparing ----------
@@ -442,7 +448,7 @@ function checkFinalResults(testCase: DifferentialCase, run: OperatorRun, oracle:
   if (!isDeepStrictEqual(got, want)) expect(got).toEqual(want);
 }
 
-/** (b) and (c): the late events, their windows and outcomes, and the counters. */
+/** (b) and (c): the late events, their windows and outcomes; the counters, of results too. */
 function checkLateEvents(run: OperatorRun, oracle: OracleRun<Sale>) {
   const reported = run.lateEvents.map(({ step, late }) => ({
     step,
@@ -458,6 +464,8 @@ function checkLateEvents(run: OperatorRun, oracle: OracleRun<Sale>) {
   const counted: Record<string, number> = { dropped: 0, 'side-output': 0, updated: 0, expired: 0 };
   for (const { late } of run.lateEvents) counted[late.outcome] = (counted[late.outcome] ?? 0) + 1;
   expect(run.lateCounts).toEqual(counted);
+  const results = run.outputs.filter(({ output }) => output.type === 'result').length;
+  expect(run.outputCounts).toEqual({ results, retractions: run.outputs.length - results });
 }
 
 /**
