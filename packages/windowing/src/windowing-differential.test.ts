@@ -107,28 +107,32 @@ const allKeys = [...hotKeys, ...coldKeys];
 /** A key's events come from one partition, as with Kafka's key partitioning. */
 const partitionOf = (key: string, partitions: number) => `p${allKeys.indexOf(key) % partitions}`;
 
+/** Mostly small against the events' spacing (many windows, much overlap), sometimes large. */
+const durationMs = (small: number, large: number) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: small }) },
+    { weight: 1, arbitrary: fc.integer({ min: small + 1, max: large }) },
+  );
+
 const windowKindArbitrary = {
-  tumbling: fc
-    .integer({ min: 5, max: 60 })
-    .chain((sizeMs) =>
-      fc.integer({ min: 0, max: sizeMs - 1 }).map((offsetMs) => tumbling({ sizeMs, offsetMs })),
-    ),
-  hopping: fc
-    .integer({ min: 4, max: 60 })
-    .chain((sizeMs) =>
-      fc
-        .integer({ min: 2, max: sizeMs })
-        .chain((advanceMs) =>
-          fc
-            .integer({ min: 0, max: advanceMs - 1 })
-            .map((offsetMs) => hopping({ sizeMs, advanceMs, offsetMs })),
-        ),
-    ),
-  sliding: fc.integer({ min: 1, max: 50 }).map((sizeMs) => sliding({ sizeMs })),
-  session: fc.integer({ min: 1, max: 40 }).map((gapMs) => session({ gapMs })),
+  tumbling: durationMs(60, 250).chain((sizeMs) =>
+    fc.integer({ min: 0, max: sizeMs - 1 }).map((offsetMs) => tumbling({ sizeMs, offsetMs })),
+  ),
+  hopping: durationMs(60, 250).chain((sizeMs) =>
+    // At most 30 windows per event keeps a case fast.
+    fc
+      .integer({ min: Math.max(1, Math.ceil(sizeMs / 30)), max: sizeMs })
+      .chain((advanceMs) =>
+        fc
+          .integer({ min: 0, max: advanceMs - 1 })
+          .map((offsetMs) => hopping({ sizeMs, advanceMs, offsetMs })),
+      ),
+  ),
+  sliding: durationMs(50, 200).map((sizeMs) => sliding({ sizeMs })),
+  session: durationMs(40, 150).map((gapMs) => session({ gapMs })),
 } satisfies Record<WindowKind['kind'], fc.Arbitrary<WindowKind>>;
 
-const smallMs = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 }));
+const smallMs = fc.oneof(fc.constant(0), durationMs(30, 120));
 
 const latePolicyArbitrary = {
   drop: fc.constant<LatePolicy>({ policy: 'drop' }),
