@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, sum } from './aggregations';
+import { aggregate, count, sum } from './aggregations';
 import { hopping, session, sliding, tumbling } from './window-kinds';
 import { type WindowInput, WindowOperator, type WindowOutput } from './window-operator';
 
@@ -211,6 +211,28 @@ describe('WindowOperator', () => {
     now = 1500;
     operator.process('p0', [at('a', 51)]);
     expect(finals(operator.takeOutputs())).toEqual([['a', 0, 10, 1]]);
+  });
+});
+
+describe('WindowOperator results', () => {
+  it('does not change a result once emitted when its aggregation changes the accumulator in place', () => {
+    const operator = new WindowOperator<Sale, number[]>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: aggregate({
+        input: (sale: Sale) => sale.amount,
+        init: (): number[] => [],
+        add: (amounts: number[], amount: number) => {
+          amounts.push(amount);
+          return amounts;
+        },
+      }),
+      emit: 'update',
+    });
+    operator.process('p0', [at('a', 1, 5)]);
+    const [early] = operator.takeOutputs();
+    operator.process('p0', [at('a', 2, 7)]);
+    expect(early).toMatchObject({ value: [5], events: 1 });
+    expect(operator.takeOutputs()).toMatchObject([{ value: [5, 7], events: 2 }]);
   });
 });
 

@@ -347,7 +347,7 @@ export class WindowOperator<TEvent, TResult> {
         found.push({
           start: window.start,
           end: window.end,
-          value: this.aggregation.result(window.accumulator) as TResult,
+          value: this.resultOf(window),
           events: window.events,
           closed: window.closed,
         });
@@ -714,13 +714,23 @@ export class WindowOperator<TEvent, TResult> {
       key: keyState.key,
       start: window.start,
       end: window.end,
-      value: this.aggregation.result(window.accumulator) as TResult,
+      value: this.resultOf(window),
       events: window.events,
       revision: window.revision,
       final,
       correction,
       partition: state.id,
     });
+  }
+
+  /**
+   * The window's result as it is now. An aggregation may change its accumulator in place and
+   * return it (or part of it) as the result, so an object result is copied: a result emitted
+   * must not change when the window takes more events.
+   */
+  private resultOf(window: WindowState): TResult {
+    const result = this.aggregation.result(window.accumulator) as TResult;
+    return typeof result === 'object' && result !== null ? structuredClone(result) : result;
   }
 
   private retract(state: PartitionState, key: string, bounds: WindowBounds, revision: number): void {
