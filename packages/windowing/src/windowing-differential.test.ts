@@ -78,15 +78,39 @@ const aggregationCases: readonly AggregationCase[] = [
     expected: (sales) => Math.max(...amounts(sales)),
   },
   {
-    // Which events exactly, whatever order the operator folded or merged them in.
+    // Which events exactly, whatever order the operator folded or merged them in. It changes
+    // its accumulator in place, as an aggregation may: windows sharing one would show.
     name: 'aggregate (ids)',
     aggregation: aggregate({
       name: 'ids',
       input: (sale: Sale) => sale.id,
       init: (): number[] => [],
-      add: (ids: number[], id: number) => [...ids, id],
-      merge: (left: number[], right: number[]) => [...left, ...right],
+      add: (ids: number[], id: number) => {
+        ids.push(id);
+        return ids;
+      },
+      merge: (left: number[], right: number[]) => {
+        left.push(...right);
+        return left;
+      },
       result: (ids: number[]) => [...ids].sort((a, b) => a - b),
+    }),
+    expected: (sales) => sales.map((sale) => sale.id).sort((a, b) => a - b),
+  },
+  {
+    // The accumulator is the result: an emitted value must not change when the window does later.
+    name: 'aggregate (ids, accumulator as result)',
+    aggregation: aggregate({
+      input: (sale: Sale) => sale.id,
+      init: (): number[] => [],
+      add: (ids: number[], id: number) => {
+        ids.push(id);
+        return ids.sort((a, b) => a - b);
+      },
+      merge: (left: number[], right: number[]) => {
+        left.push(...right);
+        return left.sort((a, b) => a - b);
+      },
     }),
     expected: (sales) => sales.map((sale) => sale.id).sort((a, b) => a - b),
   },
