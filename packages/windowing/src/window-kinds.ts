@@ -95,10 +95,15 @@ export function alignedStart(time: number, step: number, offset: number): number
  */
 export function fixedWindowStarts(kind: TumblingWindows | HoppingWindows, time: number): number[] {
   if (kind.kind === 'tumbling') return [alignedStart(time, kind.sizeMs, kind.offsetMs)];
-  const last = alignedStart(time, kind.advanceMs, kind.offsetMs);
+  // Walk back from the latest aligned start: stepping from `last - size` would leave the
+  // alignment whenever `advance` does not divide `size`.
   const starts: number[] = [];
-  for (let start = last - kind.sizeMs + kind.advanceMs; start <= last; start += kind.advanceMs) {
-    if (start > time - kind.sizeMs) starts.push(start);
+  for (
+    let start = alignedStart(time, kind.advanceMs, kind.offsetMs);
+    start > time - kind.sizeMs;
+    start -= kind.advanceMs
+  ) {
+    starts.unshift(start);
   }
   return starts;
 }

@@ -295,7 +295,10 @@ export class WindowOperator<TEvent, TResult> {
       if (input.time > maxTime) maxTime = input.time;
       this.take(state, input, value, watermark);
     }
-    this.watermarks.observe(partition, maxTime);
+    // An empty fetch is no arrival: it must not keep the partition from going idle.
+    if (inputs.length > 0) this.watermarks.observe(partition, maxTime);
+    // Corrections first: the advance may purge the very windows this batch corrected.
+    this.emitChanged(true);
     this.advance();
     this.emitChanged();
     return refused;
@@ -353,7 +356,7 @@ export class WindowOperator<TEvent, TResult> {
         found.push({
           start: window.start,
           end: window.end,
-          value: this.aggregation.result(window.accumulator) as TResult,
+          value: this.resultOf(window),
           events: window.events,
           closed: window.closed,
         });
@@ -471,22 +474,20 @@ export class WindowOperator<TEvent, TResult> {
     const kind = this.window as TumblingWindows | HoppingWindows;
     const keyState = this.keyStateOf(state, input.key);
     let closedFor: WindowBounds[] | undefined;
-    let expired = false;
     if (kind.kind === 'tumbling') {
       const start = alignedStart(input.time, sizeMs, kind.offsetMs);
       if (!this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) {
         closedFor = [{ start, end: start + sizeMs }];
-        expired = this.isExpired(start + sizeMs, watermark);
       }
     } else {
       for (const start of fixedWindowStarts(kind, input.time)) {
         if (this.addToFixed(state, keyState, start, start + sizeMs, value, watermark)) continue;
         closedFor = withBounds(closedFor, { start, end: start + sizeMs });
-        expired ||= this.isExpired(start + sizeMs, watermark);
       }
     }
     if (keyState.windows.length === 0) this.dropKey(state, keyState);
-    if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
+    if (closedFor !== undefined)
+      this.recordLate(state, input, watermark, closedFor, this.allExpired(closedFor, watermark));
   }
 
   /** Adds to a fixed window; false when the window had closed (late), whatever the policy did. */
@@ -510,6 +511,11 @@ export class WindowOperator<TEvent, TResult> {
     window.events++;
     this.touched(state, keyState, window);
     return !closed;
+  }
+
+  /** A late event is expired only when none of its closed windows could take it (one that updated any counts as updated). */
+  private allExpired(closedFor: readonly WindowBounds[], watermark: number): boolean {
+    return closedFor.every((window) => this.isExpired(window.end, watermark));
   }
 
   /** Past its retention a closed window is gone (late: update cannot correct it). */
@@ -543,7 +549,7 @@ export class WindowOperator<TEvent, TResult> {
     const values = keyState.values as [number, unknown][];
     const time = input.time;
     let closedFor: WindowBounds[] | undefined;
-    let expired = false;
+    let ownExpired = false;
     // The key's later windows whose range holds the event.
     let hasOwn = false;
     for (const window of keyState.windows) {
@@ -564,9 +570,9 @@ export class WindowOperator<TEvent, TResult> {
       const ownClosed = this.isClosed(ownEnd, watermark);
       if (ownClosed) {
         closedFor = withBounds(closedFor, { start: ownEnd - sizeMs, end: ownEnd });
-        expired ||= this.isExpired(ownEnd, watermark);
+        ownExpired = this.isExpired(ownEnd, watermark);
       }
-      if (!ownClosed || (this.late.policy === 'update' && !expired)) {
+      if (!ownClosed || (this.late.policy === 'update' && !ownExpired)) {
         const window = ownClosed
           ? this.keptClosed(keyState, ownEnd - sizeMs, ownEnd)
           : this.openWindow(state, keyState, ownEnd - sizeMs, ownEnd);
@@ -580,7 +586,8 @@ export class WindowOperator<TEvent, TResult> {
     }
     markDirty(state, keyState);
     this.scheduleValuesPurge(state, keyState);
-    if (closedFor !== undefined) this.recordLate(state, input, watermark, closedFor, expired);
+    if (closedFor !== undefined)
+      this.recordLate(state, input, watermark, closedFor, this.allExpired(closedFor, watermark));
   }
 
   private takeSession(
@@ -600,7 +607,9 @@ export class WindowOperator<TEvent, TResult> {
       const closedFor = lateAlone
         ? [{ start, end }]
         : closed.map((window) => ({ start: window.start, end: window.end }));
-      const expired = lateAlone && this.isExpired(end, watermark);
+      const expired = lateAlone
+        ? this.isExpired(end, watermark)
+        : closed.some((window) => this.isExpired(window.end, watermark));
       if (this.late.policy !== 'update' || expired) {
         if (keyState.windows.length === 0) this.dropKey(state, keyState);
         this.recordLate(state, input, watermark, closedFor, expired);
@@ -645,6 +654,17 @@ export class WindowOperator<TEvent, TResult> {
     this.touched(state, keyState, merged);
   }
 
+  /**
+   * When a closed window is purged: `retainMs` after closing. A session is remembered `gapMs`
+   * longer (past its retention it takes nothing), because until then a late event's span can
+   * still overlap it while its own span is open: without the session the event would start a new
+   * one overlapping it instead of being late.
+   */
+  private forgetAt(end: number): number {
+    const sessionGapMs = this.window.kind === 'session' ? this.window.gapMs : 0;
+    return end + this.graceMs + this.retainMs() + sessionGapMs;
+  }
+
   private retainMs(): number {
     return this.late.policy === 'update' ? this.late.retainMs : 0;
   }
@@ -672,16 +692,19 @@ export class WindowOperator<TEvent, TResult> {
     }
   }
 
-  /** Emits windows changed in this call: early results (emit: update) and corrections. */
-  private emitChanged(): void {
-    if (this.changedWindows.size === 0) return;
+  /** Emits windows changed in this call: early results (emit: update) and corrections (all, or only those). */
+  private emitChanged(correctionsOnly = false): void {
     for (const [window, [state, keyState]] of this.changedWindows) {
+      if (correctionsOnly && !window.closed) continue;
+      this.changedWindows.delete(window);
       if (!window.changed) continue;
       if (!this.partitions.has(state.id) || !keyState.windows.includes(window)) continue;
+      // Under emit: final an open window waits for its close (a late event can reopen a closed
+      // session by merging it with its span).
+      if (!window.closed && !this.emitUpdates) continue;
       this.emit(state, keyState, window, window.closed, window.closed);
-      if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
+      if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
     }
-    this.changedWindows.clear();
   }
 
   private emit(
@@ -700,13 +723,23 @@ export class WindowOperator<TEvent, TResult> {
       key: keyState.key,
       start: window.start,
       end: window.end,
-      value: this.aggregation.result(window.accumulator) as TResult,
+      value: this.resultOf(window),
       events: window.events,
       revision: window.revision,
       final,
       correction,
       partition: state.id,
     });
+  }
+
+  /**
+   * The window's result as it is now. An aggregation may change its accumulator in place and
+   * return it (or part of it) as the result, so an object result is copied: a result emitted
+   * must not change when the window takes more events.
+   */
+  private resultOf(window: WindowState): TResult {
+    const result = this.aggregation.result(window.accumulator) as TResult;
+    return typeof result === 'object' && result !== null ? structuredClone(result) : result;
   }
 
   private retract(state: PartitionState, key: string, bounds: WindowBounds, revision: number): void {
@@ -792,17 +825,17 @@ export class WindowOperator<TEvent, TResult> {
     const retainMs = this.retainMs();
     const windows = keyState.windows;
     // Windows are by start, and (never overlapping, or all of one size) so by end too: the ones
-    // past their retention are a prefix.
+    // to forget are a prefix.
     let purged = 0;
     while (purged < windows.length) {
       const window = windows[purged] as WindowState;
-      if (!window.closed || window.end + this.graceMs + retainMs > watermark) break;
+      if (!window.closed || this.forgetAt(window.end) > watermark) break;
       purged++;
     }
     if (purged > 0) windows.splice(0, purged);
-    if (retainMs > 0) {
-      for (const window of windows)
-        if (window.closed) state.purging.add(window.end + this.graceMs + retainMs, keyState);
+    for (const window of windows) {
+      if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
+      else break;
     }
     if (keyState.values !== undefined && this.window.kind === 'sliding') {
       const keepFrom = watermark - this.graceMs - this.window.sizeMs - retainMs;
@@ -840,7 +873,7 @@ export class WindowOperator<TEvent, TResult> {
 
   private schedule(state: PartitionState, keyState: KeyState): void {
     for (const window of keyState.windows) {
-      if (window.closed) state.purging.add(window.end + this.graceMs + this.retainMs(), keyState);
+      if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
       else state.closing.add(window.end + this.graceMs, keyState);
     }
     this.scheduleValuesPurge(state, keyState);
