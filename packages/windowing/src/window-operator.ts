@@ -57,6 +57,12 @@ export interface WindowInput<TEvent> {
   readonly key: string;
   readonly time: number;
   readonly event: TEvent;
+  /**
+   * The event's id: another input of the same key with this id is a duplicate, skipped and
+   * counted, as long as the windows the first one went into are kept (the ids are kept with the
+   * key's state, checkpointed with it).
+   */
+  readonly id?: string;
 }
 
 export interface WindowBounds {
@@ -124,6 +130,8 @@ export interface WindowOperatorStats {
   readonly late: Readonly<Record<LateOutcome, number>>;
   readonly results: number;
   readonly retractions: number;
+  /** Inputs skipped because an input with the same id and key was taken before. */
+  readonly duplicates: number;
   /** The operator's watermark: the minimum over active partitions (−Infinity before any). */
   readonly watermark: number;
 }
@@ -148,6 +156,8 @@ interface KeyState {
   values: [number, unknown][] | undefined;
   /** Listed in its partition's `dirty` (to be written to the changelog). */
   dirty: boolean;
+  /** Ids of inputs taken (id → event time), for recognising copies. */
+  ids: Map<string, number> | undefined;
 }
 
 interface PartitionState {
@@ -169,6 +179,8 @@ export interface EncodedKeyState {
   /** [start, end, accumulator, events, revision, closed (1/0)] */
   readonly w: readonly (readonly [number, number, unknown, number, number, number])[];
   readonly v?: readonly (readonly [number, unknown])[];
+  /** [id, event time] of the inputs taken, while their windows are kept. */
+  readonly d?: readonly (readonly [string, number])[];
 }
 
 /** What the changelog needs after a batch: keys to write (null: remove) and the partition's time. */
@@ -200,6 +212,7 @@ export class WindowOperator<TEvent, TResult> {
     late: { dropped: 0, 'side-output': 0, updated: 0, expired: 0 } as Record<LateOutcome, number>,
     results: 0,
     retractions: 0,
+    duplicates: 0,
   };
 
   constructor(options: WindowOperatorOptions<TEvent>) {
@@ -291,6 +304,15 @@ export class WindowOperator<TEvent, TResult> {
       } catch (error) {
         refused.push({ index, error });
         continue;
+      }
+      if (input.id !== undefined) {
+        const keyState = this.keyStateOf(state, input.key);
+        if (keyState.ids?.has(input.id)) {
+          this.counters.duplicates++;
+          continue;
+        }
+        (keyState.ids ??= new Map()).set(input.id, input.time);
+        markDirty(state, keyState);
       }
       if (input.time > maxTime) maxTime = input.time;
       this.take(state, input, value, watermark);
@@ -411,6 +433,7 @@ export class WindowOperator<TEvent, TResult> {
       late: { ...this.counters.late },
       results: this.counters.results,
       retractions: this.counters.retractions,
+      duplicates: this.counters.duplicates,
       watermark: this.watermarks.current(),
     };
   }
@@ -439,7 +462,13 @@ export class WindowOperator<TEvent, TResult> {
   private keyStateOf(state: PartitionState, key: string): KeyState {
     let keyState = state.keys.get(key);
     if (keyState === undefined) {
-      keyState = { key, windows: [], values: this.window.kind === 'sliding' ? [] : undefined, dirty: false };
+      keyState = {
+        key,
+        windows: [],
+        values: this.window.kind === 'sliding' ? [] : undefined,
+        dirty: false,
+        ids: undefined,
+      };
       state.keys.set(key, keyState);
     }
     return keyState;
@@ -665,6 +694,12 @@ export class WindowOperator<TEvent, TResult> {
     return end + this.graceMs + this.retainMs() + sessionGapMs;
   }
 
+  /** How long after an event's time (in watermark) its windows can still be kept. */
+  private idHorizonMs(): number {
+    const size = this.window.kind === 'session' ? 2 * this.window.gapMs : this.window.sizeMs;
+    return size + this.graceMs + this.retainMs();
+  }
+
   private retainMs(): number {
     return this.late.policy === 'update' ? this.late.retainMs : 0;
   }
@@ -837,6 +872,14 @@ export class WindowOperator<TEvent, TResult> {
       if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
       else break;
     }
+    if (keyState.ids !== undefined) {
+      // An id is needed while a window holding its time is kept, or may still be made.
+      const forgetBefore = watermark - this.idHorizonMs();
+      for (const [id, time] of keyState.ids) {
+        if (time > forgetBefore) continue;
+        if (!windows.some((window) => window.start <= time && time < window.end)) keyState.ids.delete(id);
+      }
+    }
     if (keyState.values !== undefined && this.window.kind === 'sliding') {
       const keepFrom = watermark - this.graceMs - this.window.sizeMs - retainMs;
       let drop = 0;
@@ -892,9 +935,13 @@ export class WindowOperator<TEvent, TResult> {
           window.closed ? 1 : 0,
         ] as const,
     );
-    return keyState.values === undefined
-      ? { w: windows }
-      : { w: windows, v: keyState.values.map((entry) => [entry[0], entry[1]] as const) };
+    return {
+      w: windows,
+      ...(keyState.values === undefined
+        ? {}
+        : { v: keyState.values.map((entry) => [entry[0], entry[1]] as const) }),
+      ...(keyState.ids === undefined || keyState.ids.size === 0 ? {} : { d: [...keyState.ids] }),
+    };
   }
 
   private decodeKey(key: string, encoded: EncodedKeyState): KeyState {
@@ -913,6 +960,7 @@ export class WindowOperator<TEvent, TResult> {
       values:
         this.window.kind === 'sliding' ? (encoded.v ?? []).map(([time, value]) => [time, value]) : undefined,
       dirty: false,
+      ids: encoded.d === undefined ? undefined : new Map(encoded.d.map(([id, time]) => [id, time])),
     };
   }
 }

@@ -56,6 +56,13 @@ describe('createWindowing options', () => {
     );
   });
 
+  it('refuses a dedup store or a version gate: copies are recognised by the window state', () => {
+    expect(refusal(() => createWindowing({ ...valid, dedup: false } as never)).message).toMatch(/dedup/);
+    expect(refusal(() => createWindowing({ ...valid, versionGate: {} } as never)).message).toMatch(
+      /versionGate/,
+    );
+  });
+
   it('refuses session windows with an aggregation that cannot merge', () => {
     const noMerge = aggregate({
       input: () => 1,

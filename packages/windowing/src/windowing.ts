@@ -53,6 +53,8 @@ type ConsumerPart<TTopics extends readonly TopicDefinition[]> = Omit<
   | 'handle'
   | 'handleBatch'
   | 'tombstones'
+  | 'dedup'
+  | 'versionGate'
   | 'transactionalDedup'
   | 'onPartitionsAssigned'
   | 'onPartitionsRevoked'
@@ -278,6 +280,14 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     Object.fromEntries(Object.keys(windowingShape).map((name) => [name, given[name]])),
     windowingShape,
   );
+  for (const refused of ['dedup', 'versionGate'] as const) {
+    if (given[refused] !== undefined) {
+      throw new InletError(
+        InletErrorCode.invalidOption,
+        `windowing: ${refused} is not an option here — copies of an event (same id) are recognised by the window state itself, checkpointed with it`,
+      );
+    }
+  }
   const name = givenName ?? options.groupId;
   const logger: InletLogger = options.logger ?? silentLogger;
   const clock = clockOption ?? Date.now;
@@ -596,7 +606,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     for (let index = 0; index < events.length; index++) {
       const event = events[index] as TEvent;
       try {
-        inputs.push({ key: keyOf(event), time: timeOf(event), event });
+        inputs.push({ key: keyOf(event), time: timeOf(event), event, id: event.id });
         indexes.push(index);
       } catch (error) {
         refused.push({ index, error });
@@ -750,6 +760,10 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   consumer = createConsumer({
     ...(consumerOptions as unknown as ConsumerOptions<TTopics, never, 'dead-letter'>),
     ...(ownsTransport ? { transport, brokers: undefined, connection: undefined } : {}),
+    // Copies are recognised by the window state itself (ids kept with each key and checkpointed
+    // with it): a dedup store apart from the state could remember an event the restored state
+    // does not hold, or forget one it does.
+    dedup: false,
     handleBatch: handleBatch as never,
     onPartitionsAssigned: (partitions, { signal }) => assignPartitions(partitions, signal),
     onPartitionsRevoked: (partitions) => revokePartitions(partitions),
