@@ -1,5 +1,5 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
-import { defineEvent, defineTopic, jsonSchema, type KafkaTransport } from '@inlet/core';
+import { defineEvent, defineTopic, jsonSchema, type KafkaTransport, partitionForKey } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { count, sum } from './aggregations';
@@ -46,6 +46,16 @@ async function produce(
   await producer.close();
 }
 
+/** A sale at `at` on every partition (no partition has to go idle for the windows before it to close). */
+function closing(at: number): [string, number, number][] {
+  return [0, 1, 2].map((partition) => {
+    for (let index = 0; ; index++) {
+      const store = `close-${index}`;
+      if (partitionForKey(Buffer.from(store), 3) === partition) return [store, 0, at];
+    }
+  });
+}
+
 function finals(outputs: readonly WindowOutput<number>[]): Map<string, number> {
   const latest = new Map<string, number>();
   for (const item of outputs)
@@ -61,8 +71,7 @@ describe('createWindowing', () => {
       ['s1', 7, 30_000],
       ['s2', 1, 59_999],
       ['s1', 2, 61_000],
-      ['s2', 2, 200_000],
-      ['s1', 1, 200_000],
+      ...closing(200_000),
     ]);
     const outputs: WindowOutput<number>[] = [];
     const windowing = createWindowing({
@@ -72,8 +81,6 @@ describe('createWindowing', () => {
       window: tumbling({ sizeMs: 60_000 }),
       aggregation: sum((sale: { data: { amount: number } }) => sale.data.amount),
       output: { onResults: (items) => void outputs.push(...items) },
-      idleTimeoutMs: 50,
-      tickMs: 20,
     });
     opened.push(windowing);
     await windowing.start();
@@ -100,8 +107,6 @@ describe('createWindowing', () => {
         window: tumbling({ sizeMs: 60_000 }),
         aggregation: count(),
         output: { onResults: (items) => void outputs.push(...items) },
-        idleTimeoutMs: 50,
-        tickMs: 20,
       });
     await produce(transport, sales, [
       ['s1', 1, 1_000],
@@ -114,11 +119,7 @@ describe('createWindowing', () => {
     await before.caughtUp({ timeoutMs: 10_000 });
     await before.close();
     expect(finals(first).size).toBe(0);
-    await produce(transport, sales, [
-      ['s1', 1, 4_000],
-      ['s1', 1, 120_000],
-      ['s2', 1, 120_000],
-    ]);
+    await produce(transport, sales, [['s1', 1, 4_000], ...closing(120_000)]);
     const second: WindowOutput<number>[] = [];
     const after = make(second);
     opened.push(after);
