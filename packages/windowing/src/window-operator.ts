@@ -867,7 +867,8 @@ export class WindowOperator<TEvent, TResult> {
       if (!window.closed || this.forgetAt(window.end) > watermark) break;
       purged++;
     }
-    if (purged > 0) windows.splice(0, purged);
+    if (purged === 1) windows.shift();
+    else if (purged > 1) windows.splice(0, purged);
     for (const window of windows) {
       if (window.closed) state.purging.add(this.forgetAt(window.end), keyState);
       else break;
@@ -973,13 +974,15 @@ function findWindow(windows: readonly WindowState[], start: number): WindowState
 function insertWindow(windows: WindowState[], window: WindowState): void {
   let index = windows.length;
   while (index > 0 && (windows[index - 1] as WindowState).start > window.start) index--;
-  windows.splice(index, 0, window);
+  if (index === windows.length) windows.push(window);
+  else windows.splice(index, 0, window);
 }
 
 function insertValue(values: [number, unknown][], time: number, value: unknown): void {
   let index = values.length;
   while (index > 0 && (values[index - 1] as [number, unknown])[0] > time) index--;
-  values.splice(index, 0, [time, value]);
+  if (index === values.length) values.push([time, value]);
+  else values.splice(index, 0, [time, value]);
 }
 
 function withBounds(list: WindowBounds[] | undefined, bounds: WindowBounds): WindowBounds[] {
