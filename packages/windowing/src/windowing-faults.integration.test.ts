@@ -11,7 +11,7 @@ import {
   type FaultPipeline,
   inThirds,
   minute,
-  readResultTopic,
+  readResultTopicWithKcat,
   salesStream,
   sessionCount,
   tumblingCountAndSum,
@@ -77,7 +77,7 @@ describe('windowing through faults on a real broker', () => {
       expect(child?.restored.records).toBeGreaterThan(3);
     }
     for (const child of children) expect(child?.late.dropped).toBe(0);
-    const results = await readResultTopic(transport, output);
+    const results = await readResultTopicWithKcat(environment.kafkaBrokers, output);
     expect(results.conflicts).toEqual([]);
     expect(results.windows).toEqual(tumblingCountAndSum.batch(stream));
     // Exactly once: each window's final result is in the topic once, however often it was killed.
@@ -154,8 +154,8 @@ describe('windowing through faults on a real broker', () => {
       await windowing.close();
     }
     const [scaled, single] = await Promise.all([
-      readResultTopic(transport, output),
-      readResultTopic(transport, referenceOutput),
+      readResultTopicWithKcat(environment.kafkaBrokers, output),
+      readResultTopicWithKcat(environment.kafkaBrokers, referenceOutput),
     ]);
     expect(scaled.conflicts).toEqual([]);
     expect(scaled.windows).toEqual(pipeline.batch(stream));

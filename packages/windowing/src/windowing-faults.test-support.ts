@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { createConsumer, isTombstone } from '@inlet/consumer';
 import type { KafkaTransport } from '@inlet/core';
 import { aggregate, count } from './aggregations';
 import { session, tumbling, type WindowKind } from './window-kinds';
 import { outputRecord, windowResultTopic } from './window-results';
+import type { WindowResultData } from './windowing';
 import { batchTumbling, type SaleRecord } from './windowing.test-support';
+
+const run = promisify(execFile);
 
 // What the fault tests share: the input stream, the batch computations results are held to, a
 // reader of a whole result topic, and where a group's commits stand.
@@ -133,12 +138,52 @@ export interface ResultTopicContents {
   readonly conflicts: readonly string[];
 }
 
+/** A result record as read: its entity key, revision, and data (undefined for a retraction). */
+interface ResultRecord {
+  readonly key: string;
+  readonly revision: number;
+  readonly data: WindowResultData | undefined;
+}
+
+/** Folds result records as a downstream upsert reader does: per window the newest revision; a retraction deletes it. */
+class ResultFold {
+  readonly #latest = new Map<
+    string,
+    { revision: number; data: WindowResultData | undefined; text: string }
+  >();
+  #records = 0;
+  #copies = 0;
+  readonly #conflicts: string[] = [];
+
+  add({ key, revision, data }: ResultRecord): void {
+    this.#records++;
+    const text = JSON.stringify(data === undefined ? null : [data.value, data.events]);
+    const current = this.#latest.get(key);
+    if (current !== undefined && current.revision === revision) {
+      this.#copies++;
+      if (current.text !== text) this.#conflicts.push(`${key}#${revision}: ${current.text} then ${text}`);
+    }
+    if (current !== undefined && current.revision >= revision) return;
+    this.#latest.set(key, { revision, data, text });
+  }
+
+  contents(): ResultTopicContents {
+    const windows = new Map<string, unknown>();
+    for (const { data } of this.#latest.values())
+      if (data !== undefined) windows.set(`${data.windowKey}@${data.startMs}`, data.value);
+    return { windows, records: this.#records, copies: this.#copies, conflicts: this.#conflicts };
+  }
+}
+
 const endMarker = '__end-of-topic__';
 
 /**
- * Reads a whole result topic, once its writers are gone: a marker record is sent to each
- * partition, and a read_committed reader folds everything before the markers as a downstream
- * upsert reader would (per window the newest revision; a retraction deletes it).
+ * Reads a whole result topic through `transport`, once its writers are gone: a marker record is
+ * sent to each partition, and a read_committed reader folds everything before the markers.
+ * On Kafka prefer `readResultTopicWithKcat`: kafkajs 2.2.4 hands a read_committed consumer some
+ * records of aborted transactions (seen here: a topic written by several transactional producers,
+ * aborted records at its start delivered, which librdkafka filters out), so what it reads shows
+ * copies that are not committed, and hides results that were lost with an aborted transaction.
  */
 export async function readResultTopic(
   transport: KafkaTransport,
@@ -168,12 +213,9 @@ export async function readResultTopic(
   } finally {
     await producer.close();
   }
-  const latest = new Map<string, { revision: number; value: unknown; text: string }>();
+  const fold = new ResultFold();
   const markers = new Set<string>();
   const positions = new Set<string>();
-  let records = 0;
-  let copies = 0;
-  const conflicts: string[] = [];
   const reader = createConsumer({
     transport,
     groupId: `results-${randomUUID()}`,
@@ -189,38 +231,61 @@ export async function readResultTopic(
         markers.add(event.data.windowKey);
         return;
       }
-      records++;
-      const id = typeof event.key === 'string' ? event.key : Buffer.from(event.key).toString('utf8');
-      const revision = event.entityVersion ?? 0;
-      const value = isTombstone(event) ? undefined : event.data;
-      const text = JSON.stringify(value === undefined ? null : [value.value, value.events]);
-      const current = latest.get(id);
-      if (current !== undefined && current.revision === revision) {
-        copies++;
-        if (current.text !== text) conflicts.push(`${id}#${revision}: ${current.text} then ${text}`);
-      }
-      if (current !== undefined && current.revision >= revision) return;
-      latest.set(id, { revision, value, text });
+      fold.add({
+        key: typeof event.key === 'string' ? event.key : Buffer.from(event.key).toString('utf8'),
+        revision: event.entityVersion ?? 0,
+        data: isTombstone(event) ? undefined : event.data,
+      });
     },
   });
   await reader.start();
   try {
-    const deadline = Date.now() + 60_000;
-    while (markers.size < partitions) {
-      if (Date.now() > deadline)
-        throw new Error(`read ${records} records of ${topic}, no end marker on some partition`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(() => markers.size === partitions, `the end marker on each partition of ${topic}`, 60_000);
   } finally {
     await reader.close();
   }
-  const windows = new Map<string, unknown>();
-  for (const { value } of latest.values()) {
-    if (value === undefined) continue;
-    const data = value as { windowKey: string; startMs: number; value: unknown };
-    windows.set(`${data.windowKey}@${data.startMs}`, data.value);
+  return fold.contents();
+}
+
+/**
+ * Reads a whole result topic with kcat (librdkafka, whose read_committed is the Java client's),
+ * once its writers are gone, and folds it as `readResultTopic` does.
+ */
+export async function readResultTopicWithKcat(
+  brokers: readonly string[],
+  topic: string,
+): Promise<ResultTopicContents> {
+  const { stdout } = await run(
+    'kcat',
+    [
+      '-C',
+      '-b',
+      brokers.join(','),
+      '-t',
+      topic,
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-J',
+      '-X',
+      'isolation.level=read_committed',
+    ],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
+  const fold = new ResultFold();
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    const record = JSON.parse(line) as { key: string; payload: string | null; headers?: string[] };
+    const headers = record.headers ?? [];
+    const version = headers[headers.indexOf('ce_entityversion') + 1];
+    fold.add({
+      key: record.key,
+      revision: Number(version ?? 0),
+      data: record.payload === null ? undefined : (JSON.parse(record.payload) as WindowResultData),
+    });
   }
-  return { windows, records, copies, conflicts };
+  return fold.contents();
 }
 
 /** Polls `probe` every 20 ms until it holds, or fails after `timeoutMs` naming `what`. */
