@@ -1,7 +1,7 @@
 import { createInMemoryBackbone, type InMemoryBackbone } from '@inlet/backbone';
-import { InletError, InletErrorCode } from '@inlet/core';
+import { InletError, InletErrorCode, type KafkaTransport, type TransportAdmin } from '@inlet/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CrashableTransport, crashableTransport } from './crashable-transport.test-support';
+import { crashableTransport } from './crashable-transport.test-support';
 import { createWindowing, type Windowing } from './windowing';
 import { produceSales, type SalesTopic, salesTopic } from './windowing.test-support';
 import {
@@ -42,7 +42,7 @@ async function setup() {
 }
 
 function instance(
-  transport: InMemoryBackbone | CrashableTransport['transport'],
+  transport: KafkaTransport,
   pipeline: FaultPipeline,
   topic: SalesTopic,
   groupId: string,
@@ -81,7 +81,74 @@ async function groupAssignment(backbone: InMemoryBackbone, groupId: string): Pro
     .join();
 }
 
+/** `inner`, and a switch that makes its next restore wait before it reads the changelog's offsets. */
+function slowRestores(inner: KafkaTransport) {
+  let delayMs = 0;
+  const transport: KafkaTransport = {
+    kind: inner.kind,
+    producer: (options) => inner.producer(options),
+    consumer: (options) => inner.consumer(options),
+    admin: () => {
+      const admin = inner.admin();
+      return Object.assign(Object.create(admin) as TransportAdmin, {
+        topicOffsets: async (topic: string) => {
+          if (topic.endsWith('-changelog') && delayMs > 0) {
+            const wait = delayMs;
+            delayMs = 0;
+            await new Promise((resolve) => setTimeout(resolve, wait));
+          }
+          return admin.topicOffsets(topic);
+        },
+      });
+    },
+    close: () => Promise.resolve(),
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+  return {
+    transport,
+    slowDownNext: (ms: number) => {
+      delayMs = ms;
+    },
+  };
+}
+
 describe('windowing through faults on the in-memory backbone', () => {
+  it('a rebalance while it restores: what the earlier assignment restored does not linger', async () => {
+    const { backbone, topic, id } = await setup();
+    const stream = salesStream({ count: 3_000, stores: 12, spanMs: 30 * minute, disorderMs: 10_000 });
+    const parts = inThirds(stream);
+    const groupId = `fault-overlap-${id}`;
+    const output = `fault-results-${id}`;
+    const slow = slowRestores(backbone);
+    const staying = instance(slow.transport, tumblingCountAndSum, topic, groupId, output);
+    await staying.start();
+    await produceSales(backbone, topic, parts[0]);
+    await staying.caughtUp({ timeoutMs: 10_000 });
+    const leaving = instance(backbone, tumblingCountAndSum, topic, groupId, output);
+    await leaving.start();
+    await until(async () => (await groupAssignment(backbone, groupId)) === '1,2', 'two members', 10_000);
+    await produceSales(backbone, topic, parts[1]);
+    await leaving.caughtUp({ timeoutMs: 10_000 });
+    // The staying instance takes the leaving one's partition back, and restores it slowly: a third
+    // instance joins meanwhile, and the group moves on to an assignment without that one.
+    slow.slowDownNext(500);
+    await leaving.close();
+    const joining = instance(backbone, tumblingCountAndSum, topic, groupId, output);
+    await joining.start();
+    await until(
+      async () => (await groupAssignment(backbone, groupId)) === '1,2',
+      'two members again',
+      10_000,
+    );
+    await produceSales(backbone, topic, parts[2]);
+    await Promise.all([staying.caughtUp({ timeoutMs: 10_000 }), joining.caughtUp({ timeoutMs: 10_000 })]);
+    expect(staying.stats().partitions + joining.stats().partitions).toBe(3);
+    await staying.close();
+    await joining.close();
+    const results = await readResultTopic(backbone, output);
+    expect(results.windows).toEqual(tumblingCountAndSum.batch(stream));
+  }, 30_000);
+
   it('crashed twice mid-stream and started again: the result topic equals the batch computation', async () => {
     const { backbone, topic, id } = await setup();
     const stream = salesStream({ count: 4_000, stores: 12, spanMs: 30 * minute, disorderMs: 10_000 });
