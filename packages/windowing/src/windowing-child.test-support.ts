@@ -7,6 +7,8 @@ import { until } from './windowing-faults.test-support';
 /** What a child last printed about itself. */
 export interface ChildStats {
   readonly handled: number;
+  /** Checkpoints it committed. */
+  readonly checkpoints: number;
   readonly restored: { readonly partitions: number; readonly records: number; readonly ms: number };
   readonly late: Readonly<Record<string, number>>;
 }
@@ -80,7 +82,7 @@ export interface KillLoopOptions {
   readonly env: Readonly<Record<string, string>>;
   /** How many children are SIGKILLed before the last one runs to the end. */
   readonly kills: number;
-  /** Each child is killed once it handled `least + random(0..spread)` events. */
+  /** Each child is killed once it handled `least + random(0..spread)` events and committed a checkpoint. */
   readonly killAfter: { readonly least: number; readonly spread: number };
   readonly roundTimeoutMs?: number;
   readonly finishTimeoutMs?: number;
@@ -105,7 +107,10 @@ export async function killLoop(
       await until(
         async () => {
           if (child.exited()) throw new Error(`child ${round + 1} died: ${child.describe()}`);
-          return (child.stats()?.handled ?? 0) >= target || child.caughtUp();
+          const stats = child.stats();
+          return (
+            (stats !== undefined && stats.handled >= target && stats.checkpoints > 0) || child.caughtUp()
+          );
         },
         `child ${round + 1} to handle ${target} events`,
         roundTimeoutMs,
