@@ -332,6 +332,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   let ticker: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   let quietOffsets: Promise<void> | undefined;
+  let assigning: Promise<unknown> = Promise.resolve();
 
   function failWith(error: unknown): void {
     const failure = InletError.is(error)
@@ -765,7 +766,14 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     // does not hold, or forget one it does.
     dedup: false,
     handleBatch: handleBatch as never,
-    onPartitionsAssigned: (partitions, { signal }) => assignPartitions(partitions, signal),
+    onPartitionsAssigned: (partitions, { signal }) => {
+      // The transports start the hook of a new assignment without waiting for the hook of the one
+      // before (on kafkajs, a join can come while a restore runs): one at a time, so that each sees
+      // the tasks the one before made, and drops those it was not given.
+      const assigned = assigning.then(() => assignPartitions(partitions, signal));
+      assigning = assigned.catch(() => undefined);
+      return assigned;
+    },
     onPartitionsRevoked: (partitions) => revokePartitions(partitions),
   } as ConsumerOptions<TTopics, never, 'dead-letter'>);
   const windowedConsumer = consumer;
