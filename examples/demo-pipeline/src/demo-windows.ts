@@ -40,9 +40,10 @@ export const CheckoutCompleted = defineEvent({
   eventTime: (checkout) => checkout.at,
 });
 
+const partitions = 3;
 export type CheckoutsTopic = ReturnType<typeof checkoutsTopic>;
 export function checkoutsTopic(runId: string) {
-  return defineTopic({ name: `demo.checkouts.${runId}`, events: [CheckoutCompleted], partitions: 3 });
+  return defineTopic({ name: `demo.checkouts.${runId}`, events: [CheckoutCompleted], partitions });
 }
 
 export interface WindowsDemoOptions {
@@ -50,6 +51,13 @@ export interface WindowsDemoOptions {
   readonly runId: string;
   readonly checkouts?: number;
   readonly customers?: number;
+  /**
+   * How long every partition must go without a delivery (and be read to its end) before the
+   * watermark follows the clock. Default 300 ms, for the embedded backbone. It must be longer
+   * than any pause between deliveries while the stream runs, or the rest of the stream (its
+   * event times are minutes old) comes late.
+   */
+  readonly quietAfterMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -57,14 +65,16 @@ const window = { minuteMs: 60_000, slidingMs: 600_000 } as const;
 const timing = {
   outOfOrdernessMs: 10_000,
   graceMs: 30_000,
-  // A partition without events for a second stops holding the others back.
-  idleTimeoutMs: 1_000,
-  // Once every partition is idle and read to its end, the watermark follows the wall clock: the
-  // last windows close when the stream stops instead of waiting for checkouts that never come.
-  quiet: { afterMs: 300 },
+  // A partition that delivers nothing for ten seconds stops holding the others back. Not less:
+  // a partition counts as idle when nothing was delivered from it, even when its records wait
+  // behind its own checkpoint, and through a busy broker that can take a second; the others'
+  // watermark would then run ahead and make its waiting checkouts late.
+  idleTimeoutMs: 10_000,
   tickMs: 20,
 } as const;
 const waitLimitMs = 60_000;
+/** Checkouts per send while the stream runs: about twenty seconds of event time. */
+const chunkSize = 10;
 
 export async function runWindowsDemo(
   transport: KafkaTransport,
@@ -90,6 +100,9 @@ export async function runWindowsDemo(
     autoOffsetReset: 'earliest',
     emit: 'final',
     ...timing,
+    // Once every partition is idle and read to its end, the watermark follows the wall clock: the
+    // last windows close when the stream stops instead of waiting for checkouts that never come.
+    quiet: { afterMs: options.quietAfterMs ?? 300 },
   } as const;
   const revenue = createWindowing({
     ...common,
@@ -112,23 +125,17 @@ export async function runWindowsDemo(
   const windowings = [revenue, recent];
   try {
     await Promise.all(windowings.map((windowing) => windowing.start()));
+    // Both read from the first checkout on, so neither sits idle at the first late ones.
+    await waitFor('every partition assigned', () =>
+      windowings.every((windowing) => windowing.stats().partitions === partitions),
+    );
     const duplicatesSent = await produceCheckouts(transport, topic, plan, windowings);
     log(
       `windows: topic ${topic.name}, ${checkouts.length} checkouts of ${customers} customers, ${duplicatesSent} duplicates, ${late.length} late`,
     );
-
-    // Asked before the stream goes quiet: then the clock closes the windows and purges the
-    // values of the stream's last ten minutes (it ended ten minutes ago).
     const records = checkouts.length + duplicatesSent;
-    await waitFor('every checkout taken', () =>
-      windowings.every((windowing) => taken(windowing) === records),
-    );
-    const interactiveQuery = askRecent(recent, checkouts, plan.stretches.at(-1)?.onTime.at(-1) as Checkout);
-    log(
-      `interactive query: recent("${interactiveQuery.customerId}") = ${interactiveQuery.checkouts} checkouts in the ten minutes to ${clockTime(interactiveQuery.to, true)} (batch: ${interactiveQuery.expected})`,
-    );
-
-    await waitFor('every window closed and its result delivered', () => {
+    await waitFor('every checkout taken, every window closed and its result delivered', () => {
+      if (!windowings.every((windowing) => taken(windowing) === records)) return false;
       const settled = (windowing: Windowing<number>, delivered: readonly WindowOutput<number>[]) => {
         const stats = windowing.stats();
         return stats.openWindows === 0 && stats.results === delivered.length;
@@ -139,6 +146,11 @@ export async function runWindowsDemo(
         sideOutput.length === recent.stats().late['side-output']
       );
     });
+    // Closed minutes are kept an hour for late checkouts, so they can be asked for now.
+    const interactiveQuery = askRevenue(revenue, checkouts, checkouts.at(-1)?.customerId ?? '');
+    log(
+      `interactive query: query("${interactiveQuery.customerId}") = ${interactiveQuery.minutes} minutes, revenue ${interactiveQuery.revenue} (batch: ${interactiveQuery.expectedMinutes} minutes, ${interactiveQuery.expectedRevenue})`,
+    );
     const stats = (windowing: Windowing<number>) => {
       const { late: byOutcome, consumer } = windowing.stats();
       return { late: byOutcome, duplicates: consumer.duplicates };
@@ -164,33 +176,30 @@ export async function runWindowsDemo(
   }
 }
 
-/** The interactive query: a customer's checkouts in the ten minutes to `last`, and the batch answer. */
-function askRecent(
-  recent: Windowing<number>,
+/** The interactive query: a customer's revenue minutes, and the batch answer. */
+function askRevenue(
+  revenue: Windowing<number>,
   checkouts: readonly Checkout[],
-  last: Checkout,
+  customerId: string,
 ): WindowsReport['interactiveQuery'] {
-  const { customerId, at } = last;
+  const windows = revenue.query(customerId);
+  const own = checkouts.filter((checkout) => checkout.customerId === customerId);
   return {
     customerId,
-    to: new Date(at).toISOString(),
-    checkouts: recent.recent(customerId, at)?.value ?? 0,
-    expected: checkouts.filter(
-      (checkout) =>
-        checkout.customerId === customerId && checkout.at > at - window.slidingMs && checkout.at <= at,
-    ).length,
+    minutes: windows.length,
+    revenue: windows.reduce((total, { value }) => total + value, 0),
+    expectedMinutes: new Set(own.map(({ at }) => Math.floor(at / window.minuteMs))).size,
+    expectedRevenue: own.reduce((total, { amount }) => total + amount, 0),
   };
 }
 
-/** Events the windowing's consumer is done with: handled, skipped as duplicates, or dead-lettered. */
-function taken(windowing: Windowing<number>): number {
-  const { handled, duplicates, deadLettered } = windowing.stats().consumer;
-  return handled + duplicates + deadLettered;
-}
-
 /**
- * Sends the plan's stretches and returns how many duplicates it sent; before each stretch's late checkouts, waits until every windowing's
- * watermark has closed the windows they belong to, so they are late when they come.
+ * Sends the plan's checkouts in small chunks, one after the other, and returns how many
+ * duplicates it sent. Each stretch's late checkouts wait until every windowing's watermark has
+ * closed the windows they belong to, so they are late when they come, and then go with the next
+ * chunk.
+ * The stream never pauses while it runs: a pause with everything read would pass for its end
+ * under the quiet-stream rule, and the clock would close the windows under it.
  */
 async function produceCheckouts(
   transport: KafkaTransport,
@@ -200,29 +209,49 @@ async function produceCheckouts(
 ): Promise<number> {
   const producer = createProducer({ transport });
   const event = (data: Checkout) => ({ type: 'checkout.completed' as const, data });
+  const waiting: { late: readonly Checkout[]; closesAt: number }[] = [];
+  const due = () => {
+    const next = waiting[0];
+    return (
+      next !== undefined && windowings.every((windowing) => windowing.stats().watermark >= next.closesAt)
+    );
+  };
+  const takeDue = () => {
+    const late: Checkout[] = [];
+    while (due()) late.push(...(waiting.shift()?.late ?? []));
+    return late;
+  };
   let index = 0;
   let duplicates = 0;
   try {
     for (const stretch of plan.stretches) {
-      const results = await producer.sendBatch(topic, stretch.onTime.map(event));
-      for (const [offset, result] of results.entries()) {
-        if (!plan.duplicated.has(index + offset)) continue;
-        // A retry after a lost acknowledgement: the same event, with the same id.
-        await producer.send(topic, { ...event(stretch.onTime[offset] as Checkout), id: result.id });
-        duplicates++;
+      for (let from = 0; from < stretch.onTime.length; from += chunkSize) {
+        const late = takeDue();
+        const chunk = stretch.onTime.slice(from, from + chunkSize);
+        const results = await producer.sendBatch(topic, [...late, ...chunk].map(event));
+        for (const [offset, result] of results.slice(late.length).entries()) {
+          if (!plan.duplicated.has(index + offset)) continue;
+          // A retry after a lost acknowledgement: the same event, with the same id.
+          await producer.send(topic, { ...event(chunk[offset] as Checkout), id: result.id });
+          duplicates++;
+        }
+        index += chunk.length;
       }
-      index += stretch.onTime.length;
       if (stretch.late.length === 0) continue;
-      // The later of each one's windows to close is its minute (its sliding window ends at t + 1).
-      const closesAt = Math.max(
-        ...stretch.late.map(
-          ({ at }) => (Math.floor(at / window.minuteMs) + 1) * window.minuteMs + timing.graceMs,
+      waiting.push({
+        late: stretch.late,
+        // The later of each one's windows to close is its minute (its sliding window ends at t + 1).
+        closesAt: Math.max(
+          ...stretch.late.map(
+            ({ at }) => (Math.floor(at / window.minuteMs) + 1) * window.minuteMs + timing.graceMs,
+          ),
         ),
-      );
-      await waitFor('the late checkouts’ windows closed', () =>
-        windowings.every((windowing) => windowing.stats().watermark >= closesAt),
-      );
-      await producer.sendBatch(topic, stretch.late.map(event));
+      });
+    }
+    // Late ones still waiting when the stream has ended: late whenever they come.
+    while (waiting.length > 0) {
+      await waitFor('the late checkouts’ windows closed', due);
+      await producer.sendBatch(topic, takeDue().map(event));
     }
   } finally {
     await producer.close();
@@ -230,11 +259,17 @@ async function produceCheckouts(
   return duplicates;
 }
 
+/** Events the windowing's consumer is done with: handled, skipped as duplicates, or dead-lettered. */
+function taken(windowing: Windowing<number>): number {
+  const { handled, duplicates, deadLettered } = windowing.stats().consumer;
+  return handled + duplicates + deadLettered;
+}
+
 /** Polls a condition until it holds; fails after a minute, naming what it waited for. */
 async function waitFor(what: string, condition: () => boolean): Promise<void> {
   const deadline = Date.now() + waitLimitMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`demo windows: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
