@@ -12,7 +12,7 @@ import {
 } from '@inlet/windowing';
 import { type CheckoutPlan, planCheckouts } from './checkout-plan';
 import type { Checkout } from './windows-batch';
-import { clockTime, type WindowsReport, windowsReport } from './windows-report';
+import { type WindowsReport, windowsReport } from './windows-report';
 
 // The demo's windows: checkouts over twenty minutes of event time, aggregated by when they
 // happened. Revenue per minute (tumbling, late checkouts correct their minute) and checkouts per
