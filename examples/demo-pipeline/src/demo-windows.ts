@@ -75,6 +75,7 @@ const timing = {
 const waitLimitMs = 60_000;
 /** Checkouts per send while the stream runs: about twenty seconds of event time. */
 const chunkSize = 10;
+const leadMs = 60_000;
 
 export async function runWindowsDemo(
   transport: KafkaTransport,
@@ -221,13 +222,22 @@ async function produceCheckouts(
     while (due()) late.push(...(waiting.shift()?.late ?? []));
     return late;
   };
+  const streamStart = plan.stretches[0]?.onTime[0]?.at ?? 0;
   let index = 0;
   let duplicates = 0;
   try {
     for (const stretch of plan.stretches) {
       for (let from = 0; from < stretch.onTime.length; from += chunkSize) {
-        const late = takeDue();
         const chunk = stretch.onTime.slice(from, from + chunkSize);
+        // Runs at most a minute of event time ahead of the windows: late ones go out soon after
+        // their windows closed, and the windows always have something left to read meanwhile.
+        const keepUpTo = (chunk[0] as Checkout).at - leadMs;
+        if (keepUpTo > streamStart) {
+          await waitFor('the windows to keep up', () =>
+            windowings.every((windowing) => windowing.stats().watermark >= keepUpTo),
+          );
+        }
+        const late = takeDue();
         const results = await producer.sendBatch(topic, [...late, ...chunk].map(event));
         for (const [offset, result] of results.slice(late.length).entries()) {
           if (!plan.duplicated.has(index + offset)) continue;
