@@ -195,12 +195,12 @@ function askRevenue(
 }
 
 /**
- * Sends the plan's checkouts in small chunks, one after the other, and returns how many
- * duplicates it sent. Each stretch's late checkouts wait until every windowing's watermark has
- * closed the windows they belong to, so they are late when they come, and then go with the next
- * chunk.
- * The stream never pauses while it runs: a pause with everything read would pass for its end
- * under the quiet-stream rule, and the clock would close the windows under it.
+ * Sends the plan's checkouts in chunks of about twenty seconds of event time and returns how many
+ * duplicates it sent. It keeps at most a minute of event time ahead of the windows and never
+ * waits with everything read: such a pause would pass for the stream's end under the
+ * quiet-stream rule, and the clock would close the windows under the rest of it. Each stretch's
+ * late checkouts go with the first chunk after every windowing's watermark has closed their
+ * windows, so they are late when they come.
  */
 async function produceCheckouts(
   transport: KafkaTransport,
@@ -229,8 +229,7 @@ async function produceCheckouts(
     for (const stretch of plan.stretches) {
       for (let from = 0; from < stretch.onTime.length; from += chunkSize) {
         const chunk = stretch.onTime.slice(from, from + chunkSize);
-        // Runs at most a minute of event time ahead of the windows: late ones go out soon after
-        // their windows closed, and the windows always have something left to read meanwhile.
+        // While it waits here the windows still have the last minute of checkouts to read.
         const keepUpTo = (chunk[0] as Checkout).at - leadMs;
         if (keepUpTo > streamStart) {
           await waitFor('the windows to keep up', () =>
