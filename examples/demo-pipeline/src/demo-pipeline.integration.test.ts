@@ -42,6 +42,21 @@ function expectExact(report: DemoReport) {
     exact: true,
     unreadable: 2,
   });
+  // The windows over the checkouts topic, through the broker: late checkouts judged late by the
+  // watermark, duplicates absorbed, the last windows closed by the quiet-stream rule.
+  expect(report.windows).toMatchObject({
+    ok: true,
+    equalsBatch: true,
+    lateSent: 8,
+    lateByPolicy: { updated: 8, sideOutput: 8, dropped: 0, expired: 0 },
+    sideOutputIsTheLateCheckouts: true,
+    duplicatesAbsorbed: {
+      revenuePerMinute: report.windows.duplicatesSent,
+      checkoutsLastTenMinutes: report.windows.duplicatesSent,
+    },
+  });
+  const query = report.windows.interactiveQuery;
+  expect([query.revenue, query.minutes]).toEqual([query.expectedRevenue, query.expectedMinutes]);
 }
 
 describe('the demo against real Kafka', () => {
@@ -118,7 +133,9 @@ describe('the demo against real Kafka', () => {
       sink: 'postgres',
       ok: true,
       reconciliation: { exact: true, rowsInSink: 5 },
+      windows: { ok: true, equalsBatch: true },
     });
+    expect(report.windows.revenuePerMinute.length).toBeGreaterThanOrEqual(20);
     const refused = await cli(['--postgres', '--redis']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('choose one sink');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect, it } from 'vitest';
+import { planCheckouts } from './checkout-plan';
 import { runDemo } from './demo-pipeline';
 
 it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, late updates skipped, broken records dead-lettered, the table reconciled exactly', async () => {
@@ -20,6 +21,7 @@ it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, lat
   expect(report.staleSkipped).toBe(report.lateUpdatesSent);
   expect(report.duplicatesSent).toBeGreaterThan(0);
   expect(report.lateUpdatesSent).toBeGreaterThan(0);
+  expect(report.windows.ok).toBe(true);
   expect(report.reconciliation).toMatchObject({
     rowsInSink: 20,
     rowsExpected: 20,
@@ -31,6 +33,44 @@ it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, lat
     unreadable: 2,
     recordsRead: report.produced + report.duplicatesSent + report.lateUpdatesSent + report.brokenRecordsSent,
   });
+});
+
+it('aggregates checkouts in windows equal to a batch computation, late checkouts counted by policy', async () => {
+  const { windows } = await runDemo({ orders: 5, revisionsPerOrder: 4 });
+  expect(windows).toMatchObject({
+    ok: true,
+    equalsBatch: true,
+    revenueEqualsBatch: true,
+    checkoutsEqualBatch: true,
+    checkouts: 600,
+    customers: 40,
+    lateSent: 8,
+    lateByPolicy: { updated: 8, sideOutput: 8, dropped: 0, expired: 0 },
+    sideOutputIsTheLateCheckouts: true,
+  });
+  expect(windows.topic).toMatch(/^demo\.checkouts\./);
+  // The consumers' dedup took every duplicate out before the windows, so nothing is inflated.
+  expect(windows.duplicatesSent).toBeGreaterThan(0);
+  expect(windows.duplicatesAbsorbed).toEqual({
+    revenuePerMinute: windows.duplicatesSent,
+    checkoutsLastTenMinutes: windows.duplicatesSent,
+  });
+  // The plan's amounts do not depend on the clock: the revenue is every distinct checkout's amount.
+  const sent = planCheckouts(Date.now()).stretches.flatMap(({ onTime, late }) => [...onTime, ...late]);
+  expect(windows.revenueTotal).toBe(sent.reduce((total, { amount }) => total + amount, 0));
+  expect(windows.revenuePerMinute.reduce((total, { revenue }) => total + revenue, 0)).toBe(
+    windows.revenueTotal,
+  );
+  expect(windows.revenuePerMinute.length).toBeGreaterThanOrEqual(20);
+  expect(windows.revenuePerMinute.length).toBeLessThanOrEqual(22);
+  expect(windows.corrections).toBeGreaterThan(0);
+  expect(windows.corrections).toBeLessThanOrEqual(windows.lateSent);
+  // One sliding window per on-time checkout (their times are distinct); a late one makes none.
+  expect(windows.checkoutsLastTenMinutes.windows).toBe(windows.checkouts - windows.lateSent);
+  expect(windows.checkoutsLastTenMinutes.countingLate).toBeGreaterThan(0);
+  const query = windows.interactiveQuery;
+  expect([query.revenue, query.minutes]).toEqual([query.expectedRevenue, query.expectedMinutes]);
+  expect(query.minutes).toBeGreaterThan(0);
 });
 
 it('keeps the table in a DuckDB file when given one', async () => {

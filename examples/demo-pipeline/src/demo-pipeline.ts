@@ -13,14 +13,17 @@ import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { createPipeline, type Sink } from '@inlet/sinks';
 import { createDemoSink, type DemoSinkKind } from './demo-sinks';
+import { runWindowsDemo } from './demo-windows';
 import { newestOrders, type Reconciliation, reconcile } from './reconciliation';
+import type { WindowsReport } from './windows-report';
 
 // The demo pipeline: a producer emits order updates the way real systems do (retries that
 // duplicate events, updates that arrive late and out of order, a few broken records), and a
 // pipeline lands them in an order table in a sink (embedded DuckDB by default). At the end the
 // table must equal what the updates mean: every order at its latest revision, no update applied
 // twice or backwards; and reading the whole topic back must give exactly the table (the
-// reconciliation of sink against source).
+// reconciliation of sink against source). Then, on the same transport, checkouts are aggregated in
+// event-time windows (demo-windows.ts), and the window results must equal a batch computation.
 
 export const OrderUpdated = defineEvent({
   type: 'order.updated',
@@ -79,6 +82,8 @@ export interface DemoReport {
   /** Changes the sink refused (dead-lettered by the pipeline): must be 0. */
   readonly sinkRejected: number;
   readonly reconciliation: Reconciliation;
+  /** Revenue per minute and checkouts per customer in the last ten minutes, from a second topic. */
+  readonly windows: WindowsReport;
   readonly ok: boolean;
 }
 
@@ -105,8 +110,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     options.brokers === undefined
       ? createInMemoryBackbone({ defaultPartitions: 3 })
       : createKafkaJsTransport({ brokers: options.brokers, clientId: 'inlet-demo' });
+  const runId = Date.now().toString(36);
   const topic = defineTopic({
-    name: `demo.orders.${Date.now().toString(36)}`,
+    name: `demo.orders.${runId}`,
     events: [OrderUpdated],
     partitions: 3,
   });
@@ -192,8 +198,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
   try {
     const table = await target.readTable();
-    const readBack = await readTopic(transport, topic);
-    await transport.close();
+    let readBack: Awaited<ReturnType<typeof readTopic>>;
+    let windows: WindowsReport;
+    try {
+      readBack = await readTopic(transport, topic);
+      windows = await runWindowsDemo(transport, {
+        runId,
+        log,
+        // A broker's round trip on a busy machine can take a few hundred ms: more margin.
+        ...(options.brokers === undefined ? {} : { quietAfterMs: 1_000 }),
+      });
+    } finally {
+      await transport.close();
+    }
     const reconciliation = reconcile(table, newestOrders(readBack.updates), {
       recordsRead: readBack.recordsRead,
       unreadable: readBack.unreadable,
@@ -220,6 +237,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       appliedOutOfOrder: watched.outOfOrder(),
       sinkRejected: stats.rejected,
       reconciliation,
+      windows,
       ok:
         ordersCorrect === orderCount &&
         watched.outOfOrder() === 0 &&
@@ -229,7 +247,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         stats.stale === lateUpdatesSent &&
         stats.deadLettered === brokenRecordsSent &&
         reconciliation.exact &&
-        reconciliation.unreadable === brokenRecordsSent,
+        reconciliation.unreadable === brokenRecordsSent &&
+        windows.ok,
     };
   } finally {
     await target.close();

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runDemo } from './demo-pipeline';
+import { type DemoReport, runDemo } from './demo-pipeline';
 import { type DemoSinkKind, demoSinkKinds } from './demo-sinks';
 import { reconciliationLine } from './reconciliation';
+import { windowsLines } from './windows-report';
 
 const usage = `usage: pnpm demo [--brokers host:port[,host:port]] [--postgres | --redis | --sink kind]
                  [--duckdb-file path] [--orders N] [--revisions N] [--json]
@@ -11,7 +12,10 @@ const usage = `usage: pnpm demo [--brokers host:port[,host:port]] [--postgres | 
 Runs the demo pipeline: a producer emits order updates with duplicates, late out-of-order
 updates and broken records; a pipeline lands the order table in a sink. Then it reads the whole
 topic back from the beginning and reconciles the table against it (row count, each order's
-revision and status, an order-independent checksum).
+revision and status, an order-independent checksum). Then checkouts on a second topic are
+aggregated in event-time windows: revenue per minute (tumbling; late checkouts correct their
+minute) and checkouts per customer in the last ten minutes (sliding; late checkouts to a side
+output), closed when the stream goes quiet and compared with a batch computation.
 
   --brokers      real Kafka brokers; the embedded in-memory backbone by default
   --sink         where the table lands: ${demoSinkKinds.join(', ')} (default duckdb, embedded)
@@ -23,8 +27,8 @@ revision and status, an order-independent checksum).
   --orders       orders (default 50); --revisions: updates per order (default 20)
   --json         print the report as JSON
 
-Exits 0 when every order ends at its latest revision with nothing applied twice or backwards and
-the reconciliation is exact, 1 otherwise.`;
+Exits 0 when every order ends at its latest revision with nothing applied twice or backwards, the
+reconciliation is exact and the windows equal the batch computation, 1 otherwise.`;
 
 async function main(): Promise<number> {
   // Until the report says otherwise: a run that ends early (the event loop emptied while
@@ -104,9 +108,22 @@ Inlet demo pipeline (${report.backbone === 'embedded' ? 'embedded backbone' : 'r
   updates applied twice or backwards ..... ${report.appliedOutOfOrder}
   rows the sink refused .................. ${report.sinkRejected}
   ${reconciliationLine(report.reconciliation)}
-  ${report.ok ? 'OK: every event handled once, in order per order; the table equals the topic.' : 'FAILED: the order table does not match the updates.'}`);
+${windowsLines(report.windows)
+  .map((line) => `  ${line}`)
+  .join('\n')}
+  ${outcomeLine(report)}`);
   }
   return report.ok ? 0 : 1;
+}
+
+function outcomeLine(report: DemoReport): string {
+  if (report.ok)
+    return 'OK: every event handled once, in order per order; the table equals the topic; the windows equal a batch computation.';
+  const tableOk =
+    report.reconciliation.exact && report.ordersCorrect === report.orders && report.appliedOutOfOrder === 0;
+  return tableOk && !report.windows.ok
+    ? 'FAILED: the windows do not match the checkouts.'
+    : 'FAILED: the order table does not match the updates.';
 }
 
 main().then(
