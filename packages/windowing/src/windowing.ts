@@ -236,6 +236,38 @@ function isOutput(value: unknown): boolean {
   );
 }
 
+/**
+ * A checkpoint can hold many keys: sent in requests of at most this many bytes, since the broker
+ * refuses a record batch above its `message.max.bytes` (1 MiB by default). One transaction still.
+ */
+const maxRequestBytes = 512 * 1024;
+
+function recordBytes(record: OutgoingRecord): number {
+  let bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0) + 64;
+  for (const name in record.headers) {
+    const value = record.headers[name];
+    bytes +=
+      name.length + (typeof value === 'string' ? value.length : Buffer.isBuffer(value) ? value.length : 64);
+  }
+  return bytes;
+}
+
+function* recordChunks(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordBytes(record);
+    if (chunk.length > 0 && bytes + size > maxRequestBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
 const defaults = {
   checkpointIntervalMs: 5_000,
   emitIntervalMs: 100,
@@ -415,7 +447,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     }
     if (records.length === 0) return;
     resultsProducer ??= transport.producer();
-    await resultsProducer.send(records);
+    for (const chunk of recordChunks(records)) await resultsProducer.send(chunk);
   }
 
   function sideOutputRecord(topic: string, lateEvent: LateEvent<TEvent>): OutgoingRecord {
@@ -514,7 +546,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     }
     const transaction = await task.producer.transaction();
     try {
-      await transaction.send(records);
+      for (const chunk of recordChunks(records)) await transaction.send(chunk);
       await transaction.commit();
     } catch (error) {
       if (transaction.isActive) await transaction.abort().catch(() => undefined);
