@@ -65,6 +65,13 @@ export interface BatchHandlerContext<TTransaction = never>
   readonly timestamps: readonly number[];
   /** The key and value bytes of the batch's records: for micro-batching by size downstream. */
   readonly bytes: number;
+  /**
+   * Where the fetch that delivered the batch ended: one past the last offset it covered. Records
+   * after the batch's last event up to it were not handed over (duplicates, dead letters,
+   * transaction markers, aborted records); a partition is read to its end once this reaches the
+   * high watermark.
+   */
+  readonly fetchEnd: string;
 }
 
 export interface DedupOptions {

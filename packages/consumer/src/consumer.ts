@@ -312,6 +312,7 @@ export function createConsumer<
     let bytes = 0;
     for (const record of batch.records) {
       const item = decoding.workItem(record, epoch, partitionKey, batch.highWatermark);
+      item.fetchEnd = batch.nextOffset;
       partitionState.tracker.add(item.offset);
       bytes += item.bytes;
       items.push(item);

@@ -275,6 +275,7 @@ export class EventHandling<TTransaction> {
       timestamps: items.map((item) => item.record.timestamp),
       highWatermark: last.highWatermark,
       lag: Math.max(0, Number(last.highWatermark) - last.offset - 1),
+      fetchEnd: last.fetchEnd ?? String(last.offset + 1),
       attempt,
       signal,
       transaction: transaction as TTransaction,

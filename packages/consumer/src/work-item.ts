@@ -12,6 +12,11 @@ export interface WorkItem {
   readonly offset: number;
   /** The partition's high watermark when the record was fetched. */
   readonly highWatermark: string;
+  /**
+   * Where the fetch that brought it ended: one past the last offset it covered, records the
+   * consumer skipped and transaction markers included (the transport's `nextOffset`).
+   */
+  fetchEnd?: string;
   /** The decoded event, or a tombstone (with `tombstones: 'deliver'`), or undefined when it did not decode. */
   readonly event: InletEvent | Tombstone | undefined;
   readonly definition: AnyEventDefinition | undefined;

@@ -106,6 +106,8 @@ describe('windowing through faults on a real broker', () => {
       aggregation: pipeline.aggregation as typeof countAndSum,
       outOfOrdernessMs,
       output: { topic: output },
+      // Checkpoints often, so that crashes land between them (the default is every 5 s).
+      checkpointIntervalMs: 200,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
     }) as Windowing<unknown>;

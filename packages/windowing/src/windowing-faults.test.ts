@@ -56,6 +56,8 @@ function instance(
     aggregation: pipeline.aggregation as typeof countAndSum,
     outOfOrdernessMs,
     output: { topic: output },
+    // Checkpoints often, so that crashes land between them (the default is every 5 s).
+    checkpointIntervalMs: 20,
     // A crashed member is removed once silent this long inside a batch.
     sessionTimeoutMs: 300,
     heartbeatIntervalMs: 100,

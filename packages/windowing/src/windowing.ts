@@ -179,6 +179,8 @@ interface PartitionTask<TEvent, TResult> {
   readonly changelogTopic: string;
   readonly producer: TransportProducer;
   nextOffset: string | undefined;
+  /** Where the partition's last fetch ended (past skipped records and transaction markers). */
+  fetchedTo: string | undefined;
   holds: (() => void)[];
   outputs: WindowOutput<TResult>[];
   late: LateEvent<TEvent>[];
@@ -649,7 +651,8 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
       refused.push({ index: indexes[index] as number, error });
     const last = context.offsets[context.offsets.length - 1];
     if (last !== undefined) task.nextOffset = (BigInt(last) + 1n).toString();
-    operator.setCaughtUp(task.id, context.lag === 0);
+    task.fetchedTo = context.fetchEnd;
+    operator.setCaughtUp(task.id, BigInt(context.fetchEnd) >= BigInt(context.highWatermark));
     for (const { index, error } of refused) await context.deadLetter(index, error);
     task.holds.push(context.holdCommit());
     route();
@@ -667,7 +670,8 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
           if (task === undefined) continue;
           operator.setCaughtUp(
             task.id,
-            task.nextOffset !== undefined && BigInt(task.nextOffset) >= BigInt(high),
+            (task.fetchedTo ?? task.nextOffset) !== undefined &&
+              BigInt((task.fetchedTo ?? task.nextOffset) as string) >= BigInt(high),
           );
         }
       }
@@ -722,6 +726,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
         changelogTopic,
         producer,
         nextOffset: undefined,
+        fetchedTo: undefined,
         holds: [],
         outputs: [],
         late: [],
