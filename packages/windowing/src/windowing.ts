@@ -519,6 +519,8 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   async function checkpoint(task: PartitionTask<TEvent, TResult>): Promise<void> {
     if (task.lost || !operator.owns(task.id)) return;
     const changes = operator.takeChanges(task.id);
+    // The offset the taken state covers: batches handled while this checkpoint waits are not in it.
+    const offset = task.nextOffset ?? '0';
     const outputs = task.outputs;
     const lateEvents = task.late;
     const holds = task.holds;
@@ -531,7 +533,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     // What the state says was emitted must be out before the state says so.
     await task.delivering;
     if (task.deliveryFailure !== undefined) throw task.deliveryFailure;
-    const records = changelogRecords(task.changelogTopic, task.partition, changes, task.nextOffset ?? '0');
+    const records = changelogRecords(task.changelogTopic, task.partition, changes, offset);
     if (transactionalOutput && output !== undefined && 'topic' in output) {
       for (const item of outputs) records.push(outputRecord(output.topic, name, item));
       if (late.policy === 'side-output' && late.topic !== undefined) {
@@ -562,7 +564,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
         partition: task.id,
         keys: changes.keys.length,
         results: outputs.length,
-        offset: task.nextOffset,
+        offset,
       });
     }
     for (const release of holds) release();
