@@ -311,7 +311,8 @@ export class WindowOperator<TEvent, TResult> {
           this.counters.duplicates++;
           continue;
         }
-        (keyState.ids ??= new Map()).set(input.id, input.time);
+        if (keyState.ids === undefined) keyState.ids = new Map();
+        keyState.ids.set(input.id, input.time);
         markDirty(state, keyState);
       }
       if (input.time > maxTime) maxTime = input.time;
