@@ -64,7 +64,9 @@ export async function prefillClicks(brokers: readonly string[], total: number): 
   const transport = createKafkaJsTransport({ brokers, clientId: 'bench-windowing' });
   const registry = createSchemaResolver({ registry: createConfluentRegistry({ url: registryUrl }) });
   const producer = createProducer({ transport, registry, linger: { ms: 0 } });
-  const base = Date.UTC(2026, 10, 1);
+  // Hours back, on a minute: records are stamped with event time, and time-based retention would
+  // delete much older ones while the bench runs.
+  const base = Math.floor((Date.now() - 4 * 3_600_000) / windowMs) * windowMs;
   const stepMs = 180_000 / total;
   for (let start = 0; start < total; start += 1000) {
     const clicks = Array.from({ length: Math.min(1000, total - start) }, (_, offset) => {

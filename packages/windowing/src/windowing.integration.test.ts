@@ -20,7 +20,9 @@ beforeAll(() => {
 afterAll(() => transport.close());
 
 const minute = 60_000;
-const base = Date.UTC(2026, 10, 1);
+// Three hours back, on a minute: records are stamped with event time, and a topic's time-based
+// retention (7 days by default) would delete records dated much earlier while the test runs.
+const base = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
 
 function generatedSales(count: number, stores: number): SaleRecord[] {
   const sales: SaleRecord[] = [];
