@@ -1,5 +1,5 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
-import { ensureTopics, partitionForKey } from '@inlet/core';
+import { ensureTopics } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { sum } from './aggregations';
 import { tumbling } from './window-kinds';
 import type { WindowOutput } from './window-operator';
 import { createWindowing } from './windowing';
-import { batchTumbling, type SaleRecord, salesTopic } from './windowing.test-support';
+import { batchTumbling, type SaleRecord, salesTopic, storePerPartition } from './windowing.test-support';
 
 // Generated streams through the whole of createWindowing on the in-memory backbone: decoded,
 // deduplicated by id, windowed, checkpointed, and — at a random point — the instance closed and a
@@ -17,13 +17,7 @@ import { batchTumbling, type SaleRecord, salesTopic } from './windowing.test-sup
 const base = Date.UTC(2026, 10, 1);
 const minute = 60_000;
 const disorderMs = 20_000;
-/** One store key per partition of a three-partition topic. */
-const closingStores = [0, 1, 2].map((partition) => {
-  for (let index = 0; ; index++) {
-    const store = `end-${index}`;
-    if (partitionForKey(Buffer.from(store), 3) === partition) return store;
-  }
-});
+const closingStores = storePerPartition(3, 'end');
 
 const saleArbitrary = fc.record({
   store: fc.constantFrom('s0', 's1', 's2', 's3', 's4', 's5', 's6'),

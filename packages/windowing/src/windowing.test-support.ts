@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createConsumer, isTombstone } from '@inlet/consumer';
-import { defineEvent, defineTopic, jsonSchema, type KafkaTransport } from '@inlet/core';
+import { defineEvent, defineTopic, jsonSchema, type KafkaTransport, partitionForKey } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { windowResultTopic } from './window-results';
 
@@ -106,4 +106,14 @@ export async function readResults(
   }
   if (seen < expected) throw new Error(`read ${seen} results and retractions, expected ${expected}`);
   return folded;
+}
+
+/** One store key per partition: a sale on each closes every window before it without idleness. */
+export function storePerPartition(partitions = 3, prefix = 'close'): string[] {
+  return Array.from({ length: partitions }, (_, partition) => {
+    for (let index = 0; ; index++) {
+      const store = `${prefix}-${index}`;
+      if (partitionForKey(Buffer.from(store), partitions) === partition) return store;
+    }
+  });
 }

@@ -1,24 +1,12 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
-import { defineEvent, defineTopic, jsonSchema, type KafkaTransport, partitionForKey } from '@inlet/core';
+import type { KafkaTransport } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { count, sum } from './aggregations';
 import { tumbling } from './window-kinds';
 import type { WindowOutput } from './window-operator';
 import { createWindowing } from './windowing';
-
-const Sale = defineEvent({
-  type: 'sale.made',
-  version: 1,
-  schema: jsonSchema({
-    type: 'object',
-    properties: { store: { type: 'string' }, amount: { type: 'number' }, at: { type: 'integer' } },
-    required: ['store', 'amount', 'at'],
-    additionalProperties: false,
-  }),
-  key: (sale) => sale.store,
-  eventTime: (sale) => sale.at,
-});
+import { salesTopic, storePerPartition } from './windowing.test-support';
 
 // Aligned to the minute, in the believable range of event times.
 const base = Date.UTC(2026, 10, 1);
@@ -31,7 +19,7 @@ afterEach(async () => {
 function setup() {
   const transport = createInMemoryBackbone({ defaultPartitions: 3, autoCreateTopics: true });
   opened.push(transport);
-  const sales = defineTopic({ name: `sales-${++counter}`, events: [Sale], partitions: 3 });
+  const sales = salesTopic(`sales-${++counter}`);
   return { transport, sales };
 }
 
@@ -48,12 +36,7 @@ async function produce(
 
 /** A sale at `at` on every partition (no partition has to go idle for the windows before it to close). */
 function closing(at: number): [string, number, number][] {
-  return [0, 1, 2].map((partition) => {
-    for (let index = 0; ; index++) {
-      const store = `close-${index}`;
-      if (partitionForKey(Buffer.from(store), 3) === partition) return [store, 0, at];
-    }
-  });
+  return storePerPartition().map((store) => [store, 0, at]);
 }
 
 function finals(outputs: readonly WindowOutput<number>[]): Map<string, number> {
