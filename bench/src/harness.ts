@@ -271,3 +271,9 @@ export function benchEnvironment(quick: boolean, kafkaVersion: string | undefine
     quick,
   };
 }
+
+/** The value at `fraction` (0.99: p99) of the sorted values; NaN for none. */
+export function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}

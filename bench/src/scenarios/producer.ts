@@ -9,7 +9,7 @@ import {
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer, type ProducerOptions } from '@inlet/producer';
 import type { Message, Producer } from 'kafkajs';
-import { type Arm, median, type Scenario } from '../harness';
+import { type Arm, median, percentile, type Scenario } from '../harness';
 import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
 import { type OrderData, OrderPlacedAvro, OrderPlacedJson, sampleOrders } from './envelope';
 
@@ -149,11 +149,6 @@ async function concurrentSends(
     }),
   );
   return latencies;
-}
-
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
 const awaitedSends: Scenario = {

@@ -15,7 +15,7 @@ import { createRedisSink } from '@inlet/sinks/redis';
 import { Redis } from 'ioredis';
 import type { Batch } from 'kafkajs';
 import pg from 'pg';
-import type { Arm, ArmRun, Scenario } from '../harness';
+import { type Arm, type ArmRun, percentile, type Scenario } from '../harness';
 import { benchKafka, benchTopicName, deleteTopics } from '../kafka';
 
 // End to end through the real broker at a steady rate: from an event's event time (stamped when
@@ -45,11 +45,6 @@ const OrderUpdated = defineEvent({
   entityVersion: (order) => order.revision,
 });
 type Order = { orderId: string; status: string; revision: number; at: string };
-
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
 
 function summary(latencies: readonly number[]): ArmRun {
   return {

@@ -3,7 +3,7 @@ import { defineTopic, ensureTopics, type KafkaTransport } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { count, createWindowing, tumbling } from '@inlet/windowing';
-import type { Arm, ArmRun, Scenario } from '../harness';
+import { type Arm, type ArmRun, percentile, type Scenario } from '../harness';
 import { benchKafka, benchTopicName, deleteTopics } from '../kafka';
 import { Clicked } from './windowing-kafka';
 
@@ -14,11 +14,6 @@ import { Clicked } from './windowing-kafka';
 
 const partitions = 3;
 const ratePerSecond = 2_000;
-
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
 
 function summary(latencies: readonly number[]): ArmRun {
   if (latencies.length === 0) throw new Error('measured nothing');
