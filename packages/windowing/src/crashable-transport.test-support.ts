@@ -22,6 +22,12 @@ export interface CrashableTransport {
   crash(): void;
   /** It stops at its next transaction commit: that transaction's records are on the broker, uncommitted. */
   crashAtNextCommit(): void;
+  /**
+   * Once batches of `events` input records in all were handed to it and `ready()` holds: it stops
+   * as the next batch arrives (`'at once'`), or at its next transaction commit after that.
+   * A crash at a point of the input, however fast the instance runs.
+   */
+  crashAfterEvents(events: number, at: 'at once' | 'at a commit', ready?: () => boolean): void;
   crashed(): boolean;
   /** Transactions begun and neither committed nor aborted (at a crash: left open on the broker). */
   openTransactions(): number;
@@ -33,6 +39,10 @@ export interface CrashableTransport {
 export function crashableTransport(inner: KafkaTransport): CrashableTransport {
   let crashed = false;
   let atNextCommit = false;
+  let crashPoint:
+    | { readonly events: number; readonly at: 'at once' | 'at a commit'; readonly ready: () => boolean }
+    | undefined;
+  let eventsHanded = 0;
   let released = false;
   let openTransactions = 0;
   const consumers: TransportConsumer[] = [];
@@ -110,6 +120,12 @@ export function crashableTransport(inner: KafkaTransport): CrashableTransport {
     };
     return {
       onBatch: (batch, controls) => {
+        eventsHanded += batch.records.length;
+        if (crashPoint !== undefined && eventsHanded >= crashPoint.events && crashPoint.ready()) {
+          if (crashPoint.at === 'at once') crash();
+          else atNextCommit = true;
+          crashPoint = undefined;
+        }
         // A crashed process sends no heartbeats, even from a batch it was in the middle of.
         const silenced = {
           heartbeat: () => gated(() => controls.heartbeat()),
@@ -193,6 +209,9 @@ export function crashableTransport(inner: KafkaTransport): CrashableTransport {
     crash,
     crashAtNextCommit: () => {
       atNextCommit = true;
+    },
+    crashAfterEvents: (events, at, ready = () => true) => {
+      crashPoint = { events, at, ready };
     },
     crashed: () => crashed,
     openTransactions: () => openTransactions,

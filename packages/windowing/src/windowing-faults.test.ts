@@ -47,6 +47,7 @@ function instance(
   topic: SalesTopic,
   groupId: string,
   output: string,
+  transactional = false,
 ): Windowing<unknown> {
   const windowing = createWindowing({
     transport,
@@ -55,7 +56,7 @@ function instance(
     window: pipeline.window,
     aggregation: pipeline.aggregation as typeof countAndSum,
     outOfOrdernessMs,
-    output: { topic: output },
+    output: { topic: output, transactional },
     // Checkpoints often, so that crashes land between them (the default is every 5 s).
     checkpointIntervalMs: 20,
     // A crashed member is removed once silent this long inside a batch.
@@ -151,56 +152,87 @@ describe('windowing through faults on the in-memory backbone', () => {
     expect(results.windows).toEqual(tumblingCountAndSum.batch(stream));
   }, 30_000);
 
-  it('crashed twice mid-stream and started again: the result topic equals the batch computation', async () => {
-    const { backbone, topic, id } = await setup();
-    const stream = salesStream({ count: 4_000, stores: 12, spanMs: 30 * minute, disorderMs: 10_000 });
-    await produceSales(backbone, topic, stream.sales);
-    await produceSales(backbone, topic, stream.closing);
-    const groupId = `fault-crash-${id}`;
-    const output = `fault-results-${id}`;
-    const restored: { partitions: number; records: number }[] = [];
-    for (const crash of ['at once', 'at a commit'] as const) {
-      const crashable = crashableTransport(backbone);
-      const crashing = instance(crashable.transport, tumblingCountAndSum, topic, groupId, output);
-      // Cleanups run in reverse: released first, so that closing it and the backbone can finish.
-      cleanups.push(async () => crashable.release());
-      await crashing.start();
-      // Somewhere mid-stream, once it checkpointed a few times.
-      const checkpoints = crashing.stats().checkpoints + 2 + Math.floor(Math.random() * 4);
-      await until(() => crashing.stats().checkpoints >= checkpoints, `${checkpoints} checkpoints`, 10_000);
-      if (crash === 'at once') crashable.crash();
-      else crashable.crashAtNextCommit();
-      await until(() => crashable.crashed(), 'the instance to crash', 10_000);
-      // As on a broker, the next instance finds the group once the crashed member's session lapsed.
-      await until(
-        async () => (await backbone.admin().describeGroup(groupId)).members.length === 0,
-        'the crashed member to be removed from the group',
-        10_000,
-      );
-      restored.push(crashing.stats().restored);
-      // A crash at a commit leaves that checkpoint's transaction open, for the next owner to fence.
-      if (crash === 'at a commit') expect(crashable.openTransactions()).toBeGreaterThan(0);
-    }
-    const last = instance(backbone, tumblingCountAndSum, topic, groupId, output);
-    await last.start();
-    await last.caughtUp({ timeoutMs: 20_000 });
-    restored.push(last.stats().restored);
-    // The last crash was mid-stream: what came after it was left to this one.
-    expect(last.stats().consumer.handled).toBeGreaterThan(0);
-    expect(last.stats().late.dropped).toBe(0);
-    await last.close();
-    // The crashed instance's state was found by the next one, each time: besides one barrier per
-    // claim and partition, the checkpoints and the window keys.
-    for (const [index, { partitions, records }] of restored.entries()) {
-      expect(partitions).toBe(3);
-      if (index > 0) expect(records).toBeGreaterThan(3 * (index + 1) + 3);
-    }
-    const results = await readResultTopic(backbone, output);
-    expect(results.conflicts).toEqual([]);
-    expect(results.windows).toEqual(tumblingCountAndSum.batch(stream));
-    expect(results.copies).toBe(0);
-    expect(results.records).toBe(results.windows.size);
-  }, 30_000);
+  // A plain result topic is at least once: a result sent after the last checkpoint is sent again by
+  // the next owner (the same window and revision, with the same value). In the checkpoint's
+  // transaction it is exactly once.
+  it.each([
+    { output: 'a plain result topic', transactional: false },
+    { output: 'results in the checkpoint transaction', transactional: true },
+  ])(
+    'crashed twice mid-stream and started again, $output: the result topic equals the batch computation',
+    async ({ transactional }) => {
+      const { backbone, topic, id } = await setup();
+      const stream = salesStream({ count: 4_000, stores: 12, spanMs: 30 * minute, disorderMs: 10_000 });
+      const groupId = `fault-crash-${id}`;
+      const output = `fault-results-${id}`;
+      // The input arrives in parts, the next one after each crash: the crashed member is handed
+      // a batch it never finishes, which is how the backbone sees that its session lapsed.
+      const total = stream.sales.length;
+      const half = Math.floor(total / 2);
+      const threeQuarters = Math.floor((total * 3) / 4);
+      const parts = [
+        stream.sales.slice(0, half),
+        stream.sales.slice(half, threeQuarters),
+        [...stream.sales.slice(threeQuarters), ...stream.closing],
+      ];
+      // Where each instance crashes, in the events handed to it (the second one starts again at
+      // the first one's last checkpoint, before 40 %): always short of what was produced.
+      const crashPoints = [0.2 + Math.random() * 0.2, 0.2 + Math.random() * 0.1];
+      await produceSales(backbone, topic, parts[0] ?? []);
+      const restored: { partitions: number; records: number }[] = [];
+      for (const [index, crash] of (['at once', 'at a commit'] as const).entries()) {
+        const crashable = crashableTransport(backbone);
+        const crashing = instance(
+          crashable.transport,
+          tumblingCountAndSum,
+          topic,
+          groupId,
+          output,
+          transactional,
+        );
+        // Cleanups run in reverse: released first, so that closing it and the backbone can finish.
+        cleanups.push(async () => crashable.release());
+        // Once it checkpointed a few times.
+        crashable.crashAfterEvents(
+          Math.floor(total * (crashPoints[index] ?? 0)),
+          crash,
+          () => crashing.stats().checkpoints >= 2,
+        );
+        await crashing.start();
+        await until(() => crashable.crashed(), 'the instance to crash', 10_000);
+        await produceSales(backbone, topic, parts[index + 1] ?? []);
+        // As on a broker, the next instance finds the group once the crashed member's session lapsed.
+        await until(
+          async () => (await backbone.admin().describeGroup(groupId)).members.length === 0,
+          'the crashed member to be removed from the group',
+          10_000,
+        );
+        restored.push(crashing.stats().restored);
+        // A crash at a commit leaves that checkpoint's transaction open, for the next owner to fence.
+        if (crash === 'at a commit') expect(crashable.openTransactions()).toBeGreaterThan(0);
+      }
+      const last = instance(backbone, tumblingCountAndSum, topic, groupId, output, transactional);
+      await last.start();
+      await last.caughtUp({ timeoutMs: 20_000 });
+      restored.push(last.stats().restored);
+      // The last crash was mid-stream: what came after it was left to this one.
+      expect(last.stats().consumer.handled).toBeGreaterThan(0);
+      expect(last.stats().late.dropped).toBe(0);
+      await last.close();
+      // The crashed instance's state was found by the next one, each time: besides one barrier per
+      // claim and partition, the checkpoints and the window keys.
+      for (const [index, { partitions, records }] of restored.entries()) {
+        expect(partitions).toBe(3);
+        if (index > 0) expect(records).toBeGreaterThan(3 * (index + 1) + 3);
+      }
+      const results = await readResultTopic(backbone, output);
+      expect(results.conflicts).toEqual([]);
+      expect(results.windows).toEqual(tumblingCountAndSum.batch(stream));
+      if (transactional) expect(results.copies).toBe(0);
+      expect(results.records).toBe(results.windows.size + results.copies);
+    },
+    30_000,
+  );
 
   async function scaleTest(
     pipeline: FaultPipeline,
