@@ -46,8 +46,9 @@ export interface InletConsumer {
   stats(): ConsumerStats;
   /**
    * Resolves once everything that was in this member's partitions when it was called is done and
-   * committable (handled, skipped or dead-lettered, holds released): lag 0 as of that moment. For
-   * tests, one-off backfills and the demo. Rejects if the consumer stops first.
+   * committable (handled, skipped or dead-lettered, holds released): lag 0 as of that moment, with
+   * every partition that has records owned by a member of the group. For tests, one-off
+   * backfills and the demo. Rejects if the consumer stops first.
    */
   caughtUp(options?: CaughtUpOptions): Promise<void>;
   /**
@@ -462,6 +463,27 @@ export function createConsumer<
     return count;
   }
 
+  /**
+   * Whether every partition with records is owned by a member of the group. A member that joins
+   * before the broker's metadata lists a new topic's partitions can be handed none of them, and
+   * owns nothing that is behind until the group rebalances: not caught up, while nobody owns them.
+   */
+  async function ownedByTheGroup(
+    targets: Map<string, { readonly low: number; readonly high: number }>,
+  ): Promise<boolean> {
+    const unowned = [...targets]
+      .filter(([key, { low, high }]) => high > low && partitions.get(key) === undefined)
+      .map(([key]) => key);
+    if (unowned.length === 0) return true;
+    const group = await adminClient().describeGroup(groupId);
+    const assigned = new Set(
+      group.members.flatMap((member) =>
+        member.assignment.map(({ topic, partition }) => partitionKeyOf(topic, partition)),
+      ),
+    );
+    return unowned.every((key) => assigned.has(key));
+  }
+
   async function caughtUp(
     waiting: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
   ): Promise<void> {
@@ -474,7 +496,7 @@ export function createConsumer<
       throwIfAborted(waiting.signal, 'waiting to catch up');
       if (deadline !== undefined && Date.now() > deadline)
         throw new InletError(InletErrorCode.timeout, `not caught up within ${waiting.timeoutMs} ms`);
-      if (partitions.epoch > 0 && (await behind(targets)) === 0) return;
+      if (partitions.epoch > 0 && (await behind(targets)) === 0 && (await ownedByTheGroup(targets))) return;
       // A timer that keeps the process alive: the caller is waiting on it.
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

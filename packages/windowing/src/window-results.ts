@@ -59,9 +59,18 @@ export function resultKey(key: string, start: number, end: number): string {
   return `${key}@${isoTime(start)}/${isoTime(end)}`;
 }
 
+// Windows share their bounds across keys: each bound is formatted once while it is in use.
+const isoTimes = new Map<number, string>();
+
 function isoTime(time: number): string {
-  const date = new Date(time);
-  return Number.isNaN(date.getTime()) ? String(time) : date.toISOString();
+  let text = isoTimes.get(time);
+  if (text === undefined) {
+    const date = new Date(time);
+    text = Number.isNaN(date.getTime()) ? String(time) : date.toISOString();
+    if (isoTimes.size >= 4096) isoTimes.clear();
+    isoTimes.set(time, text);
+  }
+  return text;
 }
 
 /** The id of a result: the same on every re-emission of the same revision, so a copy is a duplicate. */

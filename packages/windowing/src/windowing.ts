@@ -243,6 +243,12 @@ function isOutput(value: unknown): boolean {
  * refuses a record batch above its `message.max.bytes` (1 MiB by default). One transaction still.
  */
 const maxRequestBytes = 512 * 1024;
+/**
+ * And of at most this many records: kafkajs 2.2.4 groups a request's records by partition by
+ * copying the partition's list for every record, which costs the square of the records per
+ * partition (3 300 results to one partition: 5.4M copies and 40 MB of garbage).
+ */
+const maxRequestRecords = 1000;
 
 function recordBytes(record: OutgoingRecord): number {
   let bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0) + 64;
@@ -259,7 +265,7 @@ function* recordChunks(records: readonly OutgoingRecord[]): Generator<OutgoingRe
   let bytes = 0;
   for (const record of records) {
     const size = recordBytes(record);
-    if (chunk.length > 0 && bytes + size > maxRequestBytes) {
+    if (chunk.length > 0 && (bytes + size > maxRequestBytes || chunk.length === maxRequestRecords)) {
       yield chunk;
       chunk = [];
       bytes = 0;
