@@ -93,11 +93,22 @@ async function main(): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
+let finished = false;
+// A scenario waiting on something that nothing keeps alive (a consumer that crashed and let go of
+// its sockets) ends the process with no error: it is a failure, said as one.
+process.on('beforeExit', () => {
+  if (finished) return;
+  console.error('the bench stopped with a scenario unfinished: it waited on something that will never happen');
+  process.exit(3);
+});
+
 main().then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (error: unknown) => {
+    finished = true;
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 2;
   },
