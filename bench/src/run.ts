@@ -98,7 +98,9 @@ let finished = false;
 // its sockets) ends the process with no error: it is a failure, said as one.
 process.on('beforeExit', () => {
   if (finished) return;
-  console.error('the bench stopped with a scenario unfinished: it waited on something that will never happen');
+  console.error(
+    'the bench stopped with a scenario unfinished: it waited on something that will never happen',
+  );
   process.exit(3);
 });
 
