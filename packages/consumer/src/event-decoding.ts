@@ -146,9 +146,13 @@ export class EventDecoding {
   async resolveWriterSchemas(records: readonly IncomingRecord[]): Promise<void> {
     const { registry } = this.#options;
     if (registry === undefined) return;
+    // A batch's records mostly share their schema: each run of one id is looked up once.
+    let previous: number | undefined;
     for (const record of records) {
       const id = schemaIdOf(record);
-      if (id === undefined || registry.cachedWriterCodecFor(id) !== undefined) continue;
+      if (id === undefined || id === previous) continue;
+      previous = id;
+      if (registry.cachedWriterCodecFor(id) !== undefined) continue;
       try {
         await registry.writerCodecFor(id);
       } catch (error) {

@@ -35,13 +35,15 @@ export function toIncomingHeaders(headers: IHeaders | undefined): HeaderViews {
 }
 
 export function toIncomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
+  const { headers, headerList } = toIncomingHeaders(message.headers);
   return {
     topic,
     partition,
     offset: message.offset,
     key: message.key,
     value: message.value,
-    ...toIncomingHeaders(message.headers),
+    headers,
+    headerList,
     timestamp: Number(message.timestamp),
   };
 }

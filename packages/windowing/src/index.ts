@@ -54,3 +54,4 @@ export {
   type WindowResultData,
   windowingChannels,
 } from './windowing';
+export { WindowingErrorCode } from './windowing-error-code';

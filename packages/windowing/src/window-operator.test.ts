@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate, count, sum } from './aggregations';
 import { hopping, session, sliding, tumbling } from './window-kinds';
 import { type WindowInput, WindowOperator, type WindowOutput } from './window-operator';
+import { WindowingErrorCode } from './windowing-error-code';
 
 interface Sale {
   readonly amount: number;
@@ -35,6 +36,34 @@ describe('WindowOperator', () => {
       ['b', 10, 20, 1],
       ['a', 10, 20, 2],
     ]);
+  });
+
+  it('answers recent(key, at) over (at − size, at] at any moment, and refuses what it purged', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: sliding({ sizeMs: 10 }),
+      aggregation: sum((sale: Sale) => sale.amount),
+      outOfOrdernessMs: 20,
+    });
+    operator.process('p0', [at('card', 1, 1), at('card', 4, 2), at('card', 9, 4), at('card', 12, 8)]);
+    // Between events, not only at them; the bounds: after at − size, up to at.
+    expect(operator.recent('card', 10)).toEqual({ value: 7, events: 3 });
+    expect(operator.recent('card', 11)).toEqual({ value: 6, events: 2 });
+    expect(operator.recent('card', 12)).toEqual({ value: 14, events: 3 });
+    expect(operator.recent('card', 3)).toEqual({ value: 1, events: 1 });
+    expect(operator.recent('nobody', 12)).toBeUndefined();
+    // The watermark moves on to 60 − 20: values up to 40 − 10 are purged, and a fold from before
+    // that would leave them out — it is refused, naming what can be asked.
+    operator.process('p0', [at('card', 35, 16), at('other', 60)]);
+    expect(operator.recent('card', 44)).toEqual({ value: 16, events: 1 });
+    expect(() => operator.recent('card', 12)).toThrow(
+      expect.objectContaining({
+        code: WindowingErrorCode.queryBeyondState,
+        message: expect.stringContaining('at ≥ 40'),
+      }),
+    );
+    expect(() => operator.recent('nobody', 12)).toThrow(
+      expect.objectContaining({ code: WindowingErrorCode.queryBeyondState }),
+    );
   });
 
   it('puts an event in every hopping window holding it', () => {

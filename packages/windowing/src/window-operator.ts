@@ -9,6 +9,7 @@ import {
   type TumblingWindows,
   type WindowKind,
 } from './window-kinds';
+import { WindowingErrorCode } from './windowing-error-code';
 
 /** What happens to an event for a window that is already closed (watermark ≥ end + grace). */
 export type LatePolicy =
@@ -396,21 +397,34 @@ export class WindowOperator<TEvent, TResult> {
     if (this.window.kind !== 'sliding') {
       throw new InletError(InletErrorCode.invalidOption, 'recent() needs sliding windows');
     }
-    const from = at - this.window.sizeMs;
-    for (const state of this.partitions.values()) {
-      const values = state.keys.get(key)?.values;
-      if (values === undefined) continue;
-      let accumulator = this.aggregation.init();
-      let events = 0;
-      for (const [time, value] of values) {
-        if (time > from && time <= at) {
-          accumulator = this.aggregation.add(accumulator, value);
-          events++;
-        }
-      }
-      return { value: this.aggregation.result(accumulator) as TResult, events };
+    const { sizeMs } = this.window;
+    const from = at - sizeMs;
+    const holding = [...this.partitions.values()].find((state) => state.keys.get(key)?.values !== undefined);
+    // Values at or before a partition's watermark − grace − size (− retain) are purged: a fold
+    // from before that would leave them out. Where the key is not held, any partition may be its.
+    const keptAfter = (state: PartitionState) =>
+      this.watermarks.applied(state.id) - this.graceMs - sizeMs - this.retainMs();
+    const horizon = Math.max(
+      Number.NEGATIVE_INFINITY,
+      ...(holding === undefined ? [...this.partitions.values()] : [holding]).map(keptAfter),
+    );
+    if (from < horizon) {
+      throw new InletError(
+        WindowingErrorCode.queryBeyondState,
+        `recent(${JSON.stringify(key)}, ${at}) needs the values after ${from}, but those up to ${horizon} are purged (watermark − grace − size${this.retainMs() > 0 ? ' − retainMs' : ''}); ask for at ≥ ${horizon + sizeMs}`,
+      );
     }
-    return undefined;
+    const values = holding?.keys.get(key)?.values;
+    if (values === undefined) return undefined;
+    let accumulator = this.aggregation.init();
+    let events = 0;
+    for (const [time, value] of values) {
+      if (time > from && time <= at) {
+        accumulator = this.aggregation.add(accumulator, value);
+        events++;
+      }
+    }
+    return { value: this.aggregation.result(accumulator) as TResult, events };
   }
 
   stats(): WindowOperatorStats {

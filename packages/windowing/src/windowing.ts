@@ -152,7 +152,11 @@ export interface Windowing<TResult> {
   stats(): WindowingStats;
   /** A key's windows from this instance's partitions (an interactive query). */
   query(key: string): (WindowBounds & { value: TResult; events: number; closed: boolean })[];
-  /** Sliding windows: the aggregate of a key's events in `(at − size, at]`. Default `at`: now. */
+  /**
+   * Sliding windows: the aggregate of a key's events in `(at − size, at]`. Default `at`: now.
+   * Throws `INLET_WINDOWING_QUERY_BEYOND_STATE` when that range reaches before what the state
+   * still holds (see the README's interactive queries).
+   */
   recent(key: string, at?: number): { value: TResult; events: number } | undefined;
   /** Bytes of this instance's state as the changelog holds it (walks every key: for sizing, not hot paths). */
   stateBytes(): number;

@@ -123,8 +123,22 @@ export function isJsonMediaType(contentType: string): boolean {
   return type.includes('/') && (subtype === 'json' || subtype.endsWith('+json'));
 }
 
+// A topic's records carry a handful of content types, read for every record: each is parsed once
+// (and the cache starts over should records bring many different ones).
+const parsedContentTypes = new Map<string, ParsedContentType | null>();
+const parsedContentTypesKept = 256;
+
 /** Parses a data content type Inlet understands; undefined for anything else. */
 export function parseContentType(contentType: string): ParsedContentType | undefined {
+  const known = parsedContentTypes.get(contentType);
+  if (known !== undefined) return known ?? undefined;
+  const parsed = parseUncachedContentType(contentType);
+  if (parsedContentTypes.size >= parsedContentTypesKept) parsedContentTypes.clear();
+  parsedContentTypes.set(contentType, parsed === undefined ? null : Object.freeze(parsed));
+  return parsed;
+}
+
+function parseUncachedContentType(contentType: string): ParsedContentType | undefined {
   const { type, parameters } = splitMediaType(contentType);
   if (hasForeignCharset(parameters)) return undefined;
   const format =

@@ -10,7 +10,7 @@ import type { AnyEventDefinition, TopicDefinition } from '../events/define-topic
 import { type EntityKey, entityKeyBytes, entityKeyFromBytes } from '../events/entity-key';
 import { formatRfc3339, parseRfc3339 } from '../events/rfc3339';
 import type { OutgoingHeaders, OutgoingHeaderValue, OutgoingRecord } from '../transport/transport';
-import { binaryModeAttributes, type RecordAttributes, sortHeaders } from './binary-mode';
+import { binaryModeAttributes, contentTypeText, type RecordAttributes, sortHeaders } from './binary-mode';
 import {
   attributeHeaderPrefix,
   CloudEventHeader,
@@ -28,7 +28,7 @@ import {
 } from './cloudevents';
 import type { EventHeaders, InletEvent } from './inlet-event';
 import { readStructuredEvent, type StructuredData } from './structured-mode';
-import { frameConfluent, unframeConfluent } from './wire-format';
+import { confluentHeaderLength, confluentMagicByte, frameConfluent, unframeConfluent } from './wire-format';
 
 /**
  * Which instant the Kafka record timestamp carries. Inlet's default is `eventTime`: Kafka calls
@@ -248,13 +248,13 @@ function parseNonNegativeInteger(record: RawRecord, label: string, text: string)
   return value;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 function framedSchemaId(contentType: string | undefined, bytes: Buffer): number | undefined {
   const parsed = contentType === undefined ? undefined : parseContentType(contentType);
   if (!parsed?.registryFramed) return undefined;
-  const unframed = unframeConfluent(bytes);
-  return unframed.ok ? unframed.schemaId : undefined;
+  // What unframeConfluent reads, without making the payload's view: this runs for every record.
+  return bytes.length >= confluentHeaderLength && bytes[0] === confluentMagicByte
+    ? bytes.readUInt32BE(1)
+    : undefined;
 }
 
 /**
@@ -279,7 +279,7 @@ export function schemaIdOf(record: RawRecord): number | undefined {
 
 /** The record's content type; null when it has several, one with no value, or one that is not UTF-8. */
 function onlyContentType(record: RawRecord): string | undefined | null {
-  let found: Buffer | null | undefined;
+  let found: Buffer | undefined;
   for (const { name, value } of record.headerList) {
     if (
       name.length !== CloudEventHeader.contentType.length ||
@@ -292,7 +292,7 @@ function onlyContentType(record: RawRecord): string | undefined | null {
   }
   if (found === undefined) return undefined;
   try {
-    return strictUtf8.decode(found);
+    return contentTypeText(found);
   } catch {
     return null;
   }
@@ -481,6 +481,8 @@ function entityVersionOf(
   return fromData;
 }
 
+const noExtensions: Readonly<Record<string, string>> = Object.freeze({});
+
 function extensionsOf(attributes: RecordAttributes): Readonly<Record<string, string>> {
   let extensions: Record<string, string> | undefined;
   for (const [name, value] of attributes.values) {
@@ -488,7 +490,7 @@ function extensionsOf(attributes: RecordAttributes): Readonly<Record<string, str
     extensions ??= {};
     extensions[name] = value;
   }
-  return Object.freeze(extensions ?? {});
+  return extensions === undefined ? noExtensions : Object.freeze(extensions);
 }
 
 /**
@@ -537,7 +539,9 @@ export function decodeEventRecord(
   const entityVersion = entityVersionOf(record, definition, data, attributes);
   const subject = optionalAttribute(record, attributes, 'subject');
   const dataSchema = optionalAttribute(record, attributes, 'dataschema');
-  return {
+  // Built in steps rather than with spreads of optional parts (this runs for every record); the
+  // properties keep their order.
+  const event: { -readonly [K in keyof InletEvent]: InletEvent[K] } = {
     id,
     type,
     version: version ?? definition.version,
@@ -545,14 +549,15 @@ export function decodeEventRecord(
     eventTime,
     producedAt,
     source,
-    // W3C trace context: a traceparent that does not parse is ignored, not an error.
-    ...(traceparent !== undefined && isValidTraceparent(traceparent) ? { traceparent } : {}),
-    ...(tracestate === undefined ? {} : { tracestate }),
-    ...(entityVersion === undefined ? {} : { entityVersion }),
-    ...(subject === undefined ? {} : { subject }),
-    ...(dataSchema === undefined ? {} : { dataSchema }),
-    extensions: extensionsOf(attributes),
-    headers,
-    data,
-  };
+  } as InletEvent;
+  // W3C trace context: a traceparent that does not parse is ignored, not an error.
+  if (traceparent !== undefined && isValidTraceparent(traceparent)) event.traceparent = traceparent;
+  if (tracestate !== undefined) event.tracestate = tracestate;
+  if (entityVersion !== undefined) event.entityVersion = entityVersion;
+  if (subject !== undefined) event.subject = subject;
+  if (dataSchema !== undefined) event.dataSchema = dataSchema;
+  event.extensions = extensionsOf(attributes);
+  event.headers = headers;
+  event.data = data;
+  return event;
 }
