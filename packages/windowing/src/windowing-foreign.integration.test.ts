@@ -1,0 +1,129 @@
+import type { KafkaTransport } from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
+import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sum } from './aggregations';
+import { tumbling } from './window-kinds';
+import { createWindowing } from './windowing';
+import {
+  batchTumbling,
+  produceSales,
+  readResults,
+  type SaleRecord,
+  salesTopic,
+} from './windowing.test-support';
+
+// Sales written by another producer (kcat, librdkafka) land in the same windows as Inlet's: keyed
+// by the same entity key, in CloudEvents binary and structured mode; a copy of an event (same id)
+// counts once; a record that cannot be decoded is dead-lettered and counts nowhere.
+
+const { kafkaBrokers } = testEnvironment();
+let transport: KafkaTransport;
+beforeAll(() => {
+  transport = createKafkaJsTransport({ brokers: kafkaBrokers, clientId: 'windowing-foreign-it' });
+});
+afterAll(() => transport.close());
+
+const minute = 60_000;
+const base = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
+
+function binaryModeSale(topic: string, id: string, sale: SaleRecord) {
+  return kcatProduce(kafkaBrokers, {
+    topic,
+    key: sale.store,
+    value: JSON.stringify(sale),
+    headers: [
+      ['ce_specversion', '1.0'],
+      ['ce_id', id],
+      ['ce_source', 'urn:kcat'],
+      ['ce_type', 'sale.made'],
+      ['ce_time', new Date(sale.at).toISOString()],
+      ['content-type', 'application/json'],
+    ],
+  });
+}
+
+function structuredModeSale(topic: string, id: string, sale: SaleRecord) {
+  return kcatProduce(kafkaBrokers, {
+    topic,
+    key: sale.store,
+    value: JSON.stringify({
+      specversion: '1.0',
+      id,
+      source: 'urn:kcat',
+      type: 'sale.made',
+      time: new Date(sale.at).toISOString(),
+      datacontenttype: 'application/json',
+      data: sale,
+    }),
+    headers: [['content-type', 'application/cloudevents+json']],
+  });
+}
+
+describe('windowing records from another producer on Kafka', () => {
+  it('puts kcat sales in the same windows as Inlet sales, counts a copy once, dead-letters bad bytes', async () => {
+    const topic = salesTopic(uniqueName('foreign-sales'));
+    const output = uniqueName('foreign-results');
+    await transport.admin().createTopics([{ topic: topic.name, partitions: 3 }]);
+    const stores = ['s0', 's1', 's2', 's3'];
+    const inlet: SaleRecord[] = Array.from({ length: 200 }, (_, index) => ({
+      store: stores[index % 4] as string,
+      amount: (index % 7) + 1,
+      at: base + index * 1_000,
+    }));
+    const foreign: SaleRecord[] = Array.from({ length: 12 }, (_, index) => ({
+      store: stores[index % 4] as string,
+      amount: 100 + index,
+      at: base + 30_000 + index * 15_000,
+    }));
+    await produceSales(transport, topic, inlet);
+    for (const [index, sale] of foreign.entries()) {
+      const id = `kcat-sale-${index}`;
+      if (index % 2 === 0) await binaryModeSale(topic.name, id, sale);
+      else await structuredModeSale(topic.name, id, sale);
+    }
+    // The first foreign sale again, as a producer that retried would send it: the same id.
+    await binaryModeSale(topic.name, 'kcat-sale-0', foreign[0] as SaleRecord);
+    // Bytes that are no sale: its JSON is cut short.
+    await kcatProduce(kafkaBrokers, {
+      topic: topic.name,
+      key: 's1',
+      value: '{"store":"s1","amount":',
+      headers: [
+        ['ce_specversion', '1.0'],
+        ['ce_id', 'kcat-broken'],
+        ['ce_source', 'urn:kcat'],
+        ['ce_type', 'sale.made'],
+        ['ce_time', new Date(base + 60_000).toISOString()],
+        ['content-type', 'application/json'],
+      ],
+    });
+    const last = Math.max(...[...inlet, ...foreign].map((sale) => sale.at));
+    const closing = stores.map((store) => ({ store, amount: 0, at: last + 120 * minute }));
+    await produceSales(transport, topic, closing);
+    const windowing = createWindowing({
+      transport,
+      groupId: uniqueName('foreign-group'),
+      topics: [topic],
+      window: tumbling({ sizeMs: minute }),
+      aggregation: sum((sale: { data: { amount: number } }) => sale.data.amount),
+      outOfOrdernessMs: 10 * minute,
+      output: { topic: output },
+    });
+    await windowing.start();
+    try {
+      await windowing.caughtUp({ timeoutMs: 60_000 });
+      const stats = windowing.stats();
+      // The copy is skipped once: by the consumer when it comes in the same fetch, by the state if later.
+      expect(stats.duplicates + stats.consumer.duplicates).toBe(1);
+      expect(stats.consumer.deadLettered).toBe(1);
+      const results = await readResults(transport, output, stats.results + stats.retractions);
+      const expected = new Map(
+        [...batchTumbling([...inlet, ...foreign], minute)].map(([id, { sum: total }]) => [id, total]),
+      );
+      expect(results).toEqual(expected);
+    } finally {
+      await windowing.close();
+    }
+  }, 120_000);
+});
