@@ -178,6 +178,38 @@ describe('encodeEventRecord / decodeEventRecord', () => {
     );
   });
 
+  // Content types, header roles and attribute names are parsed once per distinct value: records
+  // that alternate between them, or spell them another way, are each read as they say.
+  it('reads each record by its own content type and header names when records alternate between them', () => {
+    const plain = asIncoming(encodeEventRecord('orders', event, OrderPlaced));
+    const framed = asIncoming(encodeEventRecord('orders', event, OrderPlaced, { schemaId: 7 }));
+    const options = { writerCodecForSchemaId: (id: number) => (id === 7 ? OrderPlaced.codec : undefined) };
+    const renamed = withHeaderList(
+      plain,
+      plain.headerList.map((header) =>
+        header.name === 'content-type' ? { name: 'Content-Type', value: header.value } : header,
+      ),
+    );
+    const shouting = withHeaderList(
+      plain,
+      plain.headerList.map((header) =>
+        header.name === 'ce_id' ? { name: 'CE_ID', value: header.value } : header,
+      ),
+    );
+    for (let round = 0; round < 3; round++) {
+      expect(schemaIdOf(plain)).toBeUndefined();
+      expect(schemaIdOf(framed)).toBe(7);
+      expect(decodeEventRecord(plain, orders, options)).toEqual(event);
+      // Framed, it also names its schema (dataSchema).
+      expect(decodeEventRecord(framed, orders, options)).toEqual({ ...event, dataSchema: expect.any(String) });
+      expect(decodeEventRecord(renamed, orders, options)).toEqual(event);
+      // An attribute header must be lower case, each time it comes.
+      expect(decodeFailure(shouting, options).message).toContain(
+        'header CE_ID is not a CloudEvents attribute header',
+      );
+    }
+  });
+
   it('reads an event of a newer schema version with the latest known JSON definition', () => {
     const v3 = encodeEventRecord('orders', { ...event, version: 3 }, OrderPlaced);
     const decoded = decodeEventRecord(asIncoming(v3), orders);
