@@ -34,6 +34,7 @@ export {
   type PartitionChanges,
   type QuietStreamRule,
   type RefusedInput,
+  type SplitKey,
   type WindowBounds,
   type WindowInput,
   WindowOperator,

@@ -66,6 +66,19 @@ describe('WindowOperator', () => {
     );
   });
 
+  it('reports a key that comes in a second partition it owns, once', () => {
+    const operator = new WindowOperator<Sale, number>({
+      window: tumbling({ sizeMs: 10 }),
+      aggregation: count(),
+    });
+    operator.process('p0', [at('a', 1), at('b', 2)]);
+    operator.process('p1', [at('c', 3)]);
+    expect(operator.takeSplitKeys()).toEqual([]);
+    operator.process('p1', [at('a', 4), at('a', 5)]);
+    expect(operator.takeSplitKeys()).toEqual([{ key: 'a', partitions: ['p0', 'p1'] }]);
+    expect(operator.takeSplitKeys()).toEqual([]);
+  });
+
   it('puts an event in every hopping window holding it', () => {
     const operator = new WindowOperator<Sale, number>({
       window: hopping({ sizeMs: 10, advanceMs: 5 }),

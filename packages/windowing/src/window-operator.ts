@@ -116,6 +116,18 @@ export interface LateEvent<TEvent> {
   readonly reason: string;
 }
 
+/**
+ * A key that came in a partition while another partition this operator owns holds it: its events
+ * are split between two sets of windows, whose results collide downstream. The input is not
+ * partitioned by this key (a `key` function other than the partitioning, or producers that
+ * place keys differently).
+ */
+export interface SplitKey {
+  readonly key: string;
+  /** The partition that held it, and the one it came in. */
+  readonly partitions: readonly [string, string];
+}
+
 /** An input the aggregation could not take (`input` threw): the caller dead-letters it. */
 export interface RefusedInput {
   readonly index: number;
@@ -208,6 +220,7 @@ export class WindowOperator<TEvent, TResult> {
   private readonly watermarks: WatermarkTracker;
   private outputs: WindowOutput<TResult>[] = [];
   private lateEvents: LateEvent<TEvent>[] = [];
+  private splitKeys: SplitKey[] = [];
   private readonly changedWindows = new Map<WindowState, [PartitionState, KeyState]>();
   private readonly counters = {
     late: { dropped: 0, 'side-output': 0, updated: 0, expired: 0 } as Record<LateOutcome, number>,
@@ -339,6 +352,13 @@ export class WindowOperator<TEvent, TResult> {
     const outputs = this.outputs;
     this.outputs = [];
     return outputs;
+  }
+
+  /** Keys found in a second partition's state since the last call (see {@link SplitKey}). */
+  takeSplitKeys(): SplitKey[] {
+    const split = this.splitKeys;
+    this.splitKeys = [];
+    return split;
   }
 
   takeLateEvents(): LateEvent<TEvent>[] {
@@ -477,6 +497,12 @@ export class WindowOperator<TEvent, TResult> {
   private keyStateOf(state: PartitionState, key: string): KeyState {
     let keyState = state.keys.get(key);
     if (keyState === undefined) {
+      // Windows are per input partition: a key held by two gets two windows where there is one.
+      for (const other of this.partitions.values()) {
+        if (other === state || !other.keys.has(key)) continue;
+        this.splitKeys.push({ key, partitions: [other.id, state.id] });
+        break;
+      }
       keyState = {
         key,
         windows: [],

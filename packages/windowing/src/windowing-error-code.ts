@@ -10,6 +10,12 @@ export const WindowingErrorCode = {
    * answer would leave them out.
    */
   queryBeyondState: 'INLET_WINDOWING_QUERY_BEYOND_STATE',
+  /**
+   * A key came in a second input partition while another one this instance owns holds its
+   * windows: the input is not partitioned by the window key, and its results would collide.
+   * The windowing stops with it (unless `checkKeyPartitions: false`).
+   */
+  keyInTwoPartitions: 'INLET_WINDOWING_KEY_IN_TWO_PARTITIONS',
 } as const;
 
 export type WindowingErrorCode = (typeof WindowingErrorCode)[keyof typeof WindowingErrorCode];

@@ -1,12 +1,13 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
-import type { KafkaTransport } from '@inlet/core';
+import { createEvent, encodeEventRecord, type KafkaTransport, partitionForKey } from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { count, sum } from './aggregations';
 import { tumbling } from './window-kinds';
 import type { WindowOutput } from './window-operator';
 import { createWindowing } from './windowing';
-import { salesTopic, storePerPartition } from './windowing.test-support';
+import { Sale, salesTopic, storePerPartition } from './windowing.test-support';
+import { WindowingErrorCode } from './windowing-error-code';
 
 // Aligned to the minute, in the believable range of event times.
 const base = Date.UTC(2026, 10, 1);
@@ -116,5 +117,45 @@ describe('createWindowing', () => {
         ['s2@0', 1],
       ]),
     );
+  });
+
+  // A producer that places keys by another partitioner (librdkafka's default, CRC32) puts a store
+  // in a second partition: two sets of windows for one key, whose results would collide.
+  it.each([
+    ['stops with INLET_WINDOWING_KEY_IN_TWO_PARTITIONS', true],
+    ['with checkKeyPartitions: false, goes on', false],
+  ] as const)('a key in two partitions: %s', async (_, checked) => {
+    const { transport, sales } = setup();
+    await produce(transport, sales, [['s1', 5, 1_000]]);
+    const placed = partitionForKey(Buffer.from('s1'), 3);
+    const elsewhere = (placed + 1) % 3;
+    const misplaced = encodeEventRecord(
+      sales.name,
+      createEvent(Sale, { store: 's1', amount: 7, at: base + 2_000 }, { source: 'urn:other-producer' }),
+      Sale,
+    );
+    const producer = transport.producer();
+    await producer.send([{ ...misplaced, partition: elsewhere }]);
+    await producer.close();
+    const windowing = createWindowing({
+      transport,
+      groupId: `split-${counter}`,
+      topics: [sales],
+      window: tumbling({ sizeMs: 60_000 }),
+      aggregation: count(),
+      output: { onResults: () => undefined },
+      ...(checked ? {} : { checkKeyPartitions: false }),
+    } as Parameters<typeof createWindowing>[0]);
+    opened.push(windowing);
+    await windowing.start();
+    if (checked) {
+      const failure = await windowing.stopped();
+      expect(failure?.code).toBe(WindowingErrorCode.keyInTwoPartitions);
+      expect(failure?.message).toContain(`key "s1" came in`);
+    } else {
+      await windowing.caughtUp({ timeoutMs: 5_000 });
+      expect(windowing.stats().consumer.handled).toBe(2);
+      expect(windowing.stats().consumer.state).toBe('running');
+    }
   });
 });

@@ -40,6 +40,7 @@ import {
   type EmitMode,
   type LateEvent,
   type QuietStreamRule,
+  type SplitKey,
   type WindowBounds,
   type WindowInput,
   WindowOperator,
@@ -47,6 +48,7 @@ import {
   type WindowOutput,
 } from './window-operator';
 import { outputRecord, resultEvent, resultKey, type WindowResultEvent } from './window-results';
+import { WindowingErrorCode } from './windowing-error-code';
 
 type ConsumerPart<TTopics extends readonly TopicDefinition[]> = Omit<
   ConsumerOptions<TTopics, never, 'dead-letter'>,
@@ -129,6 +131,13 @@ export interface WindowingOptions<TTopics extends readonly TopicDefinition[], TR
   readonly tickMs?: number;
   /** Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Windows are kept per input partition, so a key must come in one partition only. By default
+   * a key that comes in a second partition this instance owns stops the windowing with
+   * `INLET_WINDOWING_KEY_IN_TWO_PARTITIONS` (its results would collide downstream); `false`
+   * turns the check off. Default `true`.
+   */
+  readonly checkKeyPartitions?: boolean;
 }
 
 export interface WindowingStats extends WindowOperatorStats {
@@ -221,6 +230,7 @@ const windowingShape = {
   emitIntervalMs: option.integer({ min: 0 }),
   tickMs: option.integer({ min: 1 }),
   clock: option.function('a function () => number'),
+  checkKeyPartitions: option.boolean(),
 };
 
 function isWindowKind(value: unknown): boolean {
@@ -316,6 +326,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     emitIntervalMs,
     tickMs,
     clock: clockOption,
+    checkKeyPartitions,
     ...consumerOptions
   } = options;
   const given = options as unknown as Record<string, unknown>;
@@ -661,6 +672,16 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     }
     for (const { index, error } of operator.process(task.id, inputs))
       refused.push({ index: indexes[index] as number, error });
+    const split = operator.takeSplitKeys();
+    if (split.length > 0 && checkKeyPartitions !== false) {
+      const [{ key, partitions }] = split as [SplitKey, ...SplitKey[]];
+      const error = new InletError(
+        WindowingErrorCode.keyInTwoPartitions,
+        `windowing ${name}: key ${JSON.stringify(key)} came in ${partitions[1]} while ${partitions[0]} holds its windows (${split.length} such key${split.length === 1 ? '' : 's'} in this batch). Windows are kept per input partition: partition the input by the window key (re-key it into a topic partitioned by it), or make every producer place keys alike (murmur2, as the Java client and Inlet do)`,
+      );
+      failWith(error);
+      throw error;
+    }
     const last = context.offsets[context.offsets.length - 1];
     if (last !== undefined) task.nextOffset = (BigInt(last) + 1n).toString();
     task.fetchedTo = context.fetchEnd;
