@@ -201,7 +201,10 @@ describe('encodeEventRecord / decodeEventRecord', () => {
       expect(schemaIdOf(framed)).toBe(7);
       expect(decodeEventRecord(plain, orders, options)).toEqual(event);
       // Framed, it also names its schema (dataSchema).
-      expect(decodeEventRecord(framed, orders, options)).toEqual({ ...event, dataSchema: expect.any(String) });
+      expect(decodeEventRecord(framed, orders, options)).toEqual({
+        ...event,
+        dataSchema: expect.any(String),
+      });
       expect(decodeEventRecord(renamed, orders, options)).toEqual(event);
       // An attribute header must be lower case, each time it comes.
       expect(decodeFailure(shouting, options).message).toContain(
