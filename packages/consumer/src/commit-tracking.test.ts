@@ -23,8 +23,7 @@ function item(partitions: PartitionStates, offset: number): WorkItem {
     entityVersion: undefined,
     bytes: 0,
     settled: false,
-    holds: 0,
-    awaitingRelease: false,
+    commit: { epoch: partitions.epoch, partitionKey: state.key, offset, holds: 0, awaitingRelease: false },
   };
 }
 

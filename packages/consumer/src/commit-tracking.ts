@@ -2,7 +2,7 @@ import type { InletLogger, TopicPartitionOffset, TransportConsumer } from '@inle
 import { consumerChannels } from './consumer-diagnostics';
 import type { PartitionState, PartitionStates } from './partition-states';
 import { toInletError } from './retries';
-import type { WorkItem } from './work-item';
+import type { CommitSlot, WorkItem } from './work-item';
 
 export interface CommitTrackingOptions {
   readonly groupId: string;
@@ -37,32 +37,38 @@ export class CommitTracking {
 
   /** Marks an item's offset done, unless holds on its commit are still out (then on the last release). */
   done(item: WorkItem): void {
-    if (item.holds > 0) {
-      item.awaitingRelease = true;
+    const slot = item.commit;
+    if (slot.holds > 0) {
+      slot.awaitingRelease = true;
       return;
     }
-    this.#complete(item);
+    this.#complete(slot);
   }
 
   /** Holds the commit of an item's offset until the returned function is called (once). */
   hold(item: WorkItem): () => void {
-    item.holds += 1;
+    return this.#holdSlot(item.commit);
+  }
+
+  // Apart from hold(): the function it returns keeps the slot, not the item.
+  #holdSlot(slot: CommitSlot): () => void {
+    slot.holds += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      item.holds -= 1;
-      if (item.holds === 0 && item.awaitingRelease) {
-        item.awaitingRelease = false;
-        this.#complete(item);
+      slot.holds -= 1;
+      if (slot.holds === 0 && slot.awaitingRelease) {
+        slot.awaitingRelease = false;
+        this.#complete(slot);
       }
     };
   }
 
-  #complete(item: WorkItem): void {
+  #complete(slot: CommitSlot): void {
     const { partitions } = this.#options;
-    if (item.epoch !== partitions.epoch) return;
-    partitions.get(item.partitionKey)?.tracker.complete(item.offset);
+    if (slot.epoch !== partitions.epoch) return;
+    partitions.get(slot.partitionKey)?.tracker.complete(slot.offset);
   }
 
   /** Commits what is committable in every owned partition; a commit already under way goes first. */

@@ -98,8 +98,7 @@ describe('EventDecoding: CloudEvents', () => {
       entityVersion: 4,
       bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
       settled: false,
-      holds: 0,
-      awaitingRelease: false,
+      commit: { epoch: 3, partitionKey: 'partition-key', offset: 17, holds: 0, awaitingRelease: false },
     });
   });
 

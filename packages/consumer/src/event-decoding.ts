@@ -195,8 +195,7 @@ export class EventDecoding {
       entityVersion,
       bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
       settled: false,
-      holds: 0,
-      awaitingRelease: false,
+      commit: { epoch, partitionKey, offset: Number(record.offset), holds: 0, awaitingRelease: false },
     };
   }
 

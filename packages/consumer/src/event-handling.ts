@@ -279,12 +279,7 @@ export class EventHandling<TTransaction> {
       attempt,
       signal,
       transaction: transaction as TTransaction,
-      holdCommit: () => {
-        const releases = items.map((item) => commits.hold(item));
-        return () => {
-          for (const release of releases) release();
-        };
-      },
+      holdCommit: () => holdEach(commits, items),
       deadLetter: (index: number, error: unknown) => {
         const item = items[index];
         if (item === undefined)
@@ -571,4 +566,15 @@ export class EventHandling<TTransaction> {
     if (signal.aborted) throw new AbandonedWork('batch abandoned');
     await this.#processEachAlone(items, [], latest, signal, startedAt);
   }
+}
+
+/**
+ * Holds the commit of every item; one function releases them all. Outside the batch's context on
+ * purpose: what it returns keeps the holds only, not the items (nor their records and events).
+ */
+function holdEach(commits: CommitTracking, items: readonly WorkItem[]): () => void {
+  const releases = items.map((item) => commits.hold(item));
+  return () => {
+    for (const release of releases) release();
+  };
 }

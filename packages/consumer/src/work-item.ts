@@ -33,6 +33,18 @@ export interface WorkItem {
   readonly bytes: number;
   /** Counted and let go: nothing more happens to it (its commit may still be held). */
   settled: boolean;
+  readonly commit: CommitSlot;
+}
+
+/**
+ * What a commit hold keeps of a work item: its place and its holds, not the record or the event.
+ * A hold can outlive the item by seconds (windowing holds until its checkpoint): holding the
+ * whole item would keep every record, its fetch response and its event alive that long.
+ */
+export interface CommitSlot {
+  readonly epoch: number;
+  readonly partitionKey: string;
+  readonly offset: number;
   /** Commit holds not yet released (see `HandlerContext.holdCommit`). */
   holds: number;
   /** Done, with its offset waiting for the holds to be released before it may commit. */

@@ -35,8 +35,17 @@ export interface CrashableTransport {
   release(): void;
 }
 
-/** Wraps `inner` for one instance, which crashes when told. */
-export function crashableTransport(inner: KafkaTransport): CrashableTransport {
+/**
+ * Wraps `inner` for one instance, which crashes when told. `batchDelayMs` holds each batch that
+ * long before handing it over: the instance's checkpoint timer then runs between its batches
+ * however fast it handles them, so that a crash point "after N events and K checkpoints" is
+ * reached before the input runs out.
+ */
+export function crashableTransport(
+  inner: KafkaTransport,
+  options: { readonly batchDelayMs?: number } = {},
+): CrashableTransport {
+  const batchDelayMs = options.batchDelayMs ?? 0;
   let crashed = false;
   let atNextCommit = false;
   let crashPoint:
@@ -131,7 +140,11 @@ export function crashableTransport(inner: KafkaTransport): CrashableTransport {
           heartbeat: () => gated(() => controls.heartbeat()),
           isStale: () => controls.isStale(),
         };
-        return gated(() => given.onBatch(batch, silenced));
+        if (batchDelayMs === 0) return gated(() => given.onBatch(batch, silenced));
+        return gated(async () => {
+          await new Promise((resolve) => setTimeout(resolve, batchDelayMs));
+          return given.onBatch(batch, silenced);
+        });
       },
       ...(given.onRebalancing === undefined ? {} : { onRebalancing: alive(() => given.onRebalancing?.()) }),
       ...(given.onAssigned === undefined

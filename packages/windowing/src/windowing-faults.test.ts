@@ -181,7 +181,7 @@ describe('windowing through faults on the in-memory backbone', () => {
       await produceSales(backbone, topic, parts[0] ?? []);
       const restored: { partitions: number; records: number }[] = [];
       for (const [index, crash] of (['at once', 'at a commit'] as const).entries()) {
-        const crashable = crashableTransport(backbone);
+        const crashable = crashableTransport(backbone, { batchDelayMs: 5 });
         const crashing = instance(
           crashable.transport,
           tumblingCountAndSum,
