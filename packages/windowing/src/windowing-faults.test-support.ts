@@ -7,14 +7,15 @@ import { aggregate, count } from './aggregations';
 import { session, tumbling, type WindowKind } from './window-kinds';
 import { outputRecord, windowResultTopic } from './window-results';
 import type { WindowResultData } from './windowing';
-import { batchTumbling, type SaleRecord } from './windowing.test-support';
+import { batchTumbling, minute, type SaleRecord } from './windowing.test-support';
+
+export { minute };
 
 const run = promisify(execFile);
 
 // What the fault tests share: the input stream, the batch computations results are held to, a
 // reader of a whole result topic, and where a group's commits stand.
 
-export const minute = 60_000;
 /**
  * Three hours ago, aligned to the minute. Records are stamped with their event time, and a
  * topic's time retention (7 days by default) deletes records stamped longer ago than it keeps:

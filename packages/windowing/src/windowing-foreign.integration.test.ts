@@ -7,8 +7,11 @@ import { tumbling } from './window-kinds';
 import { createWindowing } from './windowing';
 import {
   batchTumbling,
+  closingSales,
+  minute,
   produceSales,
   readResults,
+  recentMinute,
   type SaleRecord,
   salesTopic,
 } from './windowing.test-support';
@@ -24,8 +27,7 @@ beforeAll(() => {
 });
 afterAll(() => transport.close());
 
-const minute = 60_000;
-const base = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
+const base = recentMinute();
 
 function binaryModeSale(topic: string, id: string, sale: SaleRecord) {
   return kcatProduce(kafkaBrokers, {
@@ -98,9 +100,7 @@ describe('windowing records from another producer on Kafka', () => {
         ['content-type', 'application/json'],
       ],
     });
-    const last = Math.max(...[...inlet, ...foreign].map((sale) => sale.at));
-    const closing = stores.map((store) => ({ store, amount: 0, at: last + 120 * minute }));
-    await produceSales(transport, topic, closing);
+    await produceSales(transport, topic, closingSales([...inlet, ...foreign]));
     const windowing = createWindowing({
       transport,
       groupId: uniqueName('foreign-group'),

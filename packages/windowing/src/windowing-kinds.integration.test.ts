@@ -7,7 +7,15 @@ import { runBatchOracle, type ScheduleStep } from './batch-oracle.test-support';
 import { hopping, session, sliding, tumbling, type WindowKind } from './window-kinds';
 import type { EmitMode } from './window-operator';
 import { createWindowing, type WindowingLatePolicy } from './windowing';
-import { produceSales, readResults, type SaleRecord, salesTopic } from './windowing.test-support';
+import {
+  closingSales,
+  minute,
+  produceSales,
+  readResults,
+  recentMinute,
+  type SaleRecord,
+  salesTopic,
+} from './windowing.test-support';
 
 // Every window kind in both emit modes, and every late policy, through the real broker: the
 // results topic, folded as a downstream upsert reader does, equals the batch computation of the
@@ -22,11 +30,8 @@ beforeAll(() => {
 });
 afterAll(() => transport.close());
 
-const minute = 60_000;
 const outOfOrdernessMs = 20_000;
-// Hours back, on a minute: records are stamped with event time, and time-based retention would
-// delete much older ones while the test runs.
-const base = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
+const base = recentMinute();
 
 /** Sales a few seconds apart over eight stores, some behind by less than the allowed disorder. */
 function generatedSales(count: number): SaleRecord[] {
@@ -34,16 +39,6 @@ function generatedSales(count: number): SaleRecord[] {
     store: `s${(index * 5) % 8}`,
     amount: (index % 11) + 1,
     at: base + index * 1_500 - (index % 6 === 0 ? (index * 7_919) % outOfOrdernessMs : 0),
-  }));
-}
-
-/** One sale per store far ahead: every partition's watermark passes every window before it. */
-function closingSales(sales: readonly SaleRecord[]): SaleRecord[] {
-  const last = Math.max(...sales.map((sale) => sale.at));
-  return [...new Set(sales.map((sale) => sale.store))].map((store) => ({
-    store,
-    amount: 0,
-    at: last + 120 * minute,
   }));
 }
 

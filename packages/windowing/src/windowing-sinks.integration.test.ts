@@ -10,7 +10,15 @@ import { count, sum } from './aggregations';
 import { session, tumbling } from './window-kinds';
 import { windowResultTopic } from './window-results';
 import { createWindowing } from './windowing';
-import { batchTumbling, produceSales, type SaleRecord, salesTopic } from './windowing.test-support';
+import {
+  batchTumbling,
+  closingSales,
+  minute,
+  produceSales,
+  recentMinute,
+  type SaleRecord,
+  salesTopic,
+} from './windowing.test-support';
 import { batchSessions } from './windowing-faults.test-support';
 
 // `output: { sink }` into the real databases: results as keyed upserts, revisions as versions,
@@ -32,8 +40,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const minute = 60_000;
-const base = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
+const base = recentMinute();
 
 /** Sales of six stores; bursts a few seconds apart with longer pauses, so sessions form and merge. */
 function generatedSales(count: number): SaleRecord[] {
@@ -47,9 +54,7 @@ function generatedSales(count: number): SaleRecord[] {
 }
 
 function withClosing(sales: readonly SaleRecord[]): SaleRecord[] {
-  const last = Math.max(...sales.map((sale) => sale.at));
-  const stores = [...new Set(sales.map((sale) => sale.store))];
-  return [...sales, ...stores.map((store) => ({ store, amount: 0, at: last + 120 * minute }))];
+  return [...sales, ...closingSales(sales)];
 }
 
 async function windowInto(

@@ -7,8 +7,10 @@ import { tumbling } from './window-kinds';
 import { createWindowing } from './windowing';
 import {
   batchTumbling,
+  minute,
   produceSales,
   readResults,
+  recentMinute,
   type SaleRecord,
   salesTopic,
 } from './windowing.test-support';
@@ -19,10 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => transport.close());
 
-const minute = 60_000;
-// Three hours back, on a minute: records are stamped with event time, and a topic's time-based
-// retention (7 days by default) would delete records dated much earlier while the test runs.
-const base = Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
+const base = recentMinute();
 
 function generatedSales(count: number, stores: number): SaleRecord[] {
   const sales: SaleRecord[] = [];

@@ -117,3 +117,24 @@ export function storePerPartition(partitions = 3, prefix = 'close'): string[] {
     }
   });
 }
+
+export const minute = 60_000;
+
+/**
+ * A minute boundary three hours back, for event times on a broker: records are stamped with their
+ * event time, and a topic's time-based retention (7 days by default) would delete records dated
+ * much earlier while a test runs.
+ */
+export function recentMinute(): number {
+  return Math.floor((Date.now() - 3 * 3_600_000) / minute) * minute;
+}
+
+/** One sale per store of `sales`, two hours after the last: every partition's watermark passes every window before it. */
+export function closingSales(sales: readonly SaleRecord[]): SaleRecord[] {
+  const last = Math.max(...sales.map((sale) => sale.at));
+  return [...new Set(sales.map((sale) => sale.store))].map((store) => ({
+    store,
+    amount: 0,
+    at: last + 120 * minute,
+  }));
+}
