@@ -23,8 +23,8 @@ export interface CrashableTransport {
   /** It stops at its next transaction commit: that transaction's records are on the broker, uncommitted. */
   crashAtNextCommit(): void;
   /**
-   * Once batches of `events` input records in all were handed to it and `ready()` holds: it stops
-   * as the next batch arrives (`'at once'`), or at its next transaction commit after that.
+   * At the first batch that brings the records handed to it to `events` or more while `ready()`
+   * holds: it stops as that batch arrives (`'at once'`), or at its next transaction commit.
    * A crash at a point of the input, however fast the instance runs.
    */
   crashAfterEvents(events: number, at: 'at once' | 'at a commit', ready?: () => boolean): void;
