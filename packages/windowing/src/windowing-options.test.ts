@@ -34,6 +34,14 @@ describe('createWindowing options', () => {
     expect(error.message).toMatch(/graceMs/);
   });
 
+  it('refuses a checkKeyPartitions that is not true or false, naming it', () => {
+    const error = refusal(() =>
+      createWindowing({ ...valid, checkKeyPartitions: 'no' as unknown as boolean }),
+    );
+    expect(error.code).toBe(InletErrorCode.invalidOption);
+    expect(error.message).toMatch(/checkKeyPartitions/);
+  });
+
   it('refuses an unknown key (a typo) at creation', () => {
     const error = refusal(() => createWindowing({ ...valid, graceMS: 5 } as never));
     expect(error.code).toBe(InletErrorCode.invalidOption);
