@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   avroSchema,
+  type ContentMode,
   decodeEventRecord,
   defineEvent,
   defineTopic,
@@ -101,9 +102,9 @@ export async function prefillClicks(brokers: readonly string[], total: number): 
 }
 
 /** Inlet windowing over the prefilled topic, fresh group: timed from the first event taken to the last. */
-export function windowingArm(prefilled: PrefilledClicks): Arm {
+export function windowingArm(prefilled: PrefilledClicks, contentMode: ContentMode = 'binary', maxConcurrency?: number): Arm {
   return {
-    label: 'inlet windowing (tumbling count, changelog, result topic)',
+    label: `inlet windowing (tumbling count, changelog, result topic in ${contentMode} mode)`,
     async run(): Promise<ArmRun> {
       const groupId = `bench-win-${randomUUID().slice(0, 8)}`;
       const windowing = createWindowing({
@@ -113,7 +114,8 @@ export function windowingArm(prefilled: PrefilledClicks): Arm {
         topics: [prefilled.topic],
         window: tumbling({ sizeMs: windowMs }),
         aggregation: count(),
-        output: { topic: `${prefilled.topic.name}.${groupId}.results` },
+        output: { topic: `${prefilled.topic.name}.${groupId}.results`, contentMode },
+        ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
       });
       await windowing.start();
       let first = 0;
@@ -209,7 +211,7 @@ const versusKafkajs: Scenario = {
   unit: 'events/s',
   better: 'higher',
   needsKafka: true,
-  pairs: 5,
+  pairs: 9,
   async prepare({ brokers, quick }) {
     const prefilled = await prefillClicks(brokers, quick ? 20_000 : 150_000);
     return {

@@ -5,7 +5,7 @@ export { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker';
 export { type DedicatedPostgres, startDedicatedPostgres } from './dedicated-postgres';
 export { type DedicatedRedis, startDedicatedRedis } from './dedicated-redis';
 export type { TestEnvironment } from './environment';
-export { type KcatRecord, kcatProduce } from './kcat';
+export { type KcatReadRecord, type KcatRecord, kcatConsume, kcatProduce } from './kcat';
 export { serverScript } from './servers';
 
 /** The servers of this test run (from the global setup, or the environment variables). */

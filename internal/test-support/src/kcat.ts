@@ -42,3 +42,35 @@ export function kcatProduce(brokers: readonly string[], record: KcatRecord): Pro
     child.stdin?.end(record.value);
   });
 }
+
+/** A record as kcat reads it: its headers as `name=value` text, its value as text. */
+export interface KcatReadRecord {
+  readonly headers: string;
+  readonly value: string;
+}
+
+/**
+ * Reads the first `count` records of a topic's partitions from the beginning with kcat, a reader
+ * that is not Inlet, for tests of what Inlet writes on the wire.
+ */
+export function kcatConsume(brokers: readonly string[], topic: string, count: number): Promise<KcatReadRecord[]> {
+  // \u0001 and \u0002 cannot occur in the headers or JSON values these tests read.
+  const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-c', String(count), '-e'];
+  args.push('-f', '%h\u0001%s\u0002');
+  return new Promise((resolve, reject) => {
+    execFile('kcat', args, { timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`kcat ${args.join(' ')} failed: ${stderr || error.message}`));
+        return;
+      }
+      const records = stdout
+        .split('\u0002')
+        .filter((text) => text.length > 0)
+        .map((text) => {
+          const [headers = '', value = ''] = text.split('\u0001');
+          return { headers, value };
+        });
+      resolve(records);
+    });
+  });
+}

@@ -45,12 +45,14 @@ export {
 } from './envelope/cloudevents';
 export { type CreateEventOptions, createEvent } from './envelope/create-event';
 export {
+  type ContentMode,
   type DecodeEventOptions,
   decodeEventRecord,
   type EncodeEventOptions,
   encodeEventRecord,
   type RecordTimestampSource,
   schemaIdOf,
+  structuredContentType,
 } from './envelope/event-record';
 export type {
   EventHeaders,

@@ -1,5 +1,6 @@
 import {
   CloudEventHeader,
+  type ContentMode,
   cloudEventsSpecVersion,
   defineEvent,
   defineTopic,
@@ -110,9 +111,14 @@ export function resultEvent(
 }
 
 /** A result as a record of the output topic; a retraction as a tombstone with its version. */
-export function outputRecord(topic: string, source: string, output: WindowOutput<unknown>): OutgoingRecord {
+export function outputRecord(
+  topic: string,
+  source: string,
+  output: WindowOutput<unknown>,
+  contentMode: ContentMode = 'binary',
+): OutgoingRecord {
   if (output.type === 'result')
-    return encodeEventRecord(topic, resultEvent(source, output), WindowResultEvent);
+    return encodeEventRecord(topic, resultEvent(source, output), WindowResultEvent, { contentMode });
   return retractionRecord(topic, source, output);
 }
 

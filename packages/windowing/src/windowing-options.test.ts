@@ -62,6 +62,10 @@ describe('createWindowing options', () => {
     expect(refusal(() => createWindowing({ ...valid, output: { table: 'x' } as never })).message).toMatch(
       /output/,
     );
+    expect(
+      refusal(() => createWindowing({ ...valid, output: { topic: 'results', contentMode: 'json' } as never }))
+        .message,
+    ).toMatch(/output.*contentMode/);
   });
 
   it('refuses a dedup store or a version gate: copies are recognised by the window state', () => {

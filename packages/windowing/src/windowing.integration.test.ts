@@ -1,6 +1,6 @@
 import type { KafkaTransport } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
-import { testEnvironment, uniqueName } from '@inlet/test-support';
+import { kcatConsume, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sum } from './aggregations';
 import { tumbling } from './window-kinds';
@@ -15,9 +15,10 @@ import {
   salesTopic,
 } from './windowing.test-support';
 
+const { kafkaBrokers } = testEnvironment();
 let transport: KafkaTransport;
 beforeAll(() => {
-  transport = createKafkaJsTransport({ brokers: testEnvironment().kafkaBrokers, clientId: 'windowing-it' });
+  transport = createKafkaJsTransport({ brokers: kafkaBrokers, clientId: 'windowing-it' });
 });
 afterAll(() => transport.close());
 
@@ -40,11 +41,12 @@ function generatedSales(count: number, stores: number): SaleRecord[] {
 
 describe('createWindowing on Kafka', () => {
   it.each([
-    ['as they close', false],
-    ['in the checkpoint transactions', true],
-  ])(
+    ['as they close', false, 'binary'],
+    ['in the checkpoint transactions', true, 'binary'],
+    ['as they close, in structured mode', false, 'structured'],
+  ] as const)(
     'counts tumbling windows into a topic %s, equal to a batch computation',
-    async (_, transactional) => {
+    async (_, transactional, contentMode) => {
       const topic = salesTopic(uniqueName('win-sales'));
       const output = uniqueName('win-results');
       const sales = generatedSales(3_000, 40);
@@ -64,7 +66,7 @@ describe('createWindowing on Kafka', () => {
         window: tumbling({ sizeMs: minute }),
         aggregation: sum((sale: { data: { amount: number } }) => sale.data.amount),
         outOfOrdernessMs: 30_000,
-        output: { topic: output, transactional },
+        output: { topic: output, transactional, contentMode },
       });
       await windowing.start();
       await windowing.caughtUp({ timeoutMs: 60_000 });
@@ -76,6 +78,14 @@ describe('createWindowing on Kafka', () => {
       );
       await windowing.close();
       expect(results).toEqual(expected);
+      // As another reader sees the results: one header in structured mode, the envelope in the value.
+      const [first] = await kcatConsume(kafkaBrokers, output, 1);
+      if (contentMode === 'structured') {
+        expect(first?.headers).toBe('content-type=application/cloudevents+json; charset=UTF-8');
+        expect(JSON.parse(first?.value ?? '')).toMatchObject({ type: 'inlet.window.result', data: {} });
+      } else {
+        expect(first?.headers).toMatch(/ce_type=inlet\.window\.result/);
+      }
       expect(windowing.stats().late.dropped).toBe(0);
     },
     120_000,

@@ -1,5 +1,11 @@
 import { createInMemoryBackbone } from '@inlet/backbone';
-import { createEvent, encodeEventRecord, type KafkaTransport, partitionForKey } from '@inlet/core';
+import {
+  createEvent,
+  encodeEventRecord,
+  type KafkaTransport,
+  partitionForKey,
+  type TransportProducer,
+} from '@inlet/core';
 import { createProducer } from '@inlet/producer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { count, sum } from './aggregations';
@@ -158,4 +164,85 @@ describe('createWindowing', () => {
       expect(windowing.stats().consumer.state).toBe('running');
     }
   });
+
+  it('goes on handling batches while a checkpoint is being written', async () => {
+    const { transport: backbone, sales } = setup();
+    let holding = false;
+    let heldCommits = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const transport = withCommitGate(backbone, () => {
+      if (!holding) return Promise.resolve();
+      heldCommits++;
+      return released;
+    });
+    await produce(backbone, sales, [['s1', 1, 1_000]]);
+    let now = Date.now();
+    const windowing = createWindowing({
+      transport,
+      groupId: `writing-${counter}`,
+      topics: [sales],
+      window: tumbling({ sizeMs: 60_000 }),
+      aggregation: count(),
+      output: { onResults: () => undefined },
+      checkpointIntervalMs: 10_000,
+      clock: () => now,
+    });
+    opened.push(windowing);
+    await windowing.start();
+    await until(() => windowing.stats().consumer.handled === 1);
+    // The next batch finds a checkpoint due; its transaction's commit hangs until released.
+    holding = true;
+    now += 20_000;
+    await produce(backbone, sales, [['s1', 1, 2_000]]);
+    await until(() => heldCommits === 1);
+    // Batches of the same partition go on while it is written.
+    await produce(backbone, sales, [
+      ['s1', 1, 3_000],
+      ['s1', 1, 4_000],
+    ]);
+    await until(() => windowing.stats().consumer.handled === 4);
+    expect(windowing.stats().checkpoints).toBe(0);
+    release();
+    await until(() => windowing.stats().checkpoints === 1);
+    expect(windowing.stats().consumer.state).toBe('running');
+  });
 });
+
+async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The transport, with every transaction's commit waiting for `gate()` first. */
+function withCommitGate(inner: KafkaTransport, gate: () => Promise<void>): KafkaTransport {
+  const gatedProducer = (producer: TransportProducer): TransportProducer =>
+    forwarding(producer, {
+      transaction: async () => {
+        const transaction = await producer.transaction();
+        return forwarding(transaction, {
+          commit: async () => {
+            await gate();
+            return transaction.commit();
+          },
+        });
+      },
+    });
+  return forwarding(inner, { producer: (options) => gatedProducer(inner.producer(options)) });
+}
+
+/** `target`, with some of its methods replaced; the rest called on `target` itself. */
+function forwarding<T extends object>(target: T, replaced: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property in replaced) return replaced[property as keyof T];
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+}

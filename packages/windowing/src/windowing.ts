@@ -12,6 +12,7 @@ import {
   entityKeyId,
   InletError,
   InletErrorCode,
+  type ContentMode,
   type InletEvent,
   type InletLogger,
   type KafkaTransport,
@@ -70,9 +71,11 @@ export type WindowingOutput<TResult> =
    * Results as `inlet.window.result` events, sent as they are emitted (at least once: a result sent
    * again after a crash has the same id and revision). `transactional: true` sends them in the
    * checkpoint's transaction instead, with the state and the input offset: exactly once for a
-   * read_committed reader, visible at the checkpoint (within `emitIntervalMs`).
+   * read_committed reader, visible at the checkpoint (within `emitIntervalMs`). `contentMode`
+   * (default `binary`, as the producer writes): `structured` sends each result as one JSON
+   * CloudEvent with a single header, which costs kafkajs a quarter as much per result.
    */
-  | { readonly topic: string; readonly transactional?: boolean }
+  | { readonly topic: string; readonly transactional?: boolean; readonly contentMode?: ContentMode }
   /** Results as keyed upserts (retractions as deletes) into a sink of `@inlet/sinks`. */
   | { readonly sink: Sink<InletEvent<WindowResultData, 'inlet.window.result'>> }
   /** Results to a function of yours; it must be idempotent (after a crash results come again). */
@@ -202,7 +205,10 @@ interface PartitionTask<TEvent, TResult> {
   delivering: Promise<void>;
   deliveryFailure: unknown;
   flushing: Promise<void>;
+  /** A checkpoint waits to start behind {@link checkpointing}. */
   flushQueued: boolean;
+  /** A checkpoint is being written. */
+  checkpointing: boolean;
   lost: boolean;
 }
 
@@ -221,7 +227,7 @@ const windowingShape = {
   }),
   late: option.custom("'drop', 'update' or { policy: 'drop' | 'side-output' | 'update', … }", isLatePolicy),
   emit: option.oneOf(['final', 'update']),
-  output: option.custom('{ topic, transactional } | { sink } | { onResults }', isOutput),
+  output: option.custom("{ topic, transactional?, contentMode?: 'binary' | 'structured' } | { sink } | { onResults }", isOutput),
   changelog: option.object({
     topic: option.function('a function (inputTopic) => string'),
     replicationFactor: option.integer({ min: 1 }),
@@ -247,9 +253,13 @@ function isLatePolicy(value: unknown): boolean {
 function isOutput(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const given = value as Record<string, unknown>;
-  return (
-    typeof given.topic === 'string' || typeof given.sink === 'object' || typeof given.onResults === 'function'
-  );
+  if (typeof given.topic === 'string') {
+    return (
+      (given.transactional === undefined || typeof given.transactional === 'boolean') &&
+      (given.contentMode === undefined || given.contentMode === 'binary' || given.contentMode === 'structured')
+    );
+  }
+  return typeof given.sink === 'object' || typeof given.onResults === 'function';
 }
 
 /**
@@ -463,7 +473,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
       await late.onLate(lateEvents);
     const records: OutgoingRecord[] = [];
     if (output !== undefined && 'topic' in output) {
-      for (const item of outputs) records.push(outputRecord(output.topic, name, item));
+      for (const item of outputs) records.push(outputRecord(output.topic, name, item, output.contentMode));
     }
     if (late.policy === 'side-output' && late.topic !== undefined) {
       for (const lateEvent of lateEvents) records.push(sideOutputRecord(late.topic, lateEvent));
@@ -556,7 +566,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     if (task.deliveryFailure !== undefined) throw task.deliveryFailure;
     const records = changelogRecords(task.changelogTopic, task.partition, changes, offset);
     if (transactionalOutput && output !== undefined && 'topic' in output) {
-      for (const item of outputs) records.push(outputRecord(output.topic, name, item));
+      for (const item of outputs) records.push(outputRecord(output.topic, name, item, output.contentMode));
       if (late.policy === 'side-output' && late.topic !== undefined) {
         for (const lateEvent of lateEvents) records.push(sideOutputRecord(late.topic, lateEvent));
       }
@@ -597,6 +607,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     task.flushQueued = true;
     task.flushing = task.flushing.then(async () => {
       task.flushQueued = false;
+      task.checkpointing = true;
       try {
         await checkpoint(task);
       } catch (error) {
@@ -607,6 +618,8 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
           return;
         }
         failWith(error);
+      } finally {
+        task.checkpointing = false;
       }
     });
     return task.flushing;
@@ -689,9 +702,12 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     for (const { index, error } of refused) await context.deadLetter(index, error);
     task.holds.push(context.holdCommit());
     route();
+    const writing = task.checkpointing;
     const waits = checkpointDue();
-    // Backpressure: while a checkpoint waits behind one in flight, wait for it.
-    if (task.flushQueued) await Promise.all(waits);
+    // Backpressure: when a checkpoint is due while the one before is still being written, wait.
+    // A checkpoint that starts now is written while the next batches are handled (a wait here
+    // would hold every partition's fetch for the length of its transaction).
+    if (writing && task.flushQueued) await Promise.all(waits);
   }
 
   async function refreshCaughtUp(): Promise<void> {
@@ -768,6 +784,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
         deliveryFailure: undefined,
         flushing: Promise.resolve(),
         flushQueued: false,
+        checkpointing: false,
         lost: false,
       };
       let byTopic = claims.get(changelogTopic);

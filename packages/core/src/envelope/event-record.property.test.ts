@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InletDecodeError, type RecordHeader } from '../errors';
 import { envelopeAttributeNames, isReservedHeaderName, registryDataSchema } from './cloudevents';
 import { createEvent } from './create-event';
-import { GateOpened, gates, now, rawRecord, received } from './envelope-fixtures.test-support';
+import { GateOpened, gates, LaneCounted, now, rawRecord, received } from './envelope-fixtures.test-support';
 import { decodeEventRecord, encodeEventRecord, schemaIdOf } from './event-record';
 import type { OutgoingEventHeaders } from './inlet-event';
 
@@ -65,6 +65,47 @@ describe('the envelope round-trips', () => {
           const record = encodeEventRecord('gates', event, GateOpened, id === null ? {} : { schemaId: id });
           const decoded = decodeEventRecord(received(record), gates, {
             writerCodecForSchemaId: () => GateOpened.codec,
+          });
+          expect(decoded).toEqual(id === null ? event : { ...event, dataSchema: registryDataSchema(id) });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('structured mode', () => {
+  it('round-trips every event binary mode does, framed or not, JSON data embedded and Avro as base64', () => {
+    const laneData = fc.record({
+      laneId: fc.string({ unit: 'binary', minLength: 1, maxLength: 10 }),
+      count: fc.integer({ min: -1000, max: 1000 }),
+      countedAt: fc.constant('2026-11-25T11:59:00.250Z'),
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          gateData.map((data) => createEvent(GateOpened, data, { source: 'urn:inlet:test', now })),
+          laneData.map((data) => createEvent(LaneCounted, data, { source: 'urn:inlet:test', now })),
+        ),
+        eventOptions,
+        fc.option(fc.integer({ min: 0, max: 0xffffffff })),
+        (created, options, id) => {
+          const definition = created.type === GateOpened.type ? GateOpened : LaneCounted;
+          const event = createEvent(definition as typeof GateOpened, created.data as never, {
+            source: 'urn:inlet:test',
+            now,
+            ...options,
+          });
+          const record = encodeEventRecord('gates', event, definition as typeof GateOpened, {
+            contentMode: 'structured',
+            ...(id === null ? {} : { schemaId: id }),
+          });
+          expect(record.headers?.['content-type']).toBe('application/cloudevents+json; charset=UTF-8');
+          expect(Object.keys(record.headers ?? {}).filter((name) => name.startsWith('ce_'))).toEqual([]);
+          const envelope = JSON.parse(String(record.value)) as Record<string, unknown>;
+          expect('data' in envelope).toBe(definition === GateOpened && id === null);
+          const decoded = decodeEventRecord(received(record), gates, {
+            writerCodecForSchemaId: () => definition.codec,
           });
           expect(decoded).toEqual(id === null ? event : { ...event, dataSchema: registryDataSchema(id) });
         },

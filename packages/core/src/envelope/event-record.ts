@@ -46,7 +46,21 @@ export interface EncodeEventOptions {
    */
   readonly schemaRegistryUrl?: string;
   readonly recordTimestamp?: RecordTimestampSource;
+  /**
+   * How the CloudEvent travels (the Kafka protocol binding's two modes). `binary`, the default:
+   * the value is the data, each attribute a `ce_` header. `structured`: the value is the whole
+   * event in the JSON event format (`application/cloudevents+json`), with only the content type
+   * and application headers as headers; data in JSON is embedded as is, other data as
+   * `data_base64`. Inlet reads both; structured costs kafkajs about a quarter as much to send,
+   * as it encodes every header into a buffer of its own.
+   */
+  readonly contentMode?: ContentMode;
 }
+
+export type ContentMode = 'binary' | 'structured';
+
+/** The content type of a structured-mode record. */
+export const structuredContentType = 'application/cloudevents+json; charset=UTF-8';
 
 function encodeIssue(event: InletEvent<unknown>, path: string, message: string): InletValidationError {
   return new InletValidationError(InletErrorCode.validationFailed, event.type, [{ path, message }]);
@@ -99,6 +113,7 @@ export function encodeEventRecord<TData>(
     schemaId !== undefined
       ? (codec.encodeFramed?.(event.data, schemaId) ?? frameConfluent(schemaId, codec.encode(event.data)))
       : codec.encode(event.data);
+  if (options.contentMode === 'structured') return encodeStructured(topic, event, codec.format, value, options);
   const headers: Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]> = {
     [CloudEventHeader.specVersion]: cloudEventsSpecVersion,
     [CloudEventHeader.id]: event.id,
@@ -136,6 +151,67 @@ export function encodeEventRecord<TData>(
     timestamp: timestamp.getTime(),
   };
 }
+
+// The attribute each `ce_` header carries, named as the JSON event format names it.
+function attributeOf(header: string): string {
+  return header.slice(attributeHeaderPrefix.length);
+}
+
+function encodeStructured<TData>(
+  topic: string,
+  event: InletEvent<TData>,
+  format: PayloadCodec<TData>['format'],
+  data: Buffer,
+  options: EncodeEventOptions,
+): OutgoingRecord {
+  const schemaId = options.schemaId;
+  const members: Record<string, string | number> = {
+    specversion: cloudEventsSpecVersion,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    time: formatRfc3339(event.eventTime.getTime()),
+    [attributeOf(CloudEventHeader.recordedTime)]: formatRfc3339(event.producedAt.getTime()),
+    [attributeOf(CloudEventHeader.schemaVersion)]: event.version,
+    datacontenttype: contentTypeFor(format, schemaId !== undefined),
+  };
+  if (typeof event.key === 'string') members[attributeOf(CloudEventHeader.partitionKey)] = event.key;
+  if (event.entityVersion !== undefined)
+    members[attributeOf(CloudEventHeader.entityVersion)] = event.entityVersion;
+  if (event.traceparent !== undefined) members[attributeOf(CloudEventHeader.traceparent)] = event.traceparent;
+  if (event.tracestate !== undefined) members[attributeOf(CloudEventHeader.tracestate)] = event.tracestate;
+  if (event.subject !== undefined) members.subject = event.subject;
+  const dataSchema =
+    schemaId !== undefined ? registryDataSchema(schemaId, options.schemaRegistryUrl) : event.dataSchema;
+  if (dataSchema !== undefined) members.dataschema = dataSchema;
+  const extensions = event.extensions;
+  for (const name in extensions) {
+    if (envelopeAttributeNames.has(name) || name === 'data' || name === 'data_base64') {
+      throw encodeIssue(event, `(extensions)/${name}`, 'is an attribute the envelope owns');
+    }
+    members[name] = extensions[name] as string;
+  }
+  const head = JSON.stringify(members);
+  // JSON data goes in as the codec wrote it (valid JSON text), without parsing it back.
+  const value =
+    format === 'json' && schemaId === undefined
+      ? Buffer.concat([Buffer.from(`${head.slice(0, -1)},"data":`, 'utf8'), data, closingBrace])
+      : Buffer.from(`${head.slice(0, -1)},"data_base64":"${data.toString('base64')}"}`, 'utf8');
+  const headers: Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]> = {
+    [CloudEventHeader.contentType]: structuredContentType,
+  };
+  putApplicationHeaders(headers, event);
+  const timestamp = options.recordTimestamp === 'producedAt' ? event.producedAt : event.eventTime;
+  return {
+    topic,
+    key: entityKeyBytes(event.key, event.type),
+    value,
+    headers: headers as OutgoingHeaders,
+    timestamp: timestamp.getTime(),
+  };
+}
+
+const closingBrace = Buffer.from('}', 'utf8');
 
 export interface DecodeEventOptions {
   /**
