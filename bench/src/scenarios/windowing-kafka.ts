@@ -102,7 +102,7 @@ export async function prefillClicks(brokers: readonly string[], total: number): 
 }
 
 /** Inlet windowing over the prefilled topic, fresh group: timed from the first event taken to the last. */
-export function windowingArm(prefilled: PrefilledClicks, contentMode: ContentMode = 'binary', maxConcurrency?: number): Arm {
+export function windowingArm(prefilled: PrefilledClicks, contentMode: ContentMode = 'binary'): Arm {
   return {
     label: `inlet windowing (tumbling count, changelog, result topic in ${contentMode} mode)`,
     async run(): Promise<ArmRun> {
@@ -115,7 +115,6 @@ export function windowingArm(prefilled: PrefilledClicks, contentMode: ContentMod
         window: tumbling({ sizeMs: windowMs }),
         aggregation: count(),
         output: { topic: `${prefilled.topic.name}.${groupId}.results`, contentMode },
-        ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
       });
       await windowing.start();
       let first = 0;

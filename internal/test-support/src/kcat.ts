@@ -53,7 +53,11 @@ export interface KcatReadRecord {
  * Reads the first `count` records of a topic's partitions from the beginning with kcat, a reader
  * that is not Inlet, for tests of what Inlet writes on the wire.
  */
-export function kcatConsume(brokers: readonly string[], topic: string, count: number): Promise<KcatReadRecord[]> {
+export function kcatConsume(
+  brokers: readonly string[],
+  topic: string,
+  count: number,
+): Promise<KcatReadRecord[]> {
   // \u0001 and \u0002 cannot occur in the headers or JSON values these tests read.
   const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-c', String(count), '-e'];
   args.push('-f', '%h\u0001%s\u0002');

@@ -8,11 +8,11 @@ import {
   type InletConsumer,
 } from '@inlet/consumer';
 import {
+  type ContentMode,
   checkOptions,
   entityKeyId,
   InletError,
   InletErrorCode,
-  type ContentMode,
   type InletEvent,
   type InletLogger,
   type KafkaTransport,
@@ -227,7 +227,10 @@ const windowingShape = {
   }),
   late: option.custom("'drop', 'update' or { policy: 'drop' | 'side-output' | 'update', … }", isLatePolicy),
   emit: option.oneOf(['final', 'update']),
-  output: option.custom("{ topic, transactional?, contentMode?: 'binary' | 'structured' } | { sink } | { onResults }", isOutput),
+  output: option.custom(
+    "{ topic, transactional?, contentMode?: 'binary' | 'structured' } | { sink } | { onResults }",
+    isOutput,
+  ),
   changelog: option.object({
     topic: option.function('a function (inputTopic) => string'),
     replicationFactor: option.integer({ min: 1 }),
@@ -256,7 +259,9 @@ function isOutput(value: unknown): boolean {
   if (typeof given.topic === 'string') {
     return (
       (given.transactional === undefined || typeof given.transactional === 'boolean') &&
-      (given.contentMode === undefined || given.contentMode === 'binary' || given.contentMode === 'structured')
+      (given.contentMode === undefined ||
+        given.contentMode === 'binary' ||
+        given.contentMode === 'structured')
     );
   }
   return typeof given.sink === 'object' || typeof given.onResults === 'function';

@@ -113,7 +113,8 @@ export function encodeEventRecord<TData>(
     schemaId !== undefined
       ? (codec.encodeFramed?.(event.data, schemaId) ?? frameConfluent(schemaId, codec.encode(event.data)))
       : codec.encode(event.data);
-  if (options.contentMode === 'structured') return encodeStructured(topic, event, codec.format, value, options);
+  if (options.contentMode === 'structured')
+    return encodeStructured(topic, event, codec.format, value, options);
   const headers: Record<string, OutgoingHeaderValue | readonly OutgoingHeaderValue[]> = {
     [CloudEventHeader.specVersion]: cloudEventsSpecVersion,
     [CloudEventHeader.id]: event.id,
