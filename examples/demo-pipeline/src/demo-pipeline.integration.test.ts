@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { testEnvironment } from '@inlet/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -7,6 +8,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type DemoReport, runDemo } from './demo-pipeline';
 
 const environment = testEnvironment();
+
+async function topicsOfRun(runId: string): Promise<string[]> {
+  const transport = createKafkaJsTransport({ brokers: environment.kafkaBrokers });
+  const admin = transport.admin();
+  try {
+    return (await admin.listTopics()).filter((name) => name.includes(`.${runId}`));
+  } finally {
+    await admin.close();
+    await transport.close();
+  }
+}
 const tables: string[] = [];
 
 afterAll(async () => {
@@ -64,6 +76,32 @@ describe('the demo against real Kafka', () => {
     const report = await runDemo({ brokers: environment.kafkaBrokers, orders: 20, revisionsPerOrder: 10 });
     expect(report.sink).toBe('duckdb');
     expectExact(report);
+    // It leaves nothing behind on the broker: every topic of the run is gone.
+    const runId = report.topic.slice('demo.orders.'.length);
+    expect(report.cleanup).not.toBe('kept');
+    expect(report.cleanup !== 'kept' && report.cleanup.topics).toContain(report.topic);
+    expect(await topicsOfRun(runId)).toEqual([]);
+  }, 120_000);
+
+  it("keeps the run's topics when asked to", async () => {
+    const report = await runDemo({
+      brokers: environment.kafkaBrokers,
+      orders: 3,
+      revisionsPerOrder: 2,
+      keepTopics: true,
+    });
+    const runId = report.topic.slice('demo.orders.'.length);
+    const kept = await topicsOfRun(runId);
+    expect(report.cleanup).toBe('kept');
+    expect(kept).toContain(report.topic);
+    const transport = createKafkaJsTransport({ brokers: environment.kafkaBrokers });
+    const admin = transport.admin();
+    try {
+      await admin.deleteTopics(kept);
+    } finally {
+      await admin.close();
+      await transport.close();
+    }
   }, 120_000);
 
   it.each(['postgres', 'redis'] as const)(
@@ -139,5 +177,14 @@ describe('the demo against real Kafka', () => {
     const refused = await cli(['--postgres', '--redis']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('choose one sink');
+    for (const [flag, value] of [
+      ['--orders', 'abc'],
+      ['--orders', '0'],
+      ['--revisions', '2.5'],
+    ]) {
+      const bad = await cli([flag as string, value as string]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`${flag} must be a whole number of at least 1, got "${value}"`);
+    }
   }, 120_000);
 });

@@ -13,7 +13,7 @@ import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { createPipeline, type Sink } from '@inlet/sinks';
 import { createDemoSink, type DemoSinkKind } from './demo-sinks';
-import { runWindowsDemo } from './demo-windows';
+import { checkoutsTopic, runWindowsDemo } from './demo-windows';
 import { newestOrders, type Reconciliation, reconcile } from './reconciliation';
 import type { WindowsReport } from './windows-report';
 
@@ -56,10 +56,17 @@ export interface DemoOptions {
   readonly duckdbFile?: string;
   /** Progress lines go here. */
   readonly log?: (line: string) => void;
+  /**
+   * On real Kafka the run deletes the topics and consumer groups it created (every name holds the
+   * run's id) unless this is true. The embedded backbone goes with the process either way.
+   */
+  readonly keepTopics?: boolean;
 }
 
 export interface DemoReport {
   readonly backbone: 'embedded' | 'kafka';
+  /** On real Kafka: the topics and groups the run deleted at its end, or `kept`. */
+  readonly cleanup: { readonly topics: readonly string[]; readonly groups: readonly string[] } | 'kept';
   readonly sink: DemoSinkKind;
   /** Where the table is: the database and table name. */
   readonly sinkTable: string;
@@ -159,11 +166,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     }
     // A slow device finally delivers an update it made three revisions ago.
     if (revision >= 3 && revision % 4 === 0) {
+      const lateOrders = Math.min(5, orderCount);
       await producer.sendBatch(
         topic,
-        Array.from({ length: 5 }, (_, order) => update(order, revision - 3)),
+        Array.from({ length: lateOrders }, (_, order) => update(order, revision - 3)),
       );
-      lateUpdatesSent += 5;
+      lateUpdatesSent += lateOrders;
     }
   }
   // Records nobody can read: garbage bytes, and an update that breaks the schema.
@@ -196,6 +204,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const stats = pipeline.stats();
   await pipeline.close();
 
+  let cleanup: DemoReport['cleanup'] = 'kept';
   try {
     const table = await target.readTable();
     let readBack: Awaited<ReturnType<typeof readTopic>>;
@@ -209,6 +218,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         ...(options.brokers === undefined ? {} : { quietAfterMs: 1_000 }),
       });
     } finally {
+      cleanup =
+        options.brokers === undefined || options.keepTopics === true
+          ? 'kept'
+          : await deleteRunLeftovers(transport, runId, [
+              `${topic.name}.order-table`,
+              `${topic.name}.reconciliation`,
+              `${checkoutsTopic(runId).name}.revenue-per-minute`,
+              `${checkoutsTopic(runId).name}.checkouts-last-ten-minutes`,
+            ]).catch((error: unknown) => {
+              log(`could not delete the run's topics: ${String(error)}`);
+              return 'kept' as const;
+            });
       await transport.close();
     }
     const reconciliation = reconcile(table, newestOrders(readBack.updates), {
@@ -221,6 +242,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     }
     return {
       backbone: options.brokers === undefined ? 'embedded' : 'kafka',
+      cleanup,
       sink: target.kind,
       sinkTable: target.where,
       topic: topic.name,
@@ -323,5 +345,30 @@ async function readTopic<TTopic extends TopicDefinition>(
     return { updates, recordsRead: stats.handled + stats.deadLettered, unreadable: stats.deadLettered };
   } finally {
     await reader.close();
+  }
+}
+
+/** Deletes the consumer groups named and every topic whose name holds the run's id. */
+async function deleteRunLeftovers(
+  transport: KafkaTransport,
+  runId: string,
+  groups: readonly string[],
+): Promise<{ topics: string[]; groups: string[] }> {
+  const admin = transport.admin();
+  try {
+    const deletedGroups: string[] = [];
+    for (const group of groups) {
+      try {
+        await admin.deleteGroup(group);
+        deletedGroups.push(group);
+      } catch {
+        // Never created (the run stopped before it) or already gone.
+      }
+    }
+    const topics = (await admin.listTopics()).filter((name) => name.includes(`.${runId}`)).sort();
+    if (topics.length > 0) await admin.deleteTopics(topics);
+    return { topics, groups: deletedGroups };
+  } finally {
+    await admin.close();
   }
 }

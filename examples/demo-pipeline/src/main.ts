@@ -7,7 +7,7 @@ import { reconciliationLine } from './reconciliation';
 import { windowsLines } from './windows-report';
 
 const usage = `usage: pnpm demo [--brokers host:port[,host:port]] [--postgres | --redis | --sink kind]
-                 [--duckdb-file path] [--orders N] [--revisions N] [--json]
+                 [--duckdb-file path] [--orders N] [--revisions N] [--keep] [--json]
 
 Runs the demo pipeline: a producer emits order updates with duplicates, late out-of-order
 updates and broken records; a pipeline lands the order table in a sink. Then it reads the whole
@@ -24,11 +24,15 @@ output), closed when the stream goes quiet and compared with a batch computation
   --redis        the same as --sink redis: keys in REDIS_URL (default redis://127.0.0.1:6379)
   --duckdb-file  keep the DuckDB table in this file (e.g. examples/demo-pipeline/.run/demo.duckdb,
                  one table per run); in memory by default
-  --orders       orders (default 50); --revisions: updates per order (default 20)
+  --orders       orders (default 50); --revisions: updates per order (default 20); each a
+                 whole number of at least 1
+  --keep         on real Kafka, keep the run's topics and consumer groups (deleted by default)
   --json         print the report as JSON
 
 Exits 0 when every order ends at its latest revision with nothing applied twice or backwards, the
 reconciliation is exact and the windows equal the batch computation, 1 otherwise.`;
+
+const usageHint = 'pnpm demo --help lists the options';
 
 async function main(): Promise<number> {
   // Until the report says otherwise: a run that ends early (the event loop emptied while
@@ -42,6 +46,7 @@ async function main(): Promise<number> {
     'duckdb-file'?: string;
     orders?: string;
     revisions?: string;
+    keep?: boolean;
     json?: boolean;
     help?: boolean;
   };
@@ -55,12 +60,13 @@ async function main(): Promise<number> {
         'duckdb-file': { type: 'string' },
         orders: { type: 'string' },
         revisions: { type: 'string' },
+        keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n\n${usage}`);
+    console.error(`${error instanceof Error ? error.message : error}\n${usageHint}`);
     return 2;
   }
   if (values.help) {
@@ -73,12 +79,18 @@ async function main(): Promise<number> {
     ...(values.redis ? ['redis'] : []),
   ];
   if (chosen.length > 1) {
-    console.error(`choose one sink, not ${chosen.join(' and ')}\n\n${usage}`);
+    console.error(`choose one sink, not ${chosen.join(' and ')}\n${usageHint}`);
     return 2;
   }
   const sink = (chosen[0] ?? 'duckdb') as DemoSinkKind;
   if (!demoSinkKinds.includes(sink)) {
-    console.error(`--sink must be one of ${demoSinkKinds.join(', ')}\n\n${usage}`);
+    console.error(`--sink must be one of ${demoSinkKinds.join(', ')}\n${usageHint}`);
+    return 2;
+  }
+  const orders = wholeNumber('--orders', values.orders, 1);
+  const revisions = wholeNumber('--revisions', values.revisions, 1);
+  if (typeof orders === 'string' || typeof revisions === 'string') {
+    console.error(`${typeof orders === 'string' ? orders : revisions}\n${usageHint}`);
     return 2;
   }
   const duckdbFile = values['duckdb-file'];
@@ -87,8 +99,9 @@ async function main(): Promise<number> {
     sink,
     ...(duckdbFile === undefined ? {} : { duckdbFile }),
     ...(values.brokers === undefined ? {} : { brokers: values.brokers.split(',') }),
-    ...(values.orders === undefined ? {} : { orders: Number(values.orders) }),
-    ...(values.revisions === undefined ? {} : { revisionsPerOrder: Number(values.revisions) }),
+    ...(orders === undefined ? {} : { orders }),
+    ...(revisions === undefined ? {} : { revisionsPerOrder: revisions }),
+    keepTopics: values.keep === true,
     log: values.json ? () => undefined : (line) => console.log(line),
   });
   if (values.json) {
@@ -114,6 +127,15 @@ ${windowsLines(report.windows)
   ${outcomeLine(report)}`);
   }
   return report.ok ? 0 : 1;
+}
+
+/** The flag's value as a whole number of at least `min`; a message saying what is wrong otherwise. */
+function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined | string {
+  if (text === undefined) return undefined;
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value) || value < min)
+    return `${flag} must be a whole number of at least ${min}, got ${JSON.stringify(text)}`;
+  return value;
 }
 
 function outcomeLine(report: DemoReport): string {
