@@ -47,7 +47,7 @@ describe('checkCompatibility (definitions against a registry)', () => {
   });
 });
 
-describe('inlet-schema check', () => {
+describe('schema check command (inlet schema check)', () => {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const directories: string[] = [];
   afterAll(async () => {
@@ -134,6 +134,6 @@ describe('inlet-schema check', () => {
     expect((await run(['check', '--registry', 'file:/tmp/none.json', './missing-module.ts'])).code).toBe(3);
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toContain('usage: inlet-schema check');
+    expect(help.out).toContain('usage: inlet schema check');
   });
 });

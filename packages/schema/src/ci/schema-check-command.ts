@@ -9,7 +9,7 @@ import type { SchemaRegistry } from '../registry/schema-registry';
 import type { SubjectNaming } from '../resolver/subject-naming';
 import { type CompatibilityCheckResult, checkCompatibility } from './check-compatibility';
 
-export const schemaCheckUsage = `usage: inlet-schema check --registry <url | file:path> <definitions module>... [options]
+export const schemaCheckUsage = `usage: inlet schema check --registry <url | file:path> <definitions module>... [options]
 
 Checks every topic definition exported by the given modules against a schema registry, without
 registering anything. Exits 0 when all are registered or compatible, 1 when any would break
@@ -88,7 +88,7 @@ function printHuman(result: CompatibilityCheckResult, quiet: boolean, io: Comman
   io.out(`${result.definitions.length} definitions checked: ${failed} incompatible, ${errors} errors`);
 }
 
-/** `inlet-schema check`: returns the exit code. */
+/** `inlet schema check` (run by @inlet/cli): returns the exit code. */
 export async function runSchemaCheckCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -104,7 +104,7 @@ export async function runSchemaCheckCommand(argv: readonly string[], io: Command
       },
     });
   } catch (error) {
-    io.err(`inlet-schema: ${error instanceof Error ? error.message : String(error)}\n\n${schemaCheckUsage}`);
+    io.err(`inlet schema: ${error instanceof Error ? error.message : String(error)}\n\n${schemaCheckUsage}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -123,7 +123,7 @@ export async function runSchemaCheckCommand(argv: readonly string[], io: Command
   if (!['topic', 'record', 'topic-record'].includes(naming))
     problems.push(`--subject-naming "${naming}" is not topic, record or topic-record`);
   if (problems.length > 0) {
-    io.err(`inlet-schema: ${problems.join('; ')}\n\n${schemaCheckUsage}`);
+    io.err(`inlet schema: ${problems.join('; ')}\n\n${schemaCheckUsage}`);
     return 2;
   }
 
@@ -132,7 +132,7 @@ export async function runSchemaCheckCommand(argv: readonly string[], io: Command
     topics = await loadTopics(modules, io.cwd);
   } catch (error) {
     io.err(
-      `inlet-schema: cannot load definitions: ${error instanceof Error ? error.message : String(error)}`,
+      `inlet schema: cannot load definitions: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 3;
   }
@@ -142,7 +142,7 @@ export async function runSchemaCheckCommand(argv: readonly string[], io: Command
   } catch (error) {
     // The registry's own errors show its URL with the password replaced; print nothing else of it.
     if (!InletError.hasCode(error, InletErrorCode.invalidOption)) throw error;
-    io.err(`inlet-schema: --registry: ${error.message}`);
+    io.err(`inlet schema: --registry: ${error.message}`);
     return 2;
   }
   try {

@@ -1,0 +1,300 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { deadLetterRecord } from '@inlet/consumer';
+import {
+  createEvent,
+  encodeEventRecord,
+  type IncomingRecord,
+  InletError,
+  InletErrorCode,
+  type KafkaTransport,
+} from '@inlet/core';
+import { createKafkaJsTransport } from '@inlet/kafkajs';
+import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NoteAdded } from './e2e.fixture';
+
+// End to end through the real entry point, run from source (src/cli-main.ts with tsx and the
+// @inlet/source condition) so no stale build is ever tested; against the real broker and registry.
+
+const { kafkaBrokers, schemaRegistryUrl } = testEnvironment();
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const fixture = fileURLToPath(new URL('./e2e.fixture.ts', import.meta.url));
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function inlet(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@inlet/source', '--import', 'tsx', 'packages/cli/src/cli-main.ts', ...args],
+      {
+        cwd: repoRoot,
+        timeout: 90_000,
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: kafkaBrokers.join(','),
+          SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function json(run: Run): unknown {
+  if (run.code !== 0 && run.code !== 1) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+let transport: KafkaTransport;
+beforeAll(() => {
+  transport = createKafkaJsTransport({ brokers: kafkaBrokers, clientId: 'cli-integration' });
+});
+afterAll(async () => {
+  await transport.close();
+});
+
+const note = (noteId: string, at: string) => ({ noteId, text: `text ${noteId}`, at });
+
+async function notesTopic(partitions = 2): Promise<string> {
+  const topic = uniqueName('cli-notes');
+  await transport.admin().createTopics([{ topic, partitions }]);
+  return topic;
+}
+
+async function produceNotes(topic: string, count: number, timestamp?: number): Promise<void> {
+  const producer = transport.producer({ idempotent: true });
+  try {
+    const records = Array.from({ length: count }, (_, index) => {
+      const record = encodeEventRecord(
+        topic,
+        createEvent(NoteAdded, note(`n${index}`, '2026-01-01T00:00:00.000Z'), { source: 'urn:cli-test' }),
+        NoteAdded,
+      );
+      return timestamp === undefined ? record : { ...record, timestamp };
+    });
+    await producer.send(records);
+  } finally {
+    await producer.close();
+  }
+}
+
+async function commitAll(groupId: string, topic: string, to: 'low' | 'high'): Promise<void> {
+  const bounds = await transport.admin().topicOffsets(topic);
+  await transport.admin().setGroupOffsets(
+    groupId,
+    bounds.map(({ partition, low, high }) => ({ topic, partition, offset: to === 'low' ? low : high })),
+  );
+}
+
+// Each test spawns the command several times; on a loaded 2-core machine a spawn can take seconds.
+describe('inlet (end to end)', { timeout: 180_000 }, () => {
+  it('prints help and refuses unknown commands and flags with exit 2', async () => {
+    const help = await inlet(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: inlet <command>');
+    const typo = await inlet(['replay', '--gruop', 'g']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown flag --gruop (did you mean --group?)');
+    const monitor = await inlet(['monitor']);
+    expect(monitor.code).toBe(2);
+    expect(monitor.stderr).toContain('not wired yet');
+  });
+
+  it('lag: per-partition committed, end and lag as JSON', async () => {
+    const topic = await notesTopic(2);
+    await produceNotes(topic, 10);
+    const group = uniqueName('cli-lag');
+    await commitAll(group, topic, 'low');
+    const run = await inlet(['lag', '--group', group, '--topic', topic, '--json']);
+    expect(run.code).toBe(0);
+    const result = json(run) as {
+      group: string;
+      partitions: { committed: string; end: string; lag: number }[];
+      totalLag: number;
+    };
+    expect(result.group).toBe(group);
+    expect(result.partitions).toHaveLength(2);
+    expect(result.totalLag).toBe(10);
+    for (const partition of result.partitions)
+      expect(partition.lag).toBe(Number(partition.end) - Number(partition.committed));
+  });
+
+  it('tail: decodes events and prints an undecodable record with its error, without crashing', async () => {
+    const topic = await notesTopic(1);
+    await produceNotes(topic, 2);
+    await kcatProduce(kafkaBrokers, { topic, key: 'bad', value: '{not an event', partition: 0 });
+    const run = await inlet(
+      [
+        'tail',
+        topic,
+        '--from',
+        'beginning',
+        '--limit',
+        '3',
+        '--idle-timeout',
+        '20000',
+        '--definitions',
+        fixture,
+        '--json',
+      ],
+      { INLET_E2E_TOPIC: topic },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(0, 2).map((line) => (line.event as { type: string }).type)).toEqual([
+      'note.added',
+      'note.added',
+    ]);
+    const bad = lines[2] as { event: unknown; error: { code: string }; value: string; key: string };
+    expect(bad.event).toBeNull();
+    expect(bad.error.code).toMatch(/^INLET_DECODE_/);
+    expect(bad.value).toBe('{not an event');
+    expect(bad.key).toBe('bad');
+  });
+
+  it('replay: a dry run moves nothing; --execute moves the group to the time', async () => {
+    const topic = await notesTopic(1);
+    const start = Date.now() - 60_000;
+    await produceNotes(topic, 3, start);
+    await produceNotes(topic, 2, start + 30_000);
+    const group = uniqueName('cli-replay');
+    await commitAll(group, topic, 'high');
+    const to = new Date(start + 15_000).toISOString();
+    const dry = json(await inlet(['replay', '--group', group, '--topic', topic, '--to', to, '--json'])) as {
+      dryRun: boolean;
+      partitions: { committed: string; target: string; rereads: number }[];
+      totalRereads: number;
+    };
+    expect(dry).toMatchObject({ dryRun: true, totalRereads: 2 });
+    expect(dry.partitions[0]).toMatchObject({ committed: '5', target: '3', rereads: 2 });
+    expect((await transport.admin().groupOffsets(group, topic))[0]?.offset).toBe('5');
+    const executed = await inlet([
+      'replay',
+      '--group',
+      group,
+      '--topic',
+      topic,
+      '--to',
+      to,
+      '--execute',
+      '--json',
+    ]);
+    expect(executed.code, executed.stderr).toBe(0);
+    expect(json(executed)).toMatchObject({ dryRun: false, executed: true, totalRereads: 2 });
+    expect((await transport.admin().groupOffsets(group, topic))[0]?.offset).toBe('3');
+  });
+
+  it('replay --execute is refused (exit 1) while the group has active members', async () => {
+    const topic = await notesTopic(1);
+    await produceNotes(topic, 1);
+    const group = uniqueName('cli-replay-active');
+    const member = transport.consumer({ groupId: group, autoOffsetReset: 'earliest' });
+    try {
+      await member.subscribe([topic]);
+      let assigned = false;
+      const markAssigned = () => {
+        assigned = true;
+      };
+      await member.run({ onBatch: async () => undefined, onAssigned: markAssigned });
+      const deadline = Date.now() + 30_000;
+      while (!assigned && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      const run = await inlet([
+        'replay',
+        '--group',
+        group,
+        '--topic',
+        topic,
+        '--to',
+        'earliest',
+        '--execute',
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('active member');
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('dlq list, show and redrive (dry run, then --execute)', async () => {
+    const source = await notesTopic(1);
+    const dlq = await notesTopic(1);
+    const original: IncomingRecord = {
+      topic: source,
+      partition: 0,
+      offset: '7',
+      key: Buffer.from('k1'),
+      value: Buffer.from('{"original":true}'),
+      headers: { 'x-trace': Buffer.from('t1') },
+      headerList: [{ name: 'x-trace', value: Buffer.from('t1') }],
+      timestamp: Date.now(),
+    };
+    const producer = transport.producer({ idempotent: true });
+    try {
+      await producer.send([
+        deadLetterRecord(original, {
+          deadLetterTopic: dlq,
+          groupId: 'billing',
+          error: new InletError(InletErrorCode.malformedPayload, 'cannot read the payload'),
+          attempts: 3,
+        }),
+      ]);
+    } finally {
+      await producer.close();
+    }
+    const list = json(await inlet(['dlq', 'list', dlq, '--json'])) as {
+      total: number;
+      letters: Record<string, unknown>[];
+    };
+    expect(list.total).toBe(1);
+    expect(list.letters[0]).toMatchObject({
+      partition: 0,
+      offset: '0',
+      sourceTopic: source,
+      sourcePartition: 0,
+      sourceOffset: '7',
+      consumerGroup: 'billing',
+      errorCode: InletErrorCode.malformedPayload,
+      attempts: 3,
+      redacted: false,
+      truncated: false,
+    });
+    const shown = json(await inlet(['dlq', 'show', dlq, '0:0', '--json']));
+    expect(shown).toMatchObject({ key: 'k1', value: '{"original":true}', headers: { 'x-trace': 't1' } });
+    const missing = await inlet(['dlq', 'show', dlq, '0:9', '--json']);
+    expect(missing.code).toBe(1);
+    const dry = json(await inlet(['dlq', 'redrive', dlq, '--json']));
+    expect(dry).toMatchObject({ dryRun: true, seen: 1, redriven: 1 });
+    expect((await transport.admin().topicOffsets(source))[0]?.high).toBe('0');
+    const executed = json(await inlet(['dlq', 'redrive', dlq, '--execute', '--json']));
+    expect(executed).toMatchObject({ dryRun: false, seen: 1, redriven: 1 });
+    expect((await transport.admin().topicOffsets(source))[0]?.high).toBe('1');
+  });
+
+  it('schema check: exit 0 against the real registry, 2 on usage, 3 when a module does not load', async () => {
+    const topic = uniqueName('cli-schema');
+    const ok = await inlet(['schema', 'check', fixture, '--json'], { INLET_E2E_TOPIC: topic });
+    expect(ok.code, ok.stderr).toBe(0);
+    const result = JSON.parse(ok.stdout) as { ok: boolean; definitions: { topic: string; status: string }[] };
+    expect(result.ok).toBe(true);
+    expect(result.definitions[0]).toMatchObject({ topic, status: 'compatible' });
+    const usage = await inlet(['schema', 'chek', fixture]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('did you mean check?');
+    const missing = await inlet(['schema', 'check', 'packages/cli/src/no-such-module.ts']);
+    expect(missing.code).toBe(3);
+  });
+});
