@@ -6,6 +6,7 @@ import { commands, runInlet } from './cli';
 import { resolveConfig } from './cli-config';
 import type { CliIo } from './cli-io';
 import { parsePosition } from './commands/dlq-command';
+import { loadDriver } from './commands/reconcile-command';
 import { parseReplayTarget } from './commands/replay-command';
 import { parseFrom } from './commands/tail-command';
 import { UsageError } from './usage-error';
@@ -76,10 +77,64 @@ describe('runInlet', () => {
       'did you mean --registry?',
     );
     expect(await usageError(['schema'])).toContain('give a subcommand: check');
-    expect(await usageError(['reconcile'])).toContain('not wired yet: this command needs @inlet/reconcile');
     expect(await usageError(['monitor', '--port', '1'])).toContain(
       'not wired yet: this command needs @inlet/monitor',
     );
+  });
+
+  it('refuses reconcile flag mistakes with exit 2, before connecting', async () => {
+    const pgSink = ['--source-table', 's', '--key', 'id', '--sink-table', 't'];
+    expect(await usageError(['reconcile'])).toContain('inlet reconcile: --source-table is required');
+    expect(await usageError(['reconcile', '--source-table', 's', '--sink-table', 't'])).toContain(
+      '--key is required',
+    );
+    expect(await usageError(['reconcile', '--source-table', 's', '--key', 'id'])).toContain(
+      'give the sink: --sink-table <table> or --sink-redis-prefix <prefix>',
+    );
+    expect(await usageError(['reconcile', ...pgSink, '--sink-redis-prefix', 'p:'])).toContain(
+      'give one sink: --sink-table or --sink-redis-prefix, not both',
+    );
+    expect(await usageError(['reconcile', ...pgSink, '--sink-tabel', 'x'])).toContain(
+      'unknown flag --sink-tabel (did you mean --sink-table?)',
+    );
+    expect(await usageError(['reconcile', ...pgSink, '--max-keys', 'lots'])).toContain(
+      '--max-keys expects a number, got "lots"',
+    );
+    expect(await usageError(['reconcile', ...pgSink, '--max-keys', '1.5'])).toContain(
+      '--max-keys expects a non-negative integer',
+    );
+    expect(await usageError(['reconcile', ...pgSink, '--columns', 'a,,b'])).toContain(
+      '--columns expects a,b,... without empty names',
+    );
+    expect(await usageError(['reconcile', ...pgSink, '--redis-url', 'redis://x'])).toContain(
+      '--redis-url applies to --sink-redis-prefix only',
+    );
+    expect(
+      await usageError([
+        'reconcile',
+        '--source-table',
+        's',
+        '--key',
+        'id',
+        '--sink-redis-prefix',
+        'p:',
+        '--sink-key',
+        'k',
+      ]),
+    ).toContain('--sink-key applies to --sink-table only');
+    expect(await usageError(['reconcile', ...pgSink, 'extra'])).toContain('unexpected argument "extra"');
+    expect(await usageError(['reconcile', '--source-table', '', '--key', 'id'])).toContain(
+      '--source-table must not be empty',
+    );
+  });
+
+  it('says to install pg / ioredis when the driver is missing (exit 3 via runInlet)', async () => {
+    const missing = Object.assign(new Error("Cannot find package 'pg'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    await expect(loadDriver('pg', () => Promise.reject(missing))).rejects.toThrow(
+      'the pg package is not installed: install pg',
+    );
+    const other = new Error('boom');
+    await expect(loadDriver('ioredis', () => Promise.reject(other))).rejects.toBe(other);
   });
 
   it('exits 2 when no brokers are configured', async () => {

@@ -32,8 +32,9 @@ Run inlet <command> --help for a command's flags. Settings come from flags, then
 environment (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, INLET_BROKERS, INLET_CLIENT_ID, INLET_CONFIG),
 then a --config file.json ({"brokers", "clientId", "registryUrl"}).
 
-Exit codes: 0 ok, 1 something found or refused (incompatible schema, active group, no such
-letter), 2 usage error, 3 could not run (Kafka or registry unreachable, a module that does not load).`;
+Exit codes: 0 ok, 1 something found or refused (incompatible schema, reconcile differences,
+active group, no such letter), 2 usage error, 3 could not run (Kafka, registry, PostgreSQL or
+Redis unreachable, a missing table, a module that does not load).`;
 
 function describeFailure(error: unknown): string {
   if (InletError.is(error)) return `${error.code}: ${error.message}`;
