@@ -7,9 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "services (PostgreSQL, Redis) and client tools (kcat)"
+step "services (PostgreSQL, Redis) and client tools (kcat, chromium)"
 bash scripts/servers/check-services.sh
 bash scripts/servers/tools.sh
+bash scripts/install-chromium.sh
 step "lint (biome)"
 pnpm lint
 step "typecheck"

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { deadLetterRecord } from '@inlet/consumer';
 import {
@@ -107,7 +107,67 @@ describe('inlet (end to end)', { timeout: 180_000 }, () => {
     expect(typo.stderr).toContain('unknown flag --gruop (did you mean --group?)');
     const monitor = await inlet(['monitor']);
     expect(monitor.code).toBe(2);
-    expect(monitor.stderr).toContain('not wired yet');
+    expect(monitor.stderr).toContain('--group is required');
+  });
+
+  it('monitor: serves the status page, its JSON and /metrics; lag in events and seconds; a lag alert fires', async () => {
+    const topic = await notesTopic(2);
+    // Records a minute old, none consumed: lag 10 events, the oldest unconsumed 60 s old.
+    await produceNotes(topic, 10, Date.now() - 60_000);
+    const group = uniqueName('cli-monitor');
+    await commitAll(group, topic, 'low');
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@inlet/source',
+        '--import',
+        'tsx',
+        'packages/cli/src/cli-main.ts',
+        'monitor',
+        '--group',
+        group,
+        '--topic',
+        topic,
+        '--port',
+        '0',
+        '--sample-interval-ms',
+        '500',
+        '--lag-above',
+        '5',
+        '--for-ms',
+        '15000',
+        '--json',
+      ],
+      { cwd: repoRoot, env: { ...process.env, KAFKA_BROKERS: kafkaBrokers.join(',') } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const found = /inlet monitor: (http:\/\/\S+\/) /.exec(stderr);
+        if (found) resolve(found[1] as string);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const status = (await (await fetch(`${url}api/status`)).json()) as {
+      flows: { name: string; lagEvents: number; lagSeconds: number | null }[];
+    };
+    expect(status.flows).toMatchObject([{ name: group, lagEvents: 10 }]);
+    expect(status.flows[0]?.lagSeconds).toBeGreaterThanOrEqual(55);
+    expect(status.flows[0]?.lagSeconds).toBeLessThan(180);
+    expect(await (await fetch(`${url}metrics`)).text()).toMatch(/^# HELP /m);
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/alert firing: lag on /);
+    const last = JSON.parse(stdout) as { alerts: { rule: string; state: string }[] };
+    expect(last.alerts).toContainEqual(expect.objectContaining({ rule: 'lag', state: 'firing' }));
   });
 
   it('lag: per-partition committed, end and lag as JSON', async () => {

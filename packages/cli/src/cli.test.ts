@@ -77,8 +77,19 @@ describe('runInlet', () => {
       'did you mean --registry?',
     );
     expect(await usageError(['schema'])).toContain('give a subcommand: check');
-    expect(await usageError(['monitor', '--port', '1'])).toContain(
-      'not wired yet: this command needs @inlet/monitor',
+    expect(await usageError(['monitor', '--port', '1'])).toContain('--group is required');
+    expect(await usageError(['monitor', '--group', 'g'])).toContain('--topic is required');
+    expect(await usageError(['monitor', '--group', 'g', '--topic', 'a,,b'])).toContain(
+      '--topic has an empty name',
+    );
+    expect(await usageError(['monitor', '--group', 'g', '--topic', 't', '--port', '70000'])).toContain(
+      '--port must be 0 to 65535',
+    );
+    expect(
+      await usageError(['monitor', '--group', 'g', '--topic', 't', '--sample-interval-ms', '10']),
+    ).toContain('--sample-interval-ms must be at least 100');
+    expect(await usageError(['monitor', '--group', 'g', '--topic', 't', '--lag-above', '-1'])).toContain(
+      '--lag-above must be a number of at least 0',
     );
   });
 

@@ -1,1 +1,33 @@
-export {};
+export { logHook, type WebhookHookOptions, webhookHook } from './alert-hooks';
+export type {
+  AlertRule,
+  DeadLetterRateRule,
+  FlowObservation,
+  FreshnessRule,
+  LagRule,
+  SilenceRule,
+  StallRule,
+} from './alert-rule';
+export { type AlertHook, type Alerts, type AlertsOptions, createAlerts } from './alerts';
+export { type PartitionLag, type ReadGroupLagOptions, readGroupLag } from './group-lag';
+export { createLagMonitor, type LagMonitor, type LagMonitorOptions, type LagSample } from './lag-monitor';
+export { createMetricsHandler, type MetricsSource } from './metrics-handler';
+export { createMonitor, type FlowDefinition, type Monitor, type MonitorOptions } from './monitor';
+export { MonitorErrorCode } from './monitor-error-code';
+export {
+  createMetrics,
+  type GroupTotals,
+  type InletMetrics,
+  type MetricsOptions,
+  type ProducerTotals,
+  type RecentFreshness,
+} from './monitor-metrics';
+export type {
+  AlertStatus,
+  FlowSample,
+  FlowStatus,
+  MonitorSnapshot,
+  ReconciliationSummary,
+} from './monitor-snapshot';
+export { bindOpenTelemetry, type OpenTelemetryBinding, type RegistrySource } from './open-telemetry';
+export { createStatusServer, type StatusServer, type StatusServerOptions } from './status-server';
