@@ -22,6 +22,12 @@ it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, lat
   expect(report.duplicatesSent).toBeGreaterThan(0);
   expect(report.lateUpdatesSent).toBeGreaterThan(0);
   expect(report.windows.ok).toBe(true);
+  // Updates are stamped a minute back: each hop's freshness is that minute and a little more.
+  const { handled, visible } = report.freshness;
+  for (const hop of [handled, visible]) {
+    expect(hop.p50Ms).toBeGreaterThanOrEqual(59_000);
+    expect(hop.p99Ms).toBeLessThan(120_000);
+  }
   expect(report.reconciliation).toMatchObject({
     rowsInSink: 20,
     rowsExpected: 20,

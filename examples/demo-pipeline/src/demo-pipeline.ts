@@ -10,6 +10,7 @@ import {
   type TopicDefinition,
 } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
+import { createMetrics } from '@inlet/monitor';
 import { createProducer } from '@inlet/producer';
 import { createPipeline, type Sink } from '@inlet/sinks';
 import { createDemoSink, type DemoSinkKind } from './demo-sinks';
@@ -91,6 +92,15 @@ export interface DemoReport {
   readonly reconciliation: Reconciliation;
   /** Revenue per minute and checkouts per customer in the last ten minutes, from a second topic. */
   readonly windows: WindowsReport;
+  /**
+   * End-to-end freshness of the order table, from each update's event time to the hop, as
+   * `@inlet/monitor` measured it from the consumer's and the sink's diagnostics (ms; the updates
+   * are stamped up to a minute back, as a device's clock might be).
+   */
+  readonly freshness: {
+    readonly handled: { readonly p50Ms: number | null; readonly p99Ms: number | null };
+    readonly visible: { readonly p50Ms: number | null; readonly p99Ms: number | null };
+  };
   readonly ok: boolean;
 }
 
@@ -136,6 +146,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   });
   log(`sink: ${target.where}`);
   const watched = watchOrder(target.sink);
+  // Listens to the diagnostics channels for the whole run: freshness per hop for the report.
+  const metrics = createMetrics({ recentWindowMs: 3_600_000 });
   const pipeline = createPipeline({
     transport,
     groupId: `${topic.name}.order-table`,
@@ -203,6 +215,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   await pipeline.caughtUp({ timeoutMs: 60_000 });
   const stats = pipeline.stats();
   await pipeline.close();
+  const groupId = `${topic.name}.order-table`;
+  const freshness = {
+    handled: metrics.freshness(groupId, 'handled'),
+    visible: metrics.freshness(groupId, 'visible'),
+  };
+  await metrics.close();
 
   let cleanup: DemoReport['cleanup'] = 'kept';
   try {
@@ -260,6 +278,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       sinkRejected: stats.rejected,
       reconciliation,
       windows,
+      freshness,
       ok:
         ordersCorrect === orderCount &&
         watched.outOfOrder() === 0 &&

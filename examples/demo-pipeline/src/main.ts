@@ -121,6 +121,8 @@ Inlet demo pipeline (${report.backbone === 'embedded' ? 'embedded backbone' : 'r
   updates applied twice or backwards ..... ${report.appliedOutOfOrder}
   rows the sink refused .................. ${report.sinkRejected}
   ${reconciliationLine(report.reconciliation)}
+  freshness, event time → handled ........ ${percentiles(report.freshness.handled)}
+  freshness, event time → in the sink .... ${percentiles(report.freshness.visible)} (updates are stamped up to a minute back)
 ${windowsLines(report.windows)
   .map((line) => `  ${line}`)
   .join('\n')}
@@ -136,6 +138,11 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
   if (!Number.isInteger(value) || value < min)
     return `${flag} must be a whole number of at least ${min}, got ${JSON.stringify(text)}`;
   return value;
+}
+
+function percentiles({ p50Ms, p99Ms }: { p50Ms: number | null; p99Ms: number | null }): string {
+  const seconds = (ms: number | null) => (ms === null ? 'none' : `${(ms / 1000).toFixed(2)} s`);
+  return `p50 ${seconds(p50Ms)}, p99 ${seconds(p99Ms)}`;
 }
 
 function outcomeLine(report: DemoReport): string {

@@ -16,6 +16,7 @@ export { createMonitor, type FlowDefinition, type Monitor, type MonitorOptions }
 export { MonitorErrorCode } from './monitor-error-code';
 export {
   createMetrics,
+  type FreshnessHop,
   type GroupTotals,
   type InletMetrics,
   type MetricsOptions,

@@ -76,6 +76,7 @@ describe('createMetrics', () => {
 
     expect(metrics.groupTotals('g-1')).toMatchObject({ handled: 5, deadLettered: 1 });
     expect(metrics.freshness('g-1')).toEqual({ p50Ms: 300, p99Ms: 10_000 });
+    expect(metrics.freshness('g-1', 'visible')).toEqual({ p50Ms: 500, p99Ms: 1_000 });
     expect(metrics.freshness('unknown')).toEqual({ p50Ms: null, p99Ms: null });
     expect(metrics.producerTotals()).toMatchObject({ batches: 1, records: 7 });
 

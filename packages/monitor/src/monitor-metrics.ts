@@ -20,6 +20,9 @@ export interface MetricsOptions {
 }
 
 /** Recent freshness of one consumer group (event time to handled), in milliseconds. */
+/** Where freshness is measured to: handled by the consumer, or visible in a sink. */
+export type FreshnessHop = 'handled' | 'visible';
+
 export interface RecentFreshness {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
@@ -50,8 +53,11 @@ export interface InletMetrics extends AsyncDisposable {
   readonly registry: Registry;
   /** The Prometheus text exposition of `registry`. */
   metricsText(): Promise<string>;
-  /** Recent freshness quantiles of a group; nulls when it handled nothing recently. */
-  freshness(groupId: string): RecentFreshness;
+  /**
+   * Recent freshness quantiles of a group, from event time to the hop: `handled` by the consumer
+   * (default) or `visible` in a sink; nulls when nothing reached the hop recently.
+   */
+  freshness(groupId: string, hop?: FreshnessHop): RecentFreshness;
   groupTotals(groupId: string): GroupTotals;
   producerTotals(): ProducerTotals;
   /** Records one lag sample in the lag gauges (called by the lag monitor). */
@@ -114,6 +120,7 @@ interface GroupState {
   lastCommitAt: number | undefined;
   stalled: Set<string>;
   freshness: RecentValues;
+  visibleFreshness: RecentValues;
 }
 
 /**
@@ -233,6 +240,7 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
         lastCommitAt: undefined,
         stalled: new Set(),
         freshness: new RecentValues(recentWindowMs),
+        visibleFreshness: new RecentValues(recentWindowMs),
       };
       groups.set(groupId, state);
     }
@@ -319,10 +327,13 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
       const visibleAt = num(msg.visibleAt);
       if (visibleAt === undefined) return;
       const hopLabels = { hop: 'visible', ...labelsOf(msg) };
+      const recent = groupState(text(msg.groupId)).visibleFreshness;
       for (const event of events) {
         const eventTime = num(event.eventTime);
-        if (eventTime !== undefined)
-          m.freshness.observe(hopLabels, Math.max(0, visibleAt - eventTime) / 1000);
+        if (eventTime === undefined) continue;
+        const freshnessMs = Math.max(0, visibleAt - eventTime);
+        m.freshness.observe(hopLabels, freshnessMs / 1000);
+        recent.add(visibleAt, freshnessMs);
       }
     },
     'inlet:sink:retry': (msg) => m.sinkRetries.inc({ sink: text(msg.sink), topic: text(msg.topic) }),
@@ -352,12 +363,13 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
   return {
     registry,
     metricsText: () => registry.metrics(),
-    freshness(groupId) {
+    freshness(groupId, hop = 'handled') {
       const state = groups.get(groupId);
+      const values = hop === 'handled' ? state?.freshness : state?.visibleFreshness;
       const at = now();
       return {
-        p50Ms: state?.freshness.quantile(at, 0.5) ?? null,
-        p99Ms: state?.freshness.quantile(at, 0.99) ?? null,
+        p50Ms: values?.quantile(at, 0.5) ?? null,
+        p99Ms: values?.quantile(at, 0.99) ?? null,
       };
     },
     groupTotals(groupId) {
