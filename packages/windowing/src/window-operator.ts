@@ -381,6 +381,14 @@ export class WindowOperator<TEvent, TResult> {
     return { keys, time: this.watermarks.snapshot(partition) };
   }
 
+  /** Marks every key of a partition changed (its next changes rewrite them all); returns them. */
+  markAllChanged(partition: string): ReadonlySet<string> {
+    const state = this.partitions.get(partition);
+    if (state === undefined) return new Set();
+    for (const keyState of state.keys.values()) markDirty(state, keyState);
+    return new Set(state.keys.keys());
+  }
+
   /** The operator's watermark: the minimum over active partitions. */
   watermark(): number {
     return this.watermarks.current();

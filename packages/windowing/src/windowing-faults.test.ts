@@ -1,9 +1,16 @@
 import { createInMemoryBackbone, type InMemoryBackbone } from '@inlet/backbone';
-import { InletError, InletErrorCode, type KafkaTransport, type TransportAdmin } from '@inlet/core';
+import {
+  InletError,
+  InletErrorCode,
+  type KafkaTransport,
+  partitionForKey,
+  type TransportAdmin,
+} from '@inlet/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { changelogTopicName, claimPartition } from './changelog';
 import { crashableTransport } from './crashable-transport.test-support';
 import { createWindowing, type Windowing } from './windowing';
-import { produceSales, type SalesTopic, salesTopic } from './windowing.test-support';
+import { produceSales, type SaleRecord, type SalesTopic, salesTopic } from './windowing.test-support';
 import {
   type countAndSum,
   type FaultPipeline,
@@ -278,6 +285,69 @@ describe('windowing through faults on the in-memory backbone', () => {
     expect(scaled.copies).toBe(0);
     expect(single.copies).toBe(0);
   }
+
+  it.each([false, true])(
+    'another instance claims a partition this one owns (an assignment kafkajs reported late): it takes the partition back and rewrites its state; nothing lost, nothing dead-lettered (transactional %s)',
+    async (transactional) => {
+      const { backbone, topic, id } = await setup();
+      const stream = salesStream({ count: 4_000, stores: 12, spanMs: 30 * minute, disorderMs: 10_000 });
+      const [before, after, last] = inThirds(stream);
+      const partitionOf = (store: string) => partitionForKey(Buffer.from(store, 'utf8'), 3);
+      const contested = [...new Set(before.map((sale) => sale.store))].filter(
+        (store) => partitionOf(store) === 1,
+      );
+      expect(contested.length).toBeGreaterThan(1);
+      const groupId = `fault-zombie-${id}`;
+      const output = `fault-zombie-results-${id}`;
+      const first = instance(backbone, tumblingCountAndSum, topic, groupId, output, transactional);
+      await first.start();
+      await produceSales(backbone, topic, before);
+      await first.caughtUp({ timeoutMs: 10_000 });
+      // What a member acting on a stale assignment does: it takes the partition's transactional
+      // id (fencing the owner) and writes state of its own, here state that is wrong on purpose:
+      // the partition's keys without windows, and a key the owner never saw.
+      const changelog = changelogTopicName(groupId, topic.name);
+      const stale = backbone.producer({ transactionalId: `${groupId}-${topic.name}-1` });
+      await claimPartition(stale, changelog, 1);
+      const ghostStart = Math.floor((after[0] as SaleRecord).at / minute) * minute;
+      const state = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
+      await stale.send([
+        ...contested.map((store) => ({
+          topic: changelog,
+          partition: 1,
+          key: Buffer.from(`k${store}`),
+          value: state({ w: [] }),
+        })),
+        {
+          topic: changelog,
+          partition: 1,
+          key: Buffer.from('kghost'),
+          value: state({ w: [[ghostStart, ghostStart + minute, { count: 5, sum: 50 }, 5, 1, 0]] }),
+        },
+      ]);
+      await stale.close();
+      // One event of one contested key: its checkpoint finds the partition taken.
+      const trigger = after.find((sale) => sale.store === contested[0]) as SaleRecord;
+      const rest = after.filter((sale) => sale !== trigger);
+      await produceSales(backbone, topic, [trigger]);
+      await first.caughtUp({ timeoutMs: 10_000 });
+      expect(first.stats().reclaimed).toBe(1);
+      expect(first.stats().consumer.deadLettered).toBe(0);
+      await first.close();
+      // The next owner restores what it wrote after taking the partition back: its whole state.
+      const next = instance(backbone, tumblingCountAndSum, topic, groupId, output, transactional);
+      await next.start();
+      await produceSales(backbone, topic, [...rest, ...last]);
+      await next.caughtUp({ timeoutMs: 10_000 });
+      expect(next.stats().consumer.deadLettered).toBe(0);
+      expect(next.stats().late.dropped).toBe(0);
+      await next.close();
+      const results = await readResultTopic(backbone, output);
+      expect(results.conflicts).toEqual([]);
+      expect(results.windows).toEqual(tumblingCountAndSum.batch(stream));
+    },
+    30_000,
+  );
 
   it('scales out 1 → 3 mid-stream: partitions move with their state; results equal a single instance and the batch', async () => {
     await scaleTest(tumblingCountAndSum, async ({ backbone, topic, parts, make, groupId }) => {

@@ -152,6 +152,11 @@ export interface WindowingStats extends WindowOperatorStats {
   readonly restored: { readonly partitions: number; readonly records: number; readonly ms: number };
   /** Results the sink refused (logged; the window's next revision may land). */
   readonly refusedResults: number;
+  /**
+   * Partitions taken back after another instance claimed them while this one owned them (a
+   * member acting on an assignment it learnt of late); see the README's restore.
+   */
+  readonly reclaimed: number;
 }
 
 export interface Windowing<TResult> {
@@ -193,7 +198,10 @@ interface PartitionTask<TEvent, TResult> {
   readonly topic: string;
   readonly partition: number;
   readonly changelogTopic: string;
-  readonly producer: TransportProducer;
+  /** Transactional, with the partition's id: replaced when the partition is taken back. */
+  producer: TransportProducer;
+  /** Changelog keys the next checkpoint removes: left by another instance's claim, not held here. */
+  tombstones: string[];
   nextOffset: string | undefined;
   /** Where the partition's last fetch ended (past skipped records and transaction markers). */
   fetchedTo: string | undefined;
@@ -209,6 +217,8 @@ interface PartitionTask<TEvent, TResult> {
   flushQueued: boolean;
   /** A checkpoint is being written. */
   checkpointing: boolean;
+  /** The consumer is giving the partition up (a rebalance began): a fence now means it has moved. */
+  revoking: boolean;
   lost: boolean;
 }
 
@@ -396,7 +406,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
   const tasks = new Map<string, PartitionTask<TEvent, TResult>>();
   const transactionalOutput = output !== undefined && 'topic' in output && output.transactional === true;
   let resultsProducer: TransportProducer | undefined;
-  const counters = { checkpoints: 0, changelogRecords: 0, refusedResults: 0 };
+  const counters = { checkpoints: 0, changelogRecords: 0, refusedResults: 0, reclaimed: 0 };
   const restoredTotals = { partitions: 0, records: 0, ms: 0 };
   let consumer: InletConsumer | undefined;
   let ticker: NodeJS.Timeout | undefined;
@@ -566,10 +576,32 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     if (changes.keys.length === 0 && outputs.length === 0 && lateEvents.length === 0 && holds.length === 0)
       return;
     task.lastCheckpoint = clock();
+    const tombstones = task.tombstones;
+    task.tombstones = [];
+    /** A checkpoint that did not commit gives back what it took, for the next one to carry. */
+    const giveBack = () => {
+      task.outputs = [...outputs, ...task.outputs];
+      task.late = [...lateEvents, ...task.late];
+      task.holds = [...holds, ...task.holds];
+      task.tombstones = [...tombstones, ...task.tombstones];
+    };
     // What the state says was emitted must be out before the state says so.
     await task.delivering;
-    if (task.deliveryFailure !== undefined) throw task.deliveryFailure;
-    const records = changelogRecords(task.changelogTopic, task.partition, changes, offset);
+    if (task.deliveryFailure !== undefined) {
+      giveBack();
+      throw task.deliveryFailure;
+    }
+    // Dropped meanwhile: results it waited for may have been skipped, so the state must not say
+    // they were emitted. The next owner goes on from the last checkpoint.
+    if (task.lost) return;
+    const records = changelogRecords(
+      task.changelogTopic,
+      task.partition,
+      tombstones.length === 0
+        ? changes
+        : { ...changes, keys: [...tombstones.map((key) => [key, null] as const), ...changes.keys] },
+      offset,
+    );
     if (transactionalOutput && output !== undefined && 'topic' in output) {
       for (const item of outputs) records.push(outputRecord(output.topic, name, item, output.contentMode));
       if (late.policy === 'side-output' && late.topic !== undefined) {
@@ -584,12 +616,18 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     ) {
       await late.onLate(lateEvents);
     }
-    const transaction = await task.producer.transaction();
     try {
-      for (const chunk of recordChunks(records)) await transaction.send(chunk);
-      await transaction.commit();
+      const transaction = await task.producer.transaction();
+      try {
+        for (const chunk of recordChunks(records)) await transaction.send(chunk);
+        await transaction.commit();
+      } catch (error) {
+        if (transaction.isActive) await transaction.abort().catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
-      if (transaction.isActive) await transaction.abort().catch(() => undefined);
+      // The changes taken are written again: a partition taken back rewrites all its keys.
+      giveBack();
       throw error;
     }
     counters.checkpoints++;
@@ -616,10 +654,14 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
       try {
         await checkpoint(task);
       } catch (error) {
-        if (isFenced(error)) {
-          // Another instance claimed the partition: its state is theirs now.
+        if (isFenced(error) && (task.lost || task.revoking || tasks.get(task.id) !== task)) {
+          // Another instance claimed the partition it was given: its state is theirs now.
           logger.warn('partition taken over by another instance', { name, partition: task.id });
           dropTask(task);
+          return;
+        }
+        if (isFenced(error)) {
+          await reclaim(task).catch(failWith);
           return;
         }
         failWith(error);
@@ -628,6 +670,42 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
       }
     });
     return task.flushing;
+  }
+
+  /**
+   * Another instance claimed a partition this one owns: a member whose assignment hook ran for a
+   * generation kafkajs had already left (the group moved on while it restored). This instance
+   * still owns the partition, and its state is right for its input position (the operator is
+   * deterministic over the partition's events in order), so it claims the partition back
+   * (fencing the other), and its next checkpoint writes every key it holds and removes the keys
+   * the other left that it does not hold: the changelog is its state again.
+   */
+  async function reclaim(task: PartitionTask<TEvent, TResult>): Promise<void> {
+    counters.reclaimed++;
+    logger.warn('partition claimed by another instance while this one owns it: claiming it back', {
+      name,
+      partition: task.id,
+    });
+    await task.producer.close().catch(() => undefined);
+    task.producer = transport.producer({ transactionalId: transactionalIdOf(task.topic, task.partition) });
+    const barrier = await claimPartition(task.producer, task.changelogTopic, task.partition);
+    const restored = await restorePartitions(
+      transport,
+      task.changelogTopic,
+      new Map([[task.partition, barrier]]),
+      {
+        groupPrefix: name,
+      },
+    );
+    if (task.lost || !operator.owns(task.id)) return;
+    const held = operator.markAllChanged(task.id);
+    const left = [...(restored.get(task.partition)?.keys.keys() ?? [])].filter((key) => !held.has(key));
+    task.tombstones = [...left, ...task.tombstones];
+    task.lastCheckpoint = Number.NEGATIVE_INFINITY;
+  }
+
+  function transactionalIdOf(topic: string, partition: number): string {
+    return `${name}-${topic}-${partition}`;
   }
 
   function dropTask(task: PartitionTask<TEvent, TResult>): void {
@@ -704,9 +782,10 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     if (last !== undefined) task.nextOffset = (BigInt(last) + 1n).toString();
     task.fetchedTo = context.fetchEnd;
     operator.setCaughtUp(task.id, BigInt(context.fetchEnd) >= BigInt(context.highWatermark));
+    // Routed before anything awaits: a checkpoint taking the state now must find its results.
+    route();
     for (const { index, error } of refused) await context.deadLetter(index, error);
     task.holds.push(context.holdCommit());
-    route();
     const writing = task.checkpointing;
     const waits = checkpointDue();
     // Backpressure: when a checkpoint is due while the one before is still being written, wait.
@@ -767,11 +846,17 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
       const kept = tasks.get(id);
       if (kept !== undefined && !kept.lost) {
         await kept.flushing;
-        if (kept.nextOffset !== undefined) starts.push({ topic, partition, offset: kept.nextOffset });
-        continue;
+        if (await stillOwned(kept)) {
+          kept.revoking = false;
+          if (kept.nextOffset !== undefined) starts.push({ topic, partition, offset: kept.nextOffset });
+          continue;
+        }
+        // Another instance owned it in a generation this member did not see: its state is in
+        // the changelog, restored below as for a partition that is new here.
+        dropTask(kept);
       }
       const changelogTopic = changelogOf(topic);
-      const producer = transport.producer({ transactionalId: `${name}-${topic}-${partition}` });
+      const producer = transport.producer({ transactionalId: transactionalIdOf(topic, partition) });
       const barrier = await claimPartition(producer, changelogTopic, partition);
       const task: PartitionTask<TEvent, TResult> = {
         id,
@@ -784,12 +869,14 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
         holds: [],
         outputs: [],
         late: [],
+        tombstones: [],
         lastCheckpoint: clock(),
         delivering: Promise.resolve(),
         deliveryFailure: undefined,
         flushing: Promise.resolve(),
         flushQueued: false,
         checkpointing: false,
+        revoking: false,
         lost: false,
       };
       let byTopic = claims.get(changelogTopic);
@@ -839,13 +926,31 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
     return starts;
   }
 
+  /**
+   * Whether a partition kept across a rebalance was not claimed by another instance meanwhile:
+   * kafkajs can leave a generation without this member seeing it (it rejoins before its sync),
+   * while another member was given the partition in it. A barrier on the partition's producer
+   * commits only while nobody fenced it.
+   */
+  async function stillOwned(task: PartitionTask<TEvent, TResult>): Promise<boolean> {
+    try {
+      await claimPartition(task.producer, task.changelogTopic, task.partition);
+      return true;
+    } catch (error) {
+      if (isFenced(error)) return false;
+      throw error;
+    }
+  }
+
   async function revokePartitions(
     partitions: readonly { readonly topic: string; readonly partition: number }[],
   ): Promise<void> {
     await Promise.all(
       partitions.map(({ topic, partition }) => {
         const task = tasks.get(`${topic}:${partition}`);
-        return task === undefined ? Promise.resolve() : scheduleCheckpoint(task);
+        if (task === undefined) return Promise.resolve();
+        task.revoking = true;
+        return scheduleCheckpoint(task);
       }),
     );
   }
@@ -938,6 +1043,7 @@ export function createWindowing<const TTopics extends readonly TopicDefinition[]
         changelogRecords: counters.changelogRecords,
         restored: { ...restoredTotals },
         refusedResults: counters.refusedResults,
+        reclaimed: counters.reclaimed,
       };
     },
     query: (key) => operator.query(key),
