@@ -186,5 +186,11 @@ describe('the demo against real Kafka', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain(`${flag} must be a whole number of at least 1, got "${value}"`);
     }
+    const portAlone = await cli(['--port', '8080']);
+    expect(portAlone.code).toBe(2);
+    expect(portAlone.stderr).toContain('--port goes with --serve');
+    const badPort = await cli(['--serve', '--port', '70000']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain('--port must be at most 65535');
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect, it } from 'vitest';
 import { planCheckouts } from './checkout-plan';
-import { runDemo } from './demo-pipeline';
+import { type DemoProgress, type DemoReport, runDemo } from './demo-pipeline';
 
 it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, late updates skipped, broken records dead-lettered, the table reconciled exactly', async () => {
   const report = await runDemo({ orders: 20, revisionsPerOrder: 10 });
@@ -39,6 +39,63 @@ it('runs the demo on the embedded backbone into DuckDB: duplicates absorbed, lat
     unreadable: 2,
     recordsRead: report.produced + report.duplicatesSent + report.lateUpdatesSent + report.brokenRecordsSent,
   });
+});
+
+it('shows progress while it runs and reports the alerts that fired: dead letters and stale freshness, not lag', async () => {
+  const seen: DemoProgress[] = [];
+  const report = await runDemo({
+    orders: 20,
+    revisionsPerOrder: 10,
+    onProgress: (progress) => seen.push(progress),
+    progressIntervalMs: 5,
+  });
+  expect(report.ok).toBe(true);
+  expect(seen.length).toBeGreaterThan(1);
+  for (const [index, progress] of seen.entries()) {
+    const before = seen[index - 1];
+    if (before === undefined) continue;
+    expect(progress.produced).toBeGreaterThanOrEqual(before.produced);
+    expect(progress.handled).toBeGreaterThanOrEqual(before.handled);
+  }
+  expect(seen.at(-1)).toEqual({
+    phase: 'catching up',
+    produced: report.produced + report.duplicatesSent + report.lateUpdatesSent,
+    handled: report.handled,
+    deadLettered: 2,
+  });
+  const fired = report.alerts.filter((change) => change.state === 'firing').map((change) => change.rule);
+  expect(fired.sort()).toEqual(['dead letters', 'freshness over 30 s']);
+  expect(report.alerts.every((change) => change.flow === 'order table')).toBe(true);
+});
+
+it('serves the status page on the order table flow, and keeps it up with the last figures until told to stop', async () => {
+  let url: string | undefined;
+  let fromPage:
+    | { flows: { name: string }[]; alerts: { rule: string }[]; reconciliation?: unknown }
+    | undefined;
+  let page = '';
+  const report: DemoReport = await runDemo({
+    orders: 5,
+    revisionsPerOrder: 4,
+    statusPage: {
+      port: 0,
+      onListening: (listening) => {
+        url = listening;
+      },
+      keepUntil: async () => {
+        fromPage = (await (await fetch(`${url}api/status`)).json()) as typeof fromPage;
+        page = await (await fetch(url as string)).text();
+      },
+    },
+  });
+  expect(report.ok).toBe(true);
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  expect(page).toContain('<html');
+  expect(fromPage?.flows.map((flow) => flow.name)).toEqual(['order table']);
+  expect(fromPage?.alerts.map((alert) => alert.rule).sort()).toEqual(['dead letters', 'freshness over 30 s']);
+  expect(fromPage?.reconciliation).toMatchObject({ matched: true, differingKeys: 0 });
+  // Closed once keepUntil resolved.
+  await expect(fetch(url as string)).rejects.toThrow();
 });
 
 it('aggregates checkouts in windows equal to a batch computation, late checkouts counted by policy', async () => {

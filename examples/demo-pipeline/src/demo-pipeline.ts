@@ -10,7 +10,13 @@ import {
   type TopicDefinition,
 } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
-import { createMetrics } from '@inlet/monitor';
+import {
+  type AlertRule,
+  type AlertStatus,
+  createMonitor,
+  createStatusServer,
+  type Monitor,
+} from '@inlet/monitor';
 import { createProducer } from '@inlet/producer';
 import { createPipeline, type Sink } from '@inlet/sinks';
 import { createDemoSink, type DemoSinkKind } from './demo-sinks';
@@ -62,7 +68,37 @@ export interface DemoOptions {
    * run's id) unless this is true. The embedded backbone goes with the process either way.
    */
   readonly keepTopics?: boolean;
+  /** Called every `progressIntervalMs` (default 250) while the order table is written. */
+  readonly onProgress?: (progress: DemoProgress) => void;
+  readonly progressIntervalMs?: number;
+  /**
+   * Serves the status page on the order table's flow from the start of the run; once the run is
+   * done it stays up (with the last figures) until `keepUntil` resolves.
+   */
+  readonly statusPage?: {
+    readonly port: number;
+    readonly host?: string;
+    readonly onListening?: (url: string) => void;
+    /** Called with the report once the run is done; the page stays up until it resolves. */
+    readonly keepUntil?: (report: DemoReport) => Promise<void>;
+  };
 }
+
+/** Where the run is while it writes the order table. */
+export interface DemoProgress {
+  readonly phase: 'producing' | 'catching up';
+  readonly produced: number;
+  readonly handled: number;
+  readonly deadLettered: number;
+}
+
+/** The alert rules the demo's monitor runs on the order table's flow. */
+export const demoAlertRules: readonly AlertRule[] = [
+  { name: 'dead letters', kind: 'dlq-rate', maxPerMinute: 1 },
+  // The updates are stamped up to a minute back (a device's clock): this one fires, on purpose.
+  { name: 'freshness over 30 s', kind: 'freshness', maxMs: 30_000 },
+  { name: 'lag over 5000 events', kind: 'lag', maxEvents: 5_000 },
+];
 
 export interface DemoReport {
   readonly backbone: 'embedded' | 'kafka';
@@ -101,6 +137,8 @@ export interface DemoReport {
     readonly handled: { readonly p50Ms: number | null; readonly p99Ms: number | null };
     readonly visible: { readonly p50Ms: number | null; readonly p99Ms: number | null };
   };
+  /** The state changes of {@link demoAlertRules} during the run, in order. */
+  readonly alerts: readonly AlertStatus[];
   readonly ok: boolean;
 }
 
@@ -146,153 +184,224 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   });
   log(`sink: ${target.where}`);
   const watched = watchOrder(target.sink);
-  // Listens to the diagnostics channels for the whole run: freshness per hop for the report.
-  const metrics = createMetrics({ recentWindowMs: 3_600_000 });
-  const pipeline = createPipeline({
+  const groupId = `${topic.name}.order-table`;
+  const alerts: AlertStatus[] = [];
+  // Listens to the diagnostics channels for the whole run (freshness per hop, dead letters) and
+  // samples the group's lag: the report's freshness and the alerts that fired.
+  const monitor = createMonitor({
     transport,
-    groupId: `${topic.name}.order-table`,
-    topics: [topic],
-    sink: watched.sink,
-    versionGate: { store: createMemoryVersionStore() },
-    retry: { retries: 2, minDelayMs: 10, maxDelayMs: 50 },
-    commitIntervalMs: 100,
-    batching: { maxBatch: 200, lingerMs: 10 },
+    flows: [{ name: 'order table', groupId, topics: [topic.name] }],
+    rules: demoAlertRules,
+    hooks: [(change) => void alerts.push(change)],
+    sampleIntervalMs: 500,
+    onError: (error) => log(`monitor: ${String(error)}`),
   });
-  await pipeline.start();
-
-  const producer = createProducer({ transport });
-  let produced = 0;
-  let duplicatesSent = 0;
-  let lateUpdatesSent = 0;
-  for (let revision = 0; revision < revisions; revision += 1) {
-    const results = await producer.sendBatch(
-      topic,
-      Array.from({ length: orderCount }, (_, order) => update(order, revision)),
-    );
-    produced += results.length;
-    // A retry after a lost acknowledgement sends the same event again, with the same id.
-    for (const [order, result] of results.entries()) {
-      if ((order + revision) % 10 !== 0) continue;
-      await producer.send(topic, { ...update(order, revision), id: result.id });
-      duplicatesSent += 1;
-    }
-    // A slow device finally delivers an update it made three revisions ago.
-    if (revision >= 3 && revision % 4 === 0) {
-      const lateOrders = Math.min(5, orderCount);
-      await producer.sendBatch(
-        topic,
-        Array.from({ length: lateOrders }, (_, order) => update(order, revision - 3)),
-      );
-      lateUpdatesSent += lateOrders;
+  const statusServer =
+    options.statusPage === undefined
+      ? undefined
+      : await createStatusServer({
+          port: options.statusPage.port,
+          ...(options.statusPage.host === undefined ? {} : { host: options.statusPage.host }),
+          snapshot: () => monitor.snapshot(),
+          metricsText: () => monitor.metricsText(),
+        });
+  if (statusServer !== undefined) options.statusPage?.onListening?.(statusServer.url);
+  let report: DemoReport | undefined;
+  try {
+    report = await runOrderTable(monitor);
+    return report;
+  } finally {
+    await monitor.close();
+    if (statusServer !== undefined) {
+      if (report !== undefined) await options.statusPage?.keepUntil?.(report);
+      await statusServer.close();
     }
   }
-  // Records nobody can read: garbage bytes, and an update that breaks the schema.
-  const raw = transport.producer();
-  await raw.send([
-    { topic: topic.name, key: Buffer.from('order-1'), value: Buffer.from('\u0000not an event'), headers: {} },
-    {
-      topic: topic.name,
-      key: Buffer.from('order-2'),
-      value: Buffer.from(JSON.stringify({ orderId: 'order-2', revision: -1 })),
-      headers: {
-        ce_specversion: '1.0',
-        ce_id: 'broken-update',
-        ce_source: 'urn:demo:legacy-system',
-        ce_type: 'order.updated',
-        ce_time: new Date().toISOString(),
-        'content-type': 'application/json',
-      },
-    },
-  ]);
-  await raw.close();
-  const brokenRecordsSent = 2;
-  await producer.close();
-  log(
-    `produced ${produced} updates, ${duplicatesSent} duplicates, ${lateUpdatesSent} late updates, ${brokenRecordsSent} broken records`,
-  );
 
-  // Everything produced so far is written, skipped or dead-lettered, and committed.
-  await pipeline.caughtUp({ timeoutMs: 60_000 });
-  const stats = pipeline.stats();
-  await pipeline.close();
-  const groupId = `${topic.name}.order-table`;
-  const freshness = {
-    handled: metrics.freshness(groupId, 'handled'),
-    visible: metrics.freshness(groupId, 'visible'),
-  };
-  await metrics.close();
-
-  let cleanup: DemoReport['cleanup'] = 'kept';
-  try {
-    const table = await target.readTable();
-    let readBack: Awaited<ReturnType<typeof readTopic>>;
-    let windows: WindowsReport;
-    try {
-      readBack = await readTopic(transport, topic);
-      windows = await runWindowsDemo(transport, {
-        runId,
-        log,
-        // A broker's round trip on a busy machine can take a few hundred ms: more margin.
-        ...(options.brokers === undefined ? {} : { quietAfterMs: 1_000 }),
-      });
-    } finally {
-      cleanup =
-        options.brokers === undefined || options.keepTopics === true
-          ? 'kept'
-          : await deleteRunLeftovers(transport, runId, [
-              `${topic.name}.order-table`,
-              `${topic.name}.reconciliation`,
-              `${checkoutsTopic(runId).name}.revenue-per-minute`,
-              `${checkoutsTopic(runId).name}.checkouts-last-ten-minutes`,
-            ]).catch((error: unknown) => {
-              log(`could not delete the run's topics: ${String(error)}`);
-              return 'kept' as const;
-            });
-      await transport.close();
-    }
-    const reconciliation = reconcile(table, newestOrders(readBack.updates), {
-      recordsRead: readBack.recordsRead,
-      unreadable: readBack.unreadable,
+  async function runOrderTable(monitor: Monitor): Promise<DemoReport> {
+    const pipeline = createPipeline({
+      transport,
+      groupId,
+      topics: [topic],
+      sink: watched.sink,
+      versionGate: { store: createMemoryVersionStore() },
+      retry: { retries: 2, minDelayMs: 10, maxDelayMs: 50 },
+      commitIntervalMs: 100,
+      batching: { maxBatch: 200, lingerMs: 10 },
     });
-    let ordersCorrect = 0;
-    for (let order = 0; order < orderCount; order += 1) {
-      if (table.get(`order-${order}`)?.revision === revisions - 1) ordersCorrect += 1;
-    }
-    return {
-      backbone: options.brokers === undefined ? 'embedded' : 'kafka',
-      cleanup,
-      sink: target.kind,
-      sinkTable: target.where,
-      topic: topic.name,
-      produced,
-      duplicatesSent,
-      lateUpdatesSent,
-      brokenRecordsSent,
-      handled: stats.handled,
-      duplicatesAbsorbed: stats.duplicates,
-      staleSkipped: stats.stale,
-      deadLettered: stats.deadLettered,
-      ordersCorrect,
-      orders: orderCount,
-      appliedOutOfOrder: watched.outOfOrder(),
-      sinkRejected: stats.rejected,
-      reconciliation,
-      windows,
-      freshness,
-      ok:
-        ordersCorrect === orderCount &&
-        watched.outOfOrder() === 0 &&
-        stats.rejected === 0 &&
-        stats.handled === produced &&
-        stats.duplicates === duplicatesSent &&
-        stats.stale === lateUpdatesSent &&
-        stats.deadLettered === brokenRecordsSent &&
-        reconciliation.exact &&
-        reconciliation.unreadable === brokenRecordsSent &&
-        windows.ok,
+    await pipeline.start();
+    // The baseline the rates are measured from.
+    await monitor.sample();
+
+    const producer = createProducer({ transport });
+    let produced = 0;
+    let duplicatesSent = 0;
+    let lateUpdatesSent = 0;
+    const brokenRecordsSent = 2;
+    let phase: DemoProgress['phase'] = 'producing';
+    const reportProgress = () => {
+      const { handled, deadLettered } = pipeline.stats();
+      options.onProgress?.({
+        phase,
+        produced: produced + duplicatesSent + lateUpdatesSent,
+        handled,
+        deadLettered,
+      });
     };
-  } finally {
-    await target.close();
+    const progressTimer =
+      options.onProgress === undefined
+        ? undefined
+        : setInterval(reportProgress, options.progressIntervalMs ?? 250);
+    try {
+      for (let revision = 0; revision < revisions; revision += 1) {
+        const results = await producer.sendBatch(
+          topic,
+          Array.from({ length: orderCount }, (_, order) => update(order, revision)),
+        );
+        produced += results.length;
+        // A retry after a lost acknowledgement sends the same event again, with the same id.
+        for (const [order, result] of results.entries()) {
+          if ((order + revision) % 10 !== 0) continue;
+          await producer.send(topic, { ...update(order, revision), id: result.id });
+          duplicatesSent += 1;
+        }
+        // A slow device finally delivers an update it made three revisions ago.
+        if (revision >= 3 && revision % 4 === 0) {
+          const lateOrders = Math.min(5, orderCount);
+          await producer.sendBatch(
+            topic,
+            Array.from({ length: lateOrders }, (_, order) => update(order, revision - 3)),
+          );
+          lateUpdatesSent += lateOrders;
+        }
+      }
+      // Records nobody can read: garbage bytes, and an update that breaks the schema.
+      const raw = transport.producer();
+      await raw.send([
+        {
+          topic: topic.name,
+          key: Buffer.from('order-1'),
+          value: Buffer.from('\u0000not an event'),
+          headers: {},
+        },
+        {
+          topic: topic.name,
+          key: Buffer.from('order-2'),
+          value: Buffer.from(JSON.stringify({ orderId: 'order-2', revision: -1 })),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: 'broken-update',
+            ce_source: 'urn:demo:legacy-system',
+            ce_type: 'order.updated',
+            ce_time: new Date().toISOString(),
+            'content-type': 'application/json',
+          },
+        },
+      ]);
+      await raw.close();
+      await producer.close();
+      log(
+        `produced ${produced} updates, ${duplicatesSent} duplicates, ${lateUpdatesSent} late updates, ${brokenRecordsSent} broken records`,
+      );
+
+      // Everything produced so far is written, skipped or dead-lettered, and committed.
+      phase = 'catching up';
+      await pipeline.caughtUp({ timeoutMs: 60_000 });
+    } finally {
+      if (progressTimer !== undefined) clearInterval(progressTimer);
+    }
+    reportProgress();
+    // A sample after the last event: the rules see the whole run.
+    await monitor.sample();
+    const stats = pipeline.stats();
+    await pipeline.close();
+    const freshness = {
+      handled: monitor.metrics.freshness(groupId, 'handled'),
+      visible: monitor.metrics.freshness(groupId, 'visible'),
+    };
+    // Sampling stops here (the transport closes soon); the status page keeps the last figures.
+    await monitor.close();
+
+    let cleanup: DemoReport['cleanup'] = 'kept';
+    try {
+      const table = await target.readTable();
+      let readBack: Awaited<ReturnType<typeof readTopic>>;
+      let windows: WindowsReport;
+      try {
+        readBack = await readTopic(transport, topic);
+        windows = await runWindowsDemo(transport, {
+          runId,
+          log,
+          // A broker's round trip on a busy machine can take a few hundred ms: more margin.
+          ...(options.brokers === undefined ? {} : { quietAfterMs: 1_000 }),
+        });
+      } finally {
+        cleanup =
+          options.brokers === undefined || options.keepTopics === true
+            ? 'kept'
+            : await deleteRunLeftovers(transport, runId, [
+                `${topic.name}.order-table`,
+                `${topic.name}.reconciliation`,
+                `${checkoutsTopic(runId).name}.revenue-per-minute`,
+                `${checkoutsTopic(runId).name}.checkouts-last-ten-minutes`,
+              ]).catch((error: unknown) => {
+                log(`could not delete the run's topics: ${String(error)}`);
+                return 'kept' as const;
+              });
+        await transport.close();
+      }
+      const reconciliation = reconcile(table, newestOrders(readBack.updates), {
+        recordsRead: readBack.recordsRead,
+        unreadable: readBack.unreadable,
+      });
+      monitor.setReconciliation({
+        at: new Date().toISOString(),
+        source: `topic ${topic.name}`,
+        sink: target.where,
+        matched: reconciliation.exact,
+        differingKeys: reconciliation.missing + reconciliation.extra + reconciliation.different,
+      });
+      let ordersCorrect = 0;
+      for (let order = 0; order < orderCount; order += 1) {
+        if (table.get(`order-${order}`)?.revision === revisions - 1) ordersCorrect += 1;
+      }
+      return {
+        backbone: options.brokers === undefined ? 'embedded' : 'kafka',
+        cleanup,
+        sink: target.kind,
+        sinkTable: target.where,
+        topic: topic.name,
+        produced,
+        duplicatesSent,
+        lateUpdatesSent,
+        brokenRecordsSent,
+        handled: stats.handled,
+        duplicatesAbsorbed: stats.duplicates,
+        staleSkipped: stats.stale,
+        deadLettered: stats.deadLettered,
+        ordersCorrect,
+        orders: orderCount,
+        appliedOutOfOrder: watched.outOfOrder(),
+        sinkRejected: stats.rejected,
+        reconciliation,
+        windows,
+        freshness,
+        alerts: [...alerts],
+        ok:
+          ordersCorrect === orderCount &&
+          watched.outOfOrder() === 0 &&
+          stats.rejected === 0 &&
+          stats.handled === produced &&
+          stats.duplicates === duplicatesSent &&
+          stats.stale === lateUpdatesSent &&
+          stats.deadLettered === brokenRecordsSent &&
+          reconciliation.exact &&
+          reconciliation.unreadable === brokenRecordsSent &&
+          windows.ok,
+      };
+    } finally {
+      await target.close();
+    }
   }
 }
 

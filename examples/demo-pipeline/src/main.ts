@@ -1,13 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DemoReport, runDemo } from './demo-pipeline';
+import { type DemoProgress, type DemoReport, runDemo } from './demo-pipeline';
 import { type DemoSinkKind, demoSinkKinds } from './demo-sinks';
 import { reconciliationLine } from './reconciliation';
 import { windowsLines } from './windows-report';
 
 const usage = `usage: pnpm demo [--brokers host:port[,host:port]] [--postgres | --redis | --sink kind]
                  [--duckdb-file path] [--orders N] [--revisions N] [--keep] [--json]
+                 [--serve [--port N]]
 
 Runs the demo pipeline: a producer emits order updates with duplicates, late out-of-order
 updates and broken records; a pipeline lands the order table in a sink. Then it reads the whole
@@ -27,7 +28,10 @@ output), closed when the stream goes quiet and compared with a batch computation
   --orders       orders (default 50); --revisions: updates per order (default 20); each a
                  whole number of at least 1
   --keep         on real Kafka, keep the run's topics and consumer groups (deleted by default)
-  --json         print the report as JSON
+  --json         print the report as JSON (no progress lines)
+  --serve        serve the status page of the order table's flow (lag, freshness, throughput,
+                 the alerts, the reconciliation) from the start, and keep it up after the report
+                 until Ctrl-C; --port: its port on 127.0.0.1 (default 8080, 0 for any free one)
 
 Exits 0 when every order ends at its latest revision with nothing applied twice or backwards, the
 reconciliation is exact and the windows equal the batch computation, 1 otherwise.`;
@@ -48,6 +52,8 @@ async function main(): Promise<number> {
     revisions?: string;
     keep?: boolean;
     json?: boolean;
+    serve?: boolean;
+    port?: string;
     help?: boolean;
   };
   try {
@@ -62,6 +68,8 @@ async function main(): Promise<number> {
         revisions: { type: 'string' },
         keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        serve: { type: 'boolean', default: false },
+        port: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -93,6 +101,15 @@ async function main(): Promise<number> {
     console.error(`${typeof orders === 'string' ? orders : revisions}\n${usageHint}`);
     return 2;
   }
+  const port = wholeNumber('--port', values.port, 0);
+  if (typeof port === 'string' || (port !== undefined && port > 65_535)) {
+    console.error(`${typeof port === 'string' ? port : '--port must be at most 65535'}\n${usageHint}`);
+    return 2;
+  }
+  if (port !== undefined && !values.serve) {
+    console.error(`--port goes with --serve\n${usageHint}`);
+    return 2;
+  }
   const duckdbFile = values['duckdb-file'];
   if (duckdbFile !== undefined) await mkdir(dirname(resolve(duckdbFile)), { recursive: true });
   const report = await runDemo({
@@ -102,9 +119,61 @@ async function main(): Promise<number> {
     ...(orders === undefined ? {} : { orders }),
     ...(revisions === undefined ? {} : { revisionsPerOrder: revisions }),
     keepTopics: values.keep === true,
-    log: values.json ? () => undefined : (line) => console.log(line),
+    log: values.json ? () => undefined : (line) => progress.line(line),
+    ...(values.json ? {} : { onProgress: (at: DemoProgress) => progress.update(at) }),
+    ...(values.serve
+      ? {
+          statusPage: {
+            port: port ?? 8080,
+            onListening: (url: string) => progress.line(`status page: ${url}`),
+            keepUntil: async (report: DemoReport) => {
+              printReport(report, values.json === true);
+              console.error('the status page stays up; Ctrl-C to stop');
+              await interrupted();
+            },
+          },
+        }
+      : {}),
   });
-  if (values.json) {
+  if (!values.serve) printReport(report, values.json === true);
+  return report.ok ? 0 : 1;
+}
+
+/** Live progress: one line rewritten in place on a terminal, a line a second otherwise. */
+const progress = (() => {
+  const inPlace = process.stdout.isTTY === true;
+  let shown = false;
+  let lastAt = 0;
+  const text = ({ phase, produced, handled, deadLettered }: DemoProgress) =>
+    `  ${phase}: ${produced} sent, ${handled} handled, ${deadLettered} dead-lettered`;
+  return {
+    update(at: DemoProgress) {
+      if (inPlace) {
+        process.stdout.write(`\r\x1b[K${text(at)}`);
+        shown = true;
+      } else if (Date.now() - lastAt >= 1_000) {
+        lastAt = Date.now();
+        console.log(text(at));
+      }
+    },
+    line(line: string) {
+      if (shown) process.stdout.write('\r\x1b[K');
+      shown = false;
+      console.log(line);
+    },
+  };
+})();
+
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+function printReport(report: DemoReport, json: boolean): void {
+  progress.line('');
+  if (json) {
     console.log(JSON.stringify(report));
   } else {
     console.log(`
@@ -126,9 +195,15 @@ Inlet demo pipeline (${report.backbone === 'embedded' ? 'embedded backbone' : 'r
 ${windowsLines(report.windows)
   .map((line) => `  ${line}`)
   .join('\n')}
+  alerts that fired ...................... ${alertsLine(report)}
   ${outcomeLine(report)}`);
   }
-  return report.ok ? 0 : 1;
+}
+
+function alertsLine(report: DemoReport): string {
+  const fired = report.alerts.filter((change) => change.state === 'firing');
+  if (fired.length === 0) return 'none';
+  return fired.map((change) => `${change.rule} (${change.message})`).join('; ');
 }
 
 /** The flag's value as a whole number of at least `min`; a message saying what is wrong otherwise. */
