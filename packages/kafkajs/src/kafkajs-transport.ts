@@ -14,6 +14,7 @@ import {
   type ResolvedKafkaConnectionOptions,
   resolveConnectionOptions,
 } from './connection-options';
+import { stopIdleRequestQueuePolling } from './idle-request-queue';
 import { createKafkaJsAdmin } from './kafkajs-admin';
 import { kafkaJsClientConfig } from './kafkajs-client-config';
 import { createKafkaJsConsumer } from './kafkajs-consumer';
@@ -100,6 +101,7 @@ interface Closeable {
 export function createKafkaJsTransport(options: KafkaJsTransportOptions): KafkaJsTransport {
   const resolved = resolveTransportOptions(options);
   warnIfTlsUnverified(resolved);
+  stopIdleRequestQueuePolling();
   const mismatches = new SecurityProtocolMismatches();
   const config: KafkaConfig = {
     ...kafkaJsClientConfig(resolved, resolved.logger),
