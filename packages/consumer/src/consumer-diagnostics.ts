@@ -10,6 +10,9 @@ export interface EventOutcomeMessage {
   /** From the event's time to the end of its handling (end-to-end freshness). */
   readonly freshnessMs: number | undefined;
   readonly handlingMs: number;
+  /** The event's W3C trace context, when it carries one. */
+  readonly traceparent: string | undefined;
+  readonly tracestate: string | undefined;
 }
 
 export interface DeadLetteredMessage {

@@ -27,7 +27,7 @@ import type { PartitionState } from './partition-states';
 import { PartitionStates } from './partition-states';
 import { AbandonedWork, ConsumerFailedError, ServiceCalls, toInletError } from './retries';
 import type { TransactionalDedup } from './stores/stores';
-import type { TombstoneMode } from './tombstone';
+import { isTombstone, type TombstoneMode } from './tombstone';
 import { VersionGate } from './version-gate';
 import { type BatchWork, type Outcome, partitionKeyOf, type WorkItem } from './work-item';
 
@@ -220,14 +220,18 @@ export function createConsumer<
 
   function publish(channel: 'handled' | 'duplicate' | 'stale', item: WorkItem, startedAt: number): void {
     if (!consumerChannels[channel].hasSubscribers) return;
+    const event = item.event;
+    const traced = event === undefined || isTombstone(event) ? undefined : event;
     consumerChannels[channel].publish({
       groupId,
       topic: item.record.topic,
       partition: item.record.partition,
       offset: item.record.offset,
-      eventId: item.event?.id,
-      freshnessMs: item.event === undefined ? undefined : Date.now() - item.event.eventTime.getTime(),
+      eventId: event?.id,
+      freshnessMs: event === undefined ? undefined : Date.now() - event.eventTime.getTime(),
       handlingMs: startedAt === 0 ? 0 : performance.now() - startedAt,
+      traceparent: traced?.traceparent,
+      tracestate: traced?.tracestate,
     });
   }
 

@@ -1,4 +1,4 @@
-import type { AlertRule, FlowObservation } from './alert-rule';
+import type { DriftRule, FlowObservation, FlowRule, ReconciliationObservation } from './alert-rule';
 
 /** Whether a rule's condition holds on a flow now, and the value it looked at. */
 export interface ConditionResult {
@@ -19,7 +19,7 @@ function window(history: readonly FlowObservation[], now: number, spanMs: number
 
 /** Evaluates a rule on one flow's observations, oldest first, the latest being now. */
 export function evaluateCondition(
-  rule: AlertRule,
+  rule: FlowRule,
   history: readonly FlowObservation[],
   now: number,
 ): ConditionResult {
@@ -99,4 +99,35 @@ export function evaluateCondition(
       };
     }
   }
+}
+
+/**
+ * Evaluates a drift rule on the latest reconciliation of one name (undefined when none was
+ * recorded since `startedAt`, the time the alerts were created).
+ */
+export function evaluateDrift(
+  rule: DriftRule,
+  latest: ReconciliationObservation | undefined,
+  now: number,
+  startedAt: number,
+): ConditionResult {
+  const lastAt = latest?.at ?? startedAt;
+  if (rule.staleAfterMs !== undefined && now - lastAt > rule.staleAfterMs)
+    return {
+      active: true,
+      value: null,
+      message: `no reconciliation for ${Math.round((now - lastAt) / 1000)} s`,
+    };
+  if (latest === undefined) return { active: false, value: null, message: 'no reconciliation yet' };
+  const max = rule.maxDifferingKeys ?? 0;
+  const active = latest.differingKeys > max;
+  return {
+    active,
+    value: latest.differingKeys,
+    message: active
+      ? `${latest.differingKeys} differing keys${max > 0 ? ` > ${max}` : ''}`
+      : latest.differingKeys === 0
+        ? 'no differences'
+        : `${latest.differingKeys} differing keys <= ${max}`,
+  };
 }

@@ -47,7 +47,30 @@ export interface DeadLetterRateRule extends RuleBase {
   readonly windowMs?: number;
 }
 
-export type AlertRule = LagRule | FreshnessRule | SilenceRule | StallRule | DeadLetterRateRule;
+/**
+ * Fires when the latest reconciliation found more than `maxDifferingKeys` (default 0) differing
+ * keys, and resolves when a later one finds no more than that. Its `flow` is the name the
+ * reconciliation was recorded under (every reconciliation when absent). With `staleAfterMs` it
+ * also fires when none was recorded for that long: a schedule that stopped, or whose runs fail.
+ */
+export interface DriftRule extends RuleBase {
+  readonly kind: 'drift';
+  readonly maxDifferingKeys?: number;
+  readonly staleAfterMs?: number;
+}
+
+/** The rules that read flow observations (all but `drift`). */
+export type FlowRule = LagRule | FreshnessRule | SilenceRule | StallRule | DeadLetterRateRule;
+
+export type AlertRule = FlowRule | DriftRule;
+
+/** What drift rules read: the latest reconciliation recorded under one name. */
+export interface ReconciliationObservation {
+  readonly name: string;
+  /** When it ran (ms since the epoch). */
+  readonly at: number;
+  readonly differingKeys: number;
+}
 
 /** What the alert rules read about one flow at one instant. */
 export interface FlowObservation {

@@ -1,6 +1,6 @@
 import { checkOptions, closedError, option, required } from '@inlet/core';
-import { evaluateCondition } from './alert-conditions';
-import type { AlertRule, FlowObservation } from './alert-rule';
+import { type ConditionResult, evaluateCondition, evaluateDrift } from './alert-conditions';
+import type { AlertRule, DriftRule, FlowObservation, ReconciliationObservation } from './alert-rule';
 import type { AlertStatus } from './monitor-snapshot';
 
 /** Told each state change of an alert (never the same state twice in a row). */
@@ -12,6 +12,8 @@ export interface AlertsOptions {
   readonly hooks?: readonly AlertHook[];
   /** What the rules read: one observation per flow, taken at `now()`. */
   readonly observe: () => readonly FlowObservation[] | Promise<readonly FlowObservation[]>;
+  /** What `drift` rules read: the latest reconciliation of each name, at each evaluation. */
+  readonly reconciliations?: () => readonly ReconciliationObservation[];
   /** Evaluates on this interval; 0 (the default) evaluates only when `evaluate()` is called. */
   readonly intervalMs?: number;
   /** The clock, for tests; default `Date.now`. */
@@ -38,12 +40,13 @@ interface AlertState {
   status: AlertStatus | undefined;
 }
 
-const ruleKinds = ['lag', 'freshness', 'silence', 'stall', 'dlq-rate'];
+const ruleKinds = ['lag', 'freshness', 'silence', 'stall', 'dlq-rate', 'drift'];
 
 const alertsOptionShape = {
   rules: required(option.arrayOf(option.custom('an alert rule ({ kind, name, ... })', isRule))),
   hooks: option.arrayOf(option.function('a function (change) => void | Promise<void>')),
   observe: required(option.function('a function () => FlowObservation[]')),
+  reconciliations: option.function('a function () => ReconciliationObservation[]'),
   intervalMs: option.integer({ min: 0 }),
   now: option.function('a function () => number'),
   onHookError: option.function('a function (error, change) => void'),
@@ -74,6 +77,8 @@ function isRule(value: unknown): boolean {
       );
     case 'stall':
       return positive('stalledForMs');
+    case 'drift':
+      return optionalPositive('maxDifferingKeys') && optionalPositive('staleAfterMs');
     default:
       return positive('maxPerMinute') && optionalPositive('windowMs');
   }
@@ -93,8 +98,9 @@ function historySpanMs(rules: readonly AlertRule[]): number {
 }
 
 /**
- * Creates alert rules over flow observations. An alert fires once its condition held for
- * `forMs` and resolves once it was clear for `resolveAfterMs`; hooks hear only those changes.
+ * Creates alert rules over flow observations (and, for `drift` rules, reconciliations). An alert
+ * fires once its condition held for `forMs` and resolves once it was clear for `resolveAfterMs`;
+ * hooks hear only those changes.
  */
 export function createAlerts(options: AlertsOptions): Alerts {
   checkOptions('createAlerts', options, alertsOptionShape, (given, issues) => {
@@ -107,6 +113,8 @@ export function createAlerts(options: AlertsOptions): Alerts {
   const hooks = options.hooks ?? [];
   const now = options.now ?? Date.now;
   const keepMs = historySpanMs(rules);
+  const startedAt = now();
+  const driftRules = rules.filter((rule): rule is DriftRule => rule.kind === 'drift');
   const histories = new Map<string, FlowObservation[]>();
   const states = new Map<string, AlertState>();
   let evaluating: Promise<AlertStatus[]> | undefined;
@@ -127,13 +135,12 @@ export function createAlerts(options: AlertsOptions): Alerts {
   const step = (
     rule: AlertRule,
     flow: string,
-    history: readonly FlowObservation[],
+    result: ConditionResult,
     at: number,
   ): AlertStatus | undefined => {
     const id = `${rule.name}\u0000${flow}`;
     const state = states.get(id) ?? { firing: false, changedAt: undefined, status: undefined };
     states.set(id, state);
-    const result = evaluateCondition(rule, history, at);
     if (result.active === state.firing) {
       state.changedAt = undefined;
       return undefined;
@@ -174,9 +181,19 @@ export function createAlerts(options: AlertsOptions): Alerts {
     const changes: AlertStatus[] = [];
     for (const [flow, history] of histories) {
       for (const rule of rules) {
-        if (rule.flow !== undefined && rule.flow !== flow) continue;
-        const change = step(rule, flow, history, at);
+        if (rule.kind === 'drift' || (rule.flow !== undefined && rule.flow !== flow)) continue;
+        const change = step(rule, flow, evaluateCondition(rule, history, at), at);
         if (change !== undefined) changes.push(change);
+      }
+    }
+    if (driftRules.length > 0) {
+      const latest = new Map((options.reconciliations?.() ?? []).map((each) => [each.name, each]));
+      for (const rule of driftRules) {
+        const names = rule.flow === undefined ? [...latest.keys()] : [rule.flow];
+        for (const name of names) {
+          const change = step(rule, name, evaluateDrift(rule, latest.get(name), at, startedAt), at);
+          if (change !== undefined) changes.push(change);
+        }
       }
     }
     await runHooks(changes);

@@ -2,9 +2,12 @@ export { logHook, type WebhookHookOptions, webhookHook } from './alert-hooks';
 export type {
   AlertRule,
   DeadLetterRateRule,
+  DriftRule,
   FlowObservation,
+  FlowRule,
   FreshnessRule,
   LagRule,
+  ReconciliationObservation,
   SilenceRule,
   StallRule,
 } from './alert-rule';
@@ -28,7 +31,14 @@ export type {
   FlowSample,
   FlowStatus,
   MonitorSnapshot,
+  ReconciliationResult,
   ReconciliationSummary,
 } from './monitor-snapshot';
 export { bindOpenTelemetry, type OpenTelemetryBinding, type RegistrySource } from './open-telemetry';
+export {
+  bindOpenTelemetryTracing,
+  eventTraceContext,
+  type OpenTelemetryTracing,
+  type OpenTelemetryTracingOptions,
+} from './open-telemetry-tracing';
 export { createStatusServer, type StatusServer, type StatusServerOptions } from './status-server';

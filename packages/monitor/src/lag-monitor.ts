@@ -1,5 +1,6 @@
 import { checkOptions, type KafkaTransport, option, required } from '@inlet/core';
 import { type PartitionLag, readGroupLag } from './group-lag';
+import { createPeriodicSampler } from './periodic-sampler';
 
 /** One reading of a group's lag. */
 export interface LagSample {
@@ -31,7 +32,7 @@ export interface LagMonitorOptions {
 export interface LagMonitor extends AsyncDisposable {
   /** The latest successful reading. */
   latest(): LagSample | undefined;
-  /** Reads now, outside the interval. */
+  /** Reads now, outside the interval (after the reading in flight, if one is). */
   sample(): Promise<LagSample>;
   /** Stops sampling and waits for a reading in flight; idempotent. */
   close(): Promise<void>;
@@ -63,58 +64,29 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   checkOptions('createLagMonitor', options, lagMonitorOptionShape);
   const now = options.now ?? Date.now;
   const intervalMs = options.intervalMs ?? 10_000;
-  const stop = new AbortController();
   let latest: LagSample | undefined;
-  let inFlight: Promise<LagSample> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let closing: Promise<void> | undefined;
-
-  const sample = (): Promise<LagSample> => {
-    inFlight ??= readGroupLag({
-      transport: options.transport,
-      groupId: options.groupId,
-      topics: options.topics,
-      now,
-      signal: stop.signal,
-      ...(options.timestampTimeoutMs === undefined ? {} : { timestampTimeoutMs: options.timestampTimeoutMs }),
-    })
-      .then((partitions) => {
-        latest = lagSampleOf(now(), partitions);
-        options.onSample?.(latest);
-        return latest;
-      })
-      .finally(() => {
-        inFlight = undefined;
+  const sampler = createPeriodicSampler({
+    subject: 'lag monitor',
+    intervalMs,
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    read: async (signal) => {
+      const partitions = await readGroupLag({
+        transport: options.transport,
+        groupId: options.groupId,
+        topics: options.topics,
+        now,
+        signal,
+        ...(options.timestampTimeoutMs === undefined
+          ? {}
+          : { timestampTimeoutMs: options.timestampTimeoutMs }),
       });
-    return inFlight;
-  };
-
-  const schedule = () => {
-    if (closing !== undefined) return;
-    timer = setTimeout(() => {
-      sample()
-        .catch((error: unknown) => {
-          if (closing === undefined) options.onError?.(error);
-        })
-        .finally(schedule);
-    }, intervalMs);
-  };
-
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      stop.abort();
-      await inFlight?.catch(() => undefined);
-    })();
-    return closing;
-  };
-  const onAbort = () => void close();
-  if (options.signal?.aborted) void close();
-  else {
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    schedule();
-  }
+      latest = lagSampleOf(now(), partitions);
+      options.onSample?.(latest);
+      return latest;
+    },
+  });
+  const { sample, close } = sampler;
 
   return {
     latest: () => latest,

@@ -45,9 +45,28 @@ export interface AlertStatus {
 
 /** The last reconciliation of a source against a sink. */
 export interface ReconciliationSummary {
+  /** The name it was recorded under (what `drift` rules match as their `flow`). */
+  readonly name?: string;
   readonly at: string;
   readonly source: string;
   readonly sink: string;
   readonly matched: boolean;
   readonly differingKeys: number;
 }
+
+/**
+ * What `Monitor.setReconciliation` takes: a `ReconcileReport` of @inlet/reconcile as it is
+ * (`{ ...report, name }`), or a {@link ReconciliationSummary}.
+ */
+export type ReconciliationResult = {
+  /** What `drift` rules match as their `flow`, and the alerts show; default `<source> -> <sink>`. */
+  readonly name?: string;
+  /** ISO-8601 time it ran; default the time it is recorded. */
+  readonly at?: string;
+  readonly source: string;
+  readonly sink: string;
+  readonly matched: boolean;
+} & (
+  | { readonly differingKeys: number }
+  | { readonly totals: { readonly missing: number; readonly extra: number; readonly changed: number } }
+);

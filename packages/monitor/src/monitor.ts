@@ -1,11 +1,26 @@
-import { checkOptions, closedError, type KafkaTransport, option, required } from '@inlet/core';
+import {
+  checkOptions,
+  InletErrorCode,
+  InletValidationError,
+  type KafkaTransport,
+  option,
+  required,
+  type ValidationIssue,
+} from '@inlet/core';
 import type { Registry } from 'prom-client';
-import type { AlertRule, FlowObservation } from './alert-rule';
+import type { AlertRule, FlowObservation, ReconciliationObservation } from './alert-rule';
 import { type AlertHook, type Alerts, createAlerts } from './alerts';
 import { type PartitionLag, readGroupLag } from './group-lag';
 import { lagSampleOf } from './lag-monitor';
 import { createMetrics, type InletMetrics } from './monitor-metrics';
-import type { FlowSample, FlowStatus, MonitorSnapshot, ReconciliationSummary } from './monitor-snapshot';
+import type {
+  FlowSample,
+  FlowStatus,
+  MonitorSnapshot,
+  ReconciliationResult,
+  ReconciliationSummary,
+} from './monitor-snapshot';
+import { createPeriodicSampler } from './periodic-sampler';
 
 /** A flow to monitor: a consumer group reading some topics. */
 export interface FlowDefinition {
@@ -44,8 +59,11 @@ export interface Monitor extends AsyncDisposable {
   /** Reads lag of every flow, evaluates the rules, and resolves with the new snapshot. */
   sample(): Promise<MonitorSnapshot>;
   metricsText(): Promise<string>;
-  /** Shows the latest reconciliation in snapshots. */
-  setReconciliation(summary: ReconciliationSummary): void;
+  /**
+   * Records a reconciliation: the latest shows in snapshots, and `drift` rules read the latest of
+   * each name at the next sample.
+   */
+  setReconciliation(result: ReconciliationResult): void;
   /** Stops sampling, unsubscribes from diagnostics, waits for work in flight; idempotent. */
   close(): Promise<void>;
 }
@@ -109,12 +127,14 @@ export function createMonitor(options: MonitorOptions): Monitor {
     }),
   );
   let reconciliation: ReconciliationSummary | undefined;
+  const reconciliations = new Map<string, ReconciliationObservation>();
   let alerts: Alerts;
   try {
     alerts = createAlerts({
       rules: options.rules ?? [],
       hooks: options.hooks ?? [],
       observe: () => flows.flatMap((flow) => (flow.observation === undefined ? [] : [flow.observation])),
+      reconciliations: () => [...reconciliations.values()],
       now,
       onHookError: (error) => options.onError?.(error),
     });
@@ -122,9 +142,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     void metrics.close();
     throw error;
   }
-  const stop = new AbortController();
-
-  const sampleFlow = async (flow: FlowState): Promise<void> => {
+  const sampleFlow = async (flow: FlowState, signal: AbortSignal): Promise<void> => {
     const { groupId, topics, name } = flow.definition;
     const totals = metrics.groupTotals(groupId);
     let partitions: PartitionLag[] | undefined;
@@ -134,13 +152,13 @@ export function createMonitor(options: MonitorOptions): Monitor {
         groupId,
         topics,
         now,
-        signal: stop.signal,
+        signal,
         ...(options.timestampTimeoutMs === undefined
           ? {}
           : { timestampTimeoutMs: options.timestampTimeoutMs }),
       });
     } catch (error) {
-      if (!stop.signal.aborted) options.onError?.(error);
+      if (!signal.aborted) options.onError?.(error);
     }
     const at = now();
     if (flow.lastHandled !== undefined && at > flow.lastHandled.at)
@@ -202,38 +220,22 @@ export function createMonitor(options: MonitorOptions): Monitor {
     ...(reconciliation === undefined ? {} : { reconciliation }),
   });
 
-  let inFlight: Promise<MonitorSnapshot> | undefined;
-  let closing: Promise<void> | undefined;
-  const sample = (): Promise<MonitorSnapshot> => {
-    if (closing !== undefined) return Promise.reject(closedError('monitor'));
-    inFlight ??= (async () => {
-      await Promise.all(flows.map(sampleFlow));
-      if (!stop.signal.aborted) await alerts.evaluate();
+  const sampler = createPeriodicSampler({
+    subject: 'monitor',
+    intervalMs,
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+    read: async (signal) => {
+      await Promise.all(flows.map((flow) => sampleFlow(flow, signal)));
+      if (!signal.aborted) await alerts.evaluate();
       return snapshot();
-    })().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  };
-
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    if (closing !== undefined) return;
-    timer = setTimeout(() => {
-      sample()
-        .catch((error: unknown) => {
-          if (closing === undefined) options.onError?.(error);
-        })
-        .finally(schedule);
-    }, intervalMs);
-  };
-
+    },
+  });
+  const sample = sampler.sample;
+  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      stop.abort();
-      await inFlight?.catch(() => undefined);
+      await sampler.close();
       await alerts.close();
       await metrics.close();
     })();
@@ -241,10 +243,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   };
   const onAbort = () => void close();
   if (options.signal?.aborted) void close();
-  else {
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    schedule();
-  }
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   return {
     metrics,
@@ -252,8 +251,24 @@ export function createMonitor(options: MonitorOptions): Monitor {
     snapshot,
     sample,
     metricsText: () => metrics.metricsText(),
-    setReconciliation(summary) {
-      reconciliation = summary;
+    setReconciliation(result) {
+      const differingKeys =
+        'differingKeys' in result
+          ? result.differingKeys
+          : result.totals.missing + result.totals.extra + result.totals.changed;
+      const at = result.at ?? new Date(now()).toISOString();
+      const issues: ValidationIssue[] = [];
+      if (!Number.isInteger(differingKeys) || differingKeys < 0)
+        issues.push({ path: 'differingKeys', message: 'must be a whole number >= 0 (or give totals)' });
+      if (Number.isNaN(Date.parse(at))) issues.push({ path: 'at', message: 'must be an ISO-8601 time' });
+      if (issues.length > 0)
+        throw new InletValidationError(InletErrorCode.invalidOption, undefined, issues, {
+          subject: 'setReconciliation result',
+        });
+      const name = result.name ?? `${result.source} -> ${result.sink}`;
+      const { source, sink, matched } = result;
+      reconciliation = { name, at, source, sink, matched, differingKeys };
+      reconciliations.set(name, { name, at: Date.parse(at), differingKeys });
     },
     close,
     [Symbol.asyncDispose]: close,

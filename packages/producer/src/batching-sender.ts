@@ -30,6 +30,8 @@ export interface PendingRecord {
   readonly record: OutgoingRecord;
   readonly bytes: number;
   readonly eventId: string;
+  /** The event's W3C trace context, for the diagnostics. */
+  readonly traceparent: string | undefined;
   /** When its `send` / `sendBatch` was called: the delivery timeout counts from here. */
   readonly calledAt: number;
   readonly outcome: PendingOutcome;
@@ -429,6 +431,16 @@ export class BatchingSender {
             ackLatencyMs: performance.now() - started,
             queueLatencyMs: Date.now() - oldest,
             attempts: attempt + 1,
+            events: batch.map((item, index) => {
+              const ack = acks[index] as RecordAck;
+              return {
+                topic: ack.topic,
+                partition: ack.partition,
+                offset: ack.offset,
+                eventId: item.eventId,
+                traceparent: item.traceparent,
+              };
+            }),
           });
         }
         return;

@@ -11,6 +11,14 @@ export interface BatchSentMessage {
   /** From its oldest record's acceptance by `send` to the acknowledgement. */
   readonly queueLatencyMs: number;
   readonly attempts: number;
+  /** Where each record landed, in the batch's order, with its event's W3C trace context. */
+  readonly events: readonly {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: string;
+    readonly eventId: string;
+    readonly traceparent: string | undefined;
+  }[];
 }
 
 export interface BatchRetryMessage {

@@ -162,6 +162,7 @@ interface PreparedRecord {
   readonly bytes: number;
   readonly id: string;
   readonly type: string;
+  readonly traceparent: string | undefined;
 }
 
 function recordBytes(record: OutgoingRecord): number {
@@ -412,7 +413,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
           `event "${event.type}" ${event.id} is ${bytes} bytes, more than maxRecordBytes (${resolved.maxRecordBytes}); nothing was sent`,
         );
       }
-      return { record, bytes, id: event.id, type: event.type };
+      return { record, bytes, id: event.id, type: event.type, traceparent: event.traceparent };
     };
     const registry = resolved.registry;
     if (registry === undefined) return encode(undefined);
@@ -461,7 +462,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
       headers,
       timestamp: resolved.recordTimestamp === 'producedAt' ? now : time.getTime(),
     };
-    return { record, bytes: recordBytes(record), id, type: input.type ?? '' };
+    return { record, bytes: recordBytes(record), id, type: input.type ?? '', traceparent: undefined };
   }
 
   function checkOpen(inTransaction: boolean): void {
@@ -484,6 +485,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
         record: item.record,
         bytes: item.bytes,
         eventId: item.id,
+        traceparent: item.traceparent,
         calledAt,
         outcome,
         index,
@@ -501,6 +503,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
         record: prepared.record,
         bytes: prepared.bytes,
         eventId: prepared.id,
+        traceparent: prepared.traceparent,
         calledAt,
         outcome,
         index: 0,

@@ -126,4 +126,18 @@ describe('scheduleReconcile', () => {
     expect(schedule.runs).toBe(runs);
     expect(drift.length).toBeGreaterThanOrEqual(3);
   });
+
+  it('takes onReport alone, and calls it with matched reports too', async () => {
+    const matched: boolean[] = [];
+    const schedule = scheduleReconcile({
+      source: memorySide('s', rows(20)),
+      sink: memorySide('t', rows(20)),
+      everyMs: 5,
+      onReport: (report) => void matched.push(report.matched),
+    });
+    while (schedule.runs < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await schedule.close();
+    expect(matched.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(matched)).toEqual(new Set([true]));
+  });
 });

@@ -5,9 +5,12 @@ import type { ReconcileReport } from './reconcile-report';
 export interface ScheduledReconcileOptions extends ReconcileOptions {
   /** Time from the end of one run to the start of the next. The first run starts at once. */
   readonly everyMs: number;
-  /** Called with each report that did not match. */
-  readonly onDrift: (report: ReconcileReport) => void;
-  /** Called with every report, matched or not. */
+  /** Called with each report that did not match. Give it, `onReport`, or both. */
+  readonly onDrift?: (report: ReconcileReport) => void;
+  /**
+   * Called with every report, matched or not: `(report) => monitor.setReconciliation({ ...report, name })`
+   * hands them to a @inlet/monitor `drift` rule.
+   */
   readonly onReport?: (report: ReconcileReport) => void;
   /** Called when a run fails (the schedule carries on). Default: ignored. */
   readonly onError?: (error: unknown) => void;
@@ -25,17 +28,20 @@ export interface ScheduledReconcile {
 const scheduleShape = {
   ...reconcileShape,
   everyMs: required(option.integer({ min: 1 })),
-  onDrift: required(option.function('a function (report) => void')),
+  onDrift: option.function('a function (report) => void'),
   onReport: option.function('a function (report) => void'),
   onError: option.function('a function (error) => void'),
 };
 
 /**
  * Reconciles again and again, `everyMs` apart, calling `onDrift` with every report that found a
- * difference. `signal` (or `close()`) stops it.
+ * difference and `onReport` with every report. `signal` (or `close()`) stops it.
  */
 export function scheduleReconcile(options: ScheduledReconcileOptions): ScheduledReconcile {
-  checkOptions('scheduleReconcile', options, scheduleShape);
+  checkOptions('scheduleReconcile', options, scheduleShape, (given, issues) => {
+    if (given.onDrift === undefined && given.onReport === undefined)
+      issues.push({ path: 'onDrift', message: 'is required unless onReport is given' });
+  });
   const { everyMs, onDrift, onReport, onError, signal: outer, ...run } = options;
   const stop = new AbortController();
   let runs = 0;
@@ -47,7 +53,7 @@ export function scheduleReconcile(options: ScheduledReconcileOptions): Scheduled
     try {
       const report = await reconcile({ ...run, signal: stop.signal });
       onReport?.(report);
-      if (!report.matched) onDrift(report);
+      if (!report.matched) onDrift?.(report);
     } catch (error) {
       if (!(stop.signal.aborted && InletError.hasCode(error, InletErrorCode.aborted))) onError?.(error);
     } finally {

@@ -66,11 +66,13 @@ describe('options of the sides', () => {
     );
   });
 
-  it('schedule: everyMs and onDrift', () => {
-    expect(
-      refusal(() =>
-        scheduleReconcile({ source: memorySide('s', {}), sink: memorySide('t', {}), everyMs: 0 } as never),
-      ),
-    ).toMatch(/everyMs: must be an integer of at least 1.*onDrift: is required/s);
+  it('schedule: everyMs, and onDrift or onReport', () => {
+    const sides = { source: memorySide('s', {}), sink: memorySide('t', {}) };
+    expect(refusal(() => scheduleReconcile({ ...sides, everyMs: 0, onDrift: () => undefined }))).toMatch(
+      /everyMs: must be an integer of at least 1/,
+    );
+    expect(refusal(() => scheduleReconcile({ ...sides, everyMs: 10 }))).toMatch(
+      /onDrift: is required unless onReport is given/,
+    );
   });
 });

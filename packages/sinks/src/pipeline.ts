@@ -308,10 +308,17 @@ export function createPipeline<const TTopics extends readonly TopicDefinition[]>
         writeMs: performance.now() - started,
         events: chunk
           .filter((_, index) => !refused.has(index))
-          .map(({ part, index }) => ({
-            offset: (part.changes[index] as SinkChange<TEvent>).offset,
-            eventTime: part.eventTimes[index] as number,
-          })),
+          .map(({ part, index }) => {
+            const change = part.changes[index] as SinkChange<TEvent>;
+            const event = change.kind === 'upsert' ? change.event : undefined;
+            return {
+              offset: change.offset,
+              eventTime: part.eventTimes[index] as number,
+              eventId: change.kind === 'upsert' ? change.event.id : change.tombstone.id,
+              traceparent: event?.traceparent,
+              tracestate: event?.tracestate,
+            };
+          }),
         rejected: refused.size,
       });
     }

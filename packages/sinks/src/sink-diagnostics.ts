@@ -12,7 +12,14 @@ export interface SinkVisibleMessage {
   /** When the write was acknowledged (ms since the epoch). */
   readonly visibleAt: number;
   readonly writeMs: number;
-  readonly events: readonly { readonly offset: string; readonly eventTime: number }[];
+  readonly events: readonly {
+    readonly offset: string;
+    readonly eventTime: number;
+    readonly eventId: string;
+    /** The event's W3C trace context, when it carries one (a delete never does). */
+    readonly traceparent: string | undefined;
+    readonly tracestate: string | undefined;
+  }[];
   readonly rejected: number;
 }
 

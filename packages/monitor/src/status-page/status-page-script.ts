@@ -186,7 +186,10 @@ export const statusPageScript = String.raw`
       return;
     }
     node.setAttribute('data-matched', String(summary.matched));
+    var named = summary.name && summary.name !== summary.source + ' -> ' + summary.sink;
     node.replaceChildren(
+      named ? el('strong', { 'data-testid': 'reconciliation-name' }, summary.name) : document.createTextNode(''),
+      document.createTextNode(named ? ' \u00b7 ' : ''),
       el('span', { class: summary.matched ? 'matched' : 'differs', 'data-testid': 'reconciliation-result' },
         summary.matched ? 'Matched' : summary.differingKeys + ' differing keys'),
       document.createTextNode(' \u00b7 ' + summary.source + ' \u2192 ' + summary.sink + ' \u00b7 ' + formatTime(summary.at)));

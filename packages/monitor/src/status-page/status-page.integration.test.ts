@@ -76,6 +76,7 @@ describe('status page in headless chromium', () => {
     expect(await firing.getByTestId('alert-message').textContent()).toBe('lag is 5,000 events, above 1,000');
     expect(await page.getByTestId('alert-resolved').getAttribute('data-rule')).toBe('freshness-p99-above-5s');
     expect(await page.getByTestId('reconciliation-result').textContent()).toBe('3 differing keys');
+    expect(await page.getByTestId('reconciliation-name').textContent()).toBe('orders table');
 
     await page.screenshot({ path: screenshotPathReady(), fullPage: true });
 

@@ -51,6 +51,7 @@ export function statusSnapshot(options: {
       },
     ],
     reconciliation: {
+      name: 'orders table',
       at: new Date(now - 300_000).toISOString(),
       source: 'orders.v1',
       sink: 'postgres:orders',
