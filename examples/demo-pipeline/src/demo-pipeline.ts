@@ -134,6 +134,7 @@ export interface DemoReport {
    * are stamped up to a minute back, as a device's clock might be).
    */
   readonly freshness: {
+    readonly produced: { readonly p50Ms: number | null; readonly p99Ms: number | null };
     readonly handled: { readonly p50Ms: number | null; readonly p99Ms: number | null };
     readonly visible: { readonly p50Ms: number | null; readonly p99Ms: number | null };
   };
@@ -316,6 +317,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const stats = pipeline.stats();
     await pipeline.close();
     const freshness = {
+      produced: monitor.metrics.producedFreshness(topic.name),
       handled: monitor.metrics.freshness(groupId, 'handled'),
       visible: monitor.metrics.freshness(groupId, 'visible'),
     };

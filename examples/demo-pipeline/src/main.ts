@@ -190,6 +190,7 @@ Inlet demo pipeline (${report.backbone === 'embedded' ? 'embedded backbone' : 'r
   updates applied twice or backwards ..... ${report.appliedOutOfOrder}
   rows the sink refused .................. ${report.sinkRejected}
   ${reconciliationLine(report.reconciliation)}
+  freshness, event time → produced ....... ${percentiles(report.freshness.produced)}
   freshness, event time → handled ........ ${percentiles(report.freshness.handled)}
   freshness, event time → in the sink .... ${percentiles(report.freshness.visible)} (updates are stamped up to a minute back)
 ${windowsLines(report.windows)

@@ -72,12 +72,33 @@ describe('createMetrics', () => {
       ackLatencyMs: 4,
       queueLatencyMs: 9,
       attempts: 1,
+      ackedAt: 9_000,
+      events: [
+        {
+          topic: 'orders',
+          partition: 0,
+          offset: '1',
+          eventId: 'a',
+          traceparent: undefined,
+          eventTime: 8_800,
+        },
+        {
+          topic: 'orders',
+          partition: 1,
+          offset: '1',
+          eventId: 'b',
+          traceparent: undefined,
+          eventTime: 8_000,
+        },
+      ],
     });
 
     expect(metrics.groupTotals('g-1')).toMatchObject({ handled: 5, deadLettered: 1 });
     expect(metrics.freshness('g-1')).toEqual({ p50Ms: 300, p99Ms: 10_000 });
     expect(metrics.freshness('g-1', 'visible')).toEqual({ p50Ms: 500, p99Ms: 1_000 });
     expect(metrics.freshness('unknown')).toEqual({ p50Ms: null, p99Ms: null });
+    expect(metrics.producedFreshness('orders')).toEqual({ p50Ms: 200, p99Ms: 1_000 });
+    expect(metrics.producedFreshness('payments')).toEqual({ p50Ms: null, p99Ms: null });
     expect(metrics.producerTotals()).toMatchObject({ batches: 1, records: 7 });
 
     const text = await metrics.metricsText();
@@ -98,6 +119,7 @@ describe('createMetrics', () => {
     expect(text).toContain(
       'inlet_freshness_seconds_sum{hop="visible",flow="orders-flow",group="g-1",topic="orders"} 1.5',
     );
+    expect(text).toContain('inlet_freshness_seconds_count{hop="produced",flow="",group="",topic="orders"} 2');
     expect(text).toContain(
       'inlet_sink_batch_events_sum{sink="pg",flow="orders-flow",group="g-1",topic="orders"} 2',
     );

@@ -19,8 +19,7 @@ export interface MetricsOptions {
   readonly now?: () => number;
 }
 
-/** Recent freshness of one consumer group (event time to handled), in milliseconds. */
-/** Where freshness is measured to: handled by the consumer, or visible in a sink. */
+/** Where a consumer group's freshness is measured to: handled by the consumer, or visible in a sink. */
 export type FreshnessHop = 'handled' | 'visible';
 
 export interface RecentFreshness {
@@ -58,6 +57,11 @@ export interface InletMetrics extends AsyncDisposable {
    * (default) or `visible` in a sink; nulls when nothing reached the hop recently.
    */
   freshness(groupId: string, hop?: FreshnessHop): RecentFreshness;
+  /**
+   * Recent freshness quantiles of a topic's first hop, from event time to the broker's
+   * acknowledgement of the record (producers in this process); nulls when none was sent recently.
+   */
+  producedFreshness(topic: string): RecentFreshness;
   groupTotals(groupId: string): GroupTotals;
   producerTotals(): ProducerTotals;
   /** Records one lag sample in the lag gauges (called by the lag monitor). */
@@ -171,7 +175,7 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
     handlingSeconds: histogram('consumer_handling_seconds', 'Handling time per event.', groupLabels, buckets),
     freshness: histogram(
       'freshness_seconds',
-      'End-to-end freshness from event time to the hop (handled, visible).',
+      'End-to-end freshness from event time to the hop (produced, handled, visible).',
       ['hop', 'flow', 'group', 'topic'],
       buckets,
     ),
@@ -228,6 +232,7 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
   };
 
   const groups = new Map<string, GroupState>();
+  const producedByTopic = new Map<string, RecentValues>();
   const producer = { batches: 0, records: 0, lastBatchAt: undefined as number | undefined };
   const groupState = (groupId: string): GroupState => {
     let state = groups.get(groupId);
@@ -313,6 +318,21 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
       if (ackMs !== undefined) m.ackSeconds.observe(labels, ackMs / 1000);
       const queueMs = num(msg.queueLatencyMs);
       if (queueMs !== undefined) m.queueSeconds.observe(labels, queueMs / 1000);
+      const ackedAt = num(msg.ackedAt);
+      if (ackedAt === undefined || !Array.isArray(msg.events)) return;
+      for (const event of msg.events as Message[]) {
+        const topic = text(event.topic);
+        const eventTime = num(event.eventTime);
+        if (topic === undefined || eventTime === undefined) continue;
+        const freshnessMs = Math.max(0, ackedAt - eventTime);
+        m.freshness.observe({ hop: 'produced', flow: '', group: '', topic }, freshnessMs / 1000);
+        let recent = producedByTopic.get(topic);
+        if (recent === undefined) {
+          recent = new RecentValues(recentWindowMs);
+          producedByTopic.set(topic, recent);
+        }
+        recent.add(ackedAt, freshnessMs);
+      }
     },
     'inlet:producer:batch-failed': (msg) => m.batchFailures.inc({ producer: text(msg.producerId) }),
     'inlet:producer:batch-retry': (msg) => m.batchRetries.inc({ producer: text(msg.producerId) }),
@@ -371,6 +391,11 @@ export function createMetrics(options: MetricsOptions = {}): InletMetrics {
         p50Ms: values?.quantile(at, 0.5) ?? null,
         p99Ms: values?.quantile(at, 0.99) ?? null,
       };
+    },
+    producedFreshness(topic) {
+      const values = producedByTopic.get(topic);
+      const at = now();
+      return { p50Ms: values?.quantile(at, 0.5) ?? null, p99Ms: values?.quantile(at, 0.99) ?? null };
     },
     groupTotals(groupId) {
       const state = groups.get(groupId);

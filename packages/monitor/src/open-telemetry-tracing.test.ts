@@ -44,9 +44,17 @@ function sent(overrides: Partial<BatchSentMessage> = {}): BatchSentMessage {
     ackLatencyMs: 8,
     queueLatencyMs: 10,
     attempts: 1,
+    ackedAt: 2_000,
     events: [
-      { topic: 'orders', partition: 2, offset: '41', eventId: 'evt-1', traceparent },
-      { topic: 'orders', partition: 2, offset: '42', eventId: 'evt-2', traceparent: otherTraceparent },
+      { topic: 'orders', partition: 2, offset: '41', eventId: 'evt-1', traceparent, eventTime: 1_000 },
+      {
+        topic: 'orders',
+        partition: 2,
+        offset: '42',
+        eventId: 'evt-2',
+        traceparent: otherTraceparent,
+        eventTime: 1_000,
+      },
     ],
     ...overrides,
   };
@@ -192,14 +200,23 @@ describe('bindOpenTelemetryTracing', () => {
     producerChannels.batchSent.publish(
       sent({
         records: 1,
-        events: [{ topic: 'orders', partition: 0, offset: '7', eventId: 'evt-9', traceparent: undefined }],
+        events: [
+          {
+            topic: 'orders',
+            partition: 0,
+            offset: '7',
+            eventId: 'evt-9',
+            traceparent: undefined,
+            eventTime: 1_000,
+          },
+        ],
       }),
     );
     producerChannels.batchSent.publish(
       sent({
         events: [
-          { topic: 'orders', partition: 0, offset: '8', eventId: 'a', traceparent },
-          { topic: 'payments', partition: 1, offset: '3', eventId: 'b', traceparent },
+          { topic: 'orders', partition: 0, offset: '8', eventId: 'a', traceparent, eventTime: 1_000 },
+          { topic: 'payments', partition: 1, offset: '3', eventId: 'b', traceparent, eventTime: 1_000 },
         ],
       }),
     );

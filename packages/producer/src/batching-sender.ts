@@ -32,6 +32,8 @@ export interface PendingRecord {
   readonly eventId: string;
   /** The event's W3C trace context, for the diagnostics. */
   readonly traceparent: string | undefined;
+  /** The event's time (ms since the epoch), for the diagnostics' freshness. */
+  readonly eventTime: number;
   /** When its `send` / `sendBatch` was called: the delivery timeout counts from here. */
   readonly calledAt: number;
   readonly outcome: PendingOutcome;
@@ -428,6 +430,7 @@ export class BatchingSender {
             producerId,
             records: batch.length,
             bytes,
+            ackedAt: Date.now(),
             ackLatencyMs: performance.now() - started,
             queueLatencyMs: Date.now() - oldest,
             attempts: attempt + 1,
@@ -439,6 +442,7 @@ export class BatchingSender {
                 offset: ack.offset,
                 eventId: item.eventId,
                 traceparent: item.traceparent,
+                eventTime: item.eventTime,
               };
             }),
           });

@@ -6,6 +6,8 @@ export interface BatchSentMessage {
   readonly producerId: string;
   readonly records: number;
   readonly bytes: number;
+  /** When the broker's acknowledgement came (ms since the epoch). */
+  readonly ackedAt: number;
   /** From the batch's send to its acknowledgement (all attempts). */
   readonly ackLatencyMs: number;
   /** From its oldest record's acceptance by `send` to the acknowledgement. */
@@ -18,6 +20,8 @@ export interface BatchSentMessage {
     readonly offset: string;
     readonly eventId: string;
     readonly traceparent: string | undefined;
+    /** The event's time (ms since the epoch): with `ackedAt`, freshness to the broker. */
+    readonly eventTime: number;
   }[];
 }
 

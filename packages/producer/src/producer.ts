@@ -163,6 +163,8 @@ interface PreparedRecord {
   readonly id: string;
   readonly type: string;
   readonly traceparent: string | undefined;
+  /** The event's time (ms since the epoch), for the diagnostics' freshness. */
+  readonly eventTime: number;
 }
 
 function recordBytes(record: OutgoingRecord): number {
@@ -413,7 +415,14 @@ export function createProducer(options: ProducerOptions): InletProducer {
           `event "${event.type}" ${event.id} is ${bytes} bytes, more than maxRecordBytes (${resolved.maxRecordBytes}); nothing was sent`,
         );
       }
-      return { record, bytes, id: event.id, type: event.type, traceparent: event.traceparent };
+      return {
+        record,
+        bytes,
+        id: event.id,
+        type: event.type,
+        traceparent: event.traceparent,
+        eventTime: event.eventTime.getTime(),
+      };
     };
     const registry = resolved.registry;
     if (registry === undefined) return encode(undefined);
@@ -462,7 +471,14 @@ export function createProducer(options: ProducerOptions): InletProducer {
       headers,
       timestamp: resolved.recordTimestamp === 'producedAt' ? now : time.getTime(),
     };
-    return { record, bytes: recordBytes(record), id, type: input.type ?? '', traceparent: undefined };
+    return {
+      record,
+      bytes: recordBytes(record),
+      id,
+      type: input.type ?? '',
+      traceparent: undefined,
+      eventTime: time.getTime(),
+    };
   }
 
   function checkOpen(inTransaction: boolean): void {
@@ -486,6 +502,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
         bytes: item.bytes,
         eventId: item.id,
         traceparent: item.traceparent,
+        eventTime: item.eventTime,
         calledAt,
         outcome,
         index,
@@ -504,6 +521,7 @@ export function createProducer(options: ProducerOptions): InletProducer {
         bytes: prepared.bytes,
         eventId: prepared.id,
         traceparent: prepared.traceparent,
+        eventTime: prepared.eventTime,
         calledAt,
         outcome,
         index: 0,
