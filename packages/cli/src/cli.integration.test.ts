@@ -3,16 +3,21 @@ import { fileURLToPath } from 'node:url';
 import { deadLetterRecord } from '@inlet/consumer';
 import {
   createEvent,
+  defineTopic,
   encodeEventRecord,
+  frameConfluent,
   type IncomingRecord,
   InletError,
   InletErrorCode,
   type KafkaTransport,
 } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
+import { createProducer } from '@inlet/producer';
+import { createConfluentRegistry, createSchemaResolver } from '@inlet/schema';
 import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoteAdded } from './e2e.fixture';
+import { ReadingTaken } from './e2e-avro.fixture';
 
 // End to end through the real entry point, run from source (src/cli-main.ts with tsx and the
 // @inlet/source condition) so no stale build is ever tested; against the real broker and registry.
@@ -20,6 +25,7 @@ import { NoteAdded } from './e2e.fixture';
 const { kafkaBrokers, schemaRegistryUrl } = testEnvironment();
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = fileURLToPath(new URL('./e2e.fixture.ts', import.meta.url));
+const avroFixture = fileURLToPath(new URL('./e2e-avro.fixture.ts', import.meta.url));
 
 interface Run {
   readonly code: number;
@@ -71,7 +77,12 @@ async function notesTopic(partitions = 2): Promise<string> {
   return topic;
 }
 
-async function produceNotes(topic: string, count: number, timestamp?: number): Promise<void> {
+async function produceNotes(
+  topic: string,
+  count: number,
+  timestamp?: number,
+  partition?: number,
+): Promise<void> {
   const producer = transport.producer({ idempotent: true });
   try {
     const records = Array.from({ length: count }, (_, index) => {
@@ -80,7 +91,11 @@ async function produceNotes(topic: string, count: number, timestamp?: number): P
         createEvent(NoteAdded, note(`n${index}`, '2026-01-01T00:00:00.000Z'), { source: 'urn:cli-test' }),
         NoteAdded,
       );
-      return timestamp === undefined ? record : { ...record, timestamp };
+      return {
+        ...record,
+        ...(timestamp === undefined ? {} : { timestamp }),
+        ...(partition === undefined ? {} : { partition }),
+      };
     });
     await producer.send(records);
   } finally {
@@ -187,6 +202,190 @@ describe('inlet (end to end)', { timeout: 180_000 }, () => {
     expect(result.totalLag).toBe(10);
     for (const partition of result.partitions)
       expect(partition.lag).toBe(Number(partition.end) - Number(partition.committed));
+  });
+
+  it('lag: events and seconds per partition, totals per topic, --max-lag thresholds exit 1', async () => {
+    const topic = await notesTopic(2);
+    const now = Date.now();
+    // Partition 0: 3 records 10 minutes old (consumed), then 2 records 2 minutes old (not yet).
+    await produceNotes(topic, 3, now - 600_000, 0);
+    await produceNotes(topic, 2, now - 120_000, 0);
+    // Partition 1: all consumed.
+    await produceNotes(topic, 4, now - 30_000, 1);
+    const group = uniqueName('cli-lag-time');
+    await transport.admin().setGroupOffsets(group, [
+      { topic, partition: 0, offset: '3' },
+      { topic, partition: 1, offset: '4' },
+    ]);
+    interface Report {
+      group: string;
+      partitions: {
+        topic: string;
+        partition: number;
+        committed: string | null;
+        end: string;
+        lag: number;
+        lagSeconds: number | null;
+      }[];
+      topics: { topic: string; lag: number; lagSeconds: number | null }[];
+      totalLag: number;
+      lagSeconds: number | null;
+      thresholds: { maxLag: number | null; maxLagSeconds: number | null; exceeded: string[] };
+    }
+    // Without --topic: the topics where the group committed offsets.
+    const run = await inlet(['lag', '--group', group, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = json(run) as Report;
+    expect(report).toMatchObject({
+      group,
+      totalLag: 2,
+      thresholds: { maxLag: null, maxLagSeconds: null, exceeded: [] },
+    });
+    expect(report.partitions).toHaveLength(2);
+    const [first, second] = report.partitions;
+    expect(first).toMatchObject({ topic, partition: 0, committed: '3', end: '5', lag: 2 });
+    expect(first?.lagSeconds).toBeGreaterThanOrEqual(118);
+    expect(first?.lagSeconds).toBeLessThan(200);
+    expect(second).toEqual({ topic, partition: 1, committed: '4', end: '4', lag: 0, lagSeconds: null });
+    expect(report.topics).toEqual([{ topic, lag: 2, lagSeconds: first?.lagSeconds }]);
+    expect(report.lagSeconds).toBe(first?.lagSeconds);
+
+    const table = await inlet(['lag', '--group', group, '--topic', topic]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^TOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG\s+LAG TIME$/m);
+    // Two minutes and the time the spawns took since: a loaded machine can add tens of seconds.
+    expect(table.stdout).toMatch(/ 2\s+[23]m\d\ds$/m);
+    expect(table.stdout).toMatch(/^total lag 2, oldest unconsumed [23]m\d\ds$/m);
+
+    const over = await inlet([
+      'lag',
+      '--group',
+      group,
+      '--topic',
+      topic,
+      '--max-lag',
+      '5',
+      '--max-lag-seconds',
+      '60',
+      '--json',
+    ]);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain('above --max-lag-seconds 60');
+    expect((json(over) as Report).thresholds).toEqual({
+      maxLag: 5,
+      maxLagSeconds: 60,
+      exceeded: ['lagSeconds'],
+    });
+    const under = await inlet([
+      'lag',
+      '--group',
+      group,
+      '--topic',
+      topic,
+      '--max-lag',
+      '2',
+      '--max-lag-seconds=600',
+    ]);
+    expect(under.code, under.stderr).toBe(0);
+    const events = await inlet(['lag', '--group', group, '--topic', topic, '--max-lag', '1']);
+    expect(events.code).toBe(1);
+    expect(events.stderr).toContain('lag 2 is above --max-lag 1');
+    const bad = await inlet(['lag', '--group', group, '--max-lag-seconds', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-lag-seconds expects a number, got "soon"');
+  });
+
+  it('tail: decodes registry-framed Avro with the writer schema from the registry; unknown ids per record', async () => {
+    const topic = uniqueName('cli-avro');
+    await transport.admin().createTopics([{ topic, partitions: 1 }]);
+    const topicDefinition = defineTopic({ name: topic, events: [ReadingTaken] });
+    const registry = createConfluentRegistry({ url: schemaRegistryUrl });
+    const resolver = createSchemaResolver({ registry });
+    const producer = createProducer({ transport, registry: resolver });
+    const at = '2026-03-01T12:00:00.000Z';
+    let schemaId: number;
+    try {
+      await producer.send(topicDefinition, {
+        type: 'reading.taken',
+        data: { sensorId: 's1', celsius: 21.5, at },
+      });
+      await producer.send(topicDefinition, {
+        type: 'reading.taken',
+        data: { sensorId: 's2', celsius: -3, at },
+      });
+      schemaId = await resolver.schemaIdFor(topic, ReadingTaken);
+    } finally {
+      await producer.close();
+      await registry.close();
+    }
+    // Another producer's framed records, without Inlet's headers: one known id, one the registry lacks.
+    const raw = transport.producer({ idempotent: true });
+    const unknownId = 2_000_000_000;
+    try {
+      await raw.send([
+        {
+          topic,
+          key: Buffer.from('s3'),
+          value: frameConfluent(schemaId, ReadingTaken.codec.encode({ sensorId: 's3', celsius: 0.5, at })),
+        },
+        { topic, key: Buffer.from('s4'), value: frameConfluent(unknownId, Buffer.from([2, 0x61])) },
+      ]);
+    } finally {
+      await raw.close();
+    }
+    const tailArgs = ['tail', topic, '--from', 'beginning', '--limit', '4', '--idle-timeout', '20000'];
+    const lines = (run: Run) => {
+      expect(run.code, run.stderr).toBe(0);
+      return run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+
+    // --registry given, no definitions: the values decoded with the writer's schema.
+    const plain = lines(
+      await inlet([...tailArgs, '--registry', schemaRegistryUrl, '--json'], { SCHEMA_REGISTRY_URL: '' }),
+    );
+    expect(plain).toHaveLength(4);
+    expect(plain.slice(0, 3)).toMatchObject([
+      { schemaId, data: { sensorId: 's1', celsius: 21.5, at }, error: null, valueEncoding: 'base64' },
+      { schemaId, data: { sensorId: 's2', celsius: -3, at }, error: null },
+      { schemaId, data: { sensorId: 's3', celsius: 0.5, at }, error: null, key: 's3' },
+    ]);
+    expect(plain[3]).toMatchObject({
+      schemaId: unknownId,
+      data: null,
+      event: null,
+      key: 's4',
+      error: { code: 'INLET_DECODE_UNKNOWN_SCHEMA_ID', message: expect.stringContaining(String(unknownId)) },
+    });
+
+    // The registry from SCHEMA_REGISTRY_URL, with definitions: Inlet events.
+    const events = lines(
+      await inlet([...tailArgs, '--definitions', avroFixture, '--json'], { INLET_E2E_TOPIC: topic }),
+    );
+    expect(events.slice(0, 2).map((line) => line.event)).toMatchObject([
+      { type: 'reading.taken', version: 1, data: { sensorId: 's1', celsius: 21.5, at } },
+      { type: 'reading.taken', version: 1, data: { sensorId: 's2', celsius: -3, at } },
+    ]);
+    // Not an Inlet event (no CloudEvents headers), yet its data is shown decoded.
+    expect(events[2]).toMatchObject({
+      event: null,
+      data: { sensorId: 's3' },
+      error: { code: 'INLET_DECODE_MISSING_HEADER' },
+    });
+    expect(events[3]).toMatchObject({ event: null, error: { code: 'INLET_DECODE_UNKNOWN_SCHEMA_ID' } });
+
+    // No registry: shown as registry-framed with the schema id, not as garbage.
+    const unframed = await inlet(tailArgs, { SCHEMA_REGISTRY_URL: '' });
+    expect(unframed.code, unframed.stderr).toBe(0);
+    const human = unframed.stdout.trim().split('\n');
+    expect(human).toHaveLength(4);
+    expect(human[0]).toContain(`registry-framed, schema id ${schemaId} (give --registry`);
+    expect(human[3]).toContain(`registry-framed, schema id ${unknownId}`);
+    const withRegistry = await inlet(tailArgs);
+    expect(withRegistry.stdout).toContain(`schema=${schemaId} {"sensorId":"s1","celsius":21.5,"at":"${at}"}`);
+    expect(withRegistry.stdout).toMatch(/UNDECODABLE INLET_DECODE_UNKNOWN_SCHEMA_ID: /);
   });
 
   it('tail: decodes events and prints an undecodable record with its error, without crashing', async () => {

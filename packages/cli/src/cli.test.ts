@@ -93,6 +93,24 @@ describe('runInlet', () => {
     );
   });
 
+  it('refuses bad lag thresholds with exit 2, naming the flag, before connecting', async () => {
+    const lag = ['lag', '--group', 'g'];
+    expect(await usageError([...lag, '--max-lag', 'many'])).toContain(
+      '--max-lag expects a number, got "many"',
+    );
+    expect(await usageError([...lag, '--max-lag', '-1'])).toContain(
+      '--max-lag expects an integer of at least 0, got -1',
+    );
+    expect(await usageError([...lag, '--max-lag', '2.5'])).toContain('--max-lag expects an integer');
+    expect(await usageError([...lag, '--max-lag-seconds', '-0.5'])).toContain(
+      '--max-lag-seconds expects a number of at least 0, got -0.5',
+    );
+    expect(await usageError([...lag, '--max-lag-seconds'])).toContain('--max-lag-seconds needs a value');
+    expect(await usageError([...lag, '--max-lag-secs', '5'])).toContain('did you mean --max-lag-seconds?');
+    expect(await usageError([...lag, '--topic', 'a,,b'])).toContain('--topic has an empty name');
+    expect(await usageError(['tail', 't', '--registry'])).toContain('--registry needs a value');
+  });
+
   it('refuses reconcile flag mistakes with exit 2, before connecting', async () => {
     const pgSink = ['--source-table', 's', '--key', 'id', '--sink-table', 't'];
     expect(await usageError(['reconcile'])).toContain('inlet reconcile: --source-table is required');

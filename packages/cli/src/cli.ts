@@ -37,8 +37,15 @@ active group, no such letter), 2 usage error, 3 could not run (Kafka, registry, 
 Redis unreachable, a missing table, a module that does not load).`;
 
 function describeFailure(error: unknown): string {
-  if (InletError.is(error)) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  const described = InletError.is(error)
+    ? `${error.code}: ${error.message}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  // Wrapping errors (e.g. @inlet/monitor's lag read) say what failed; their cause says why.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (!(cause instanceof Error) || described.includes(cause.message)) return described;
+  return `${described}: ${describeFailure(cause)}`;
 }
 
 /**

@@ -14,8 +14,8 @@ export interface ReadRecordsOptions {
   readonly start: ReadStart;
   /** Stop at the log end as it is when reading starts (a snapshot); otherwise follow. */
   readonly stopAtEnd: boolean;
-  /** Return false to stop reading. */
-  readonly onRecord: (record: IncomingRecord) => boolean | undefined;
+  /** Return (or resolve to) false to stop reading. */
+  readonly onRecord: (record: IncomingRecord) => boolean | undefined | Promise<boolean | undefined>;
   /** Stop when nothing arrives for this long. */
   readonly idleTimeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -99,9 +99,9 @@ export async function readRecords(options: ReadRecordsOptions): Promise<void> {
         const end = options.stopAtEnd ? ends.get(batch.partition) : Number.POSITIVE_INFINITY;
         if (done || end === undefined) return;
         for (const record of batch.records) {
-          if (Number(record.offset) >= end) break;
+          if (done || Number(record.offset) >= end) break;
           read += 1;
-          if (options.onRecord(record) === false) {
+          if ((await options.onRecord(record)) === false) {
             finish();
             return;
           }

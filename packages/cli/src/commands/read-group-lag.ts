@@ -10,10 +10,17 @@ export interface PartitionLag {
   readonly lag: number;
 }
 
+/** The topics where a group has committed at least one offset, sorted. */
+export async function topicsWithCommits(admin: TransportAdmin, groupId: string): Promise<string[]> {
+  const topics = (await admin.listTopics()).sort();
+  const committed = await Promise.all(topics.map((name) => admin.groupOffsets(groupId, name)));
+  return topics.filter((_, index) => committed[index]?.some((entry) => entry.offset !== '-1'));
+}
+
 /**
- * A consumer group's lag from offsets alone (no timestamps). Kept small on purpose: it is to be
- * swapped for `readGroupLag` of `@inlet/monitor`. Without `topic`, every topic where the group
- * has committed offsets.
+ * A consumer group's lag from offsets alone (no timestamps). `inlet lag` uses `readGroupLag` of
+ * `@inlet/monitor` instead, for lag in time too; this stays for code that imported it. Without
+ * `topic`, every topic where the group has committed offsets.
  */
 export async function readGroupLag(
   admin: TransportAdmin,
