@@ -1,6 +1,4 @@
-import { resolve } from 'node:path';
 import { type IncomingRecord, schemaIdOf, unframeConfluent } from '@inlet/core';
-import { createConfluentRegistry, createEmbeddedRegistry, type SchemaRegistry } from '@inlet/schema';
 
 /** A value in the Confluent wire format: the writer's registry schema id and the payload after it. */
 export interface RegistryFraming {
@@ -41,24 +39,4 @@ export function registryFraming(record: IncomingRecord): RegistryFraming | undef
   if (framed === undefined) return undefined;
   const unframed = unframeConfluent(framed);
   return unframed.ok ? { schemaId: unframed.schemaId, payload: unframed.payload } : undefined;
-}
-
-/**
- * The registry at `location`: `file:<path>` is the embedded registry kept in that file (relative
- * to `cwd`), anything else a Confluent-compatible URL. Credentials come from the environment, as
- * for `inlet schema check`: SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or
- * SCHEMA_REGISTRY_TOKEN.
- */
-export function openSchemaRegistry(location: string, env: NodeJS.ProcessEnv, cwd: string): SchemaRegistry {
-  if (location.startsWith('file:'))
-    return createEmbeddedRegistry({ file: resolve(cwd, location.slice('file:'.length)) });
-  const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = env;
-  const token = env.SCHEMA_REGISTRY_TOKEN;
-  const auth =
-    username !== undefined && password !== undefined
-      ? { type: 'basic' as const, username, password }
-      : token !== undefined
-        ? { type: 'bearer' as const, token }
-        : undefined;
-  return createConfluentRegistry({ url: location, ...(auth === undefined ? {} : { auth }), retries: 2 });
 }

@@ -46,6 +46,7 @@ export {
   type RegistryAuth,
 } from './registry/confluent-registry';
 export { createEmbeddedRegistry, type EmbeddedRegistryOptions } from './registry/embedded-registry';
+export { openSchemaRegistry } from './registry/open-schema-registry';
 export { SchemaIncompatibleError } from './registry/schema-incompatible-error';
 export {
   type CompatibilityMode,

@@ -7,7 +7,7 @@ import {
   type PayloadCodec,
   type TopicDefinition,
 } from '@inlet/core';
-import { createSchemaResolver, type RegistrySchemaResolver } from '@inlet/schema';
+import { createSchemaResolver, openSchemaRegistry, type RegistrySchemaResolver } from '@inlet/schema';
 import { connectionFlags, connectionFlagsHelp, resolveConfig } from '../cli-config';
 import type { CliIo } from '../cli-io';
 import { type Command, printJson } from '../command';
@@ -17,7 +17,7 @@ import { loadTopicDefinition } from '../load-definitions';
 import { parseArgs } from '../parse-args';
 import { type ReadStart, readRecords } from '../read-records';
 import { type RecordView, recordView } from '../record-view';
-import { openSchemaRegistry, type RegistryFraming, registryFraming } from '../registry-framing';
+import { type RegistryFraming, registryFraming } from '../registry-framing';
 import { UsageError } from '../usage-error';
 
 const usage = `usage: inlet tail <topic> [--from beginning|end|<iso time>] [--limit N] [options]
@@ -198,7 +198,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   // An empty SCHEMA_REGISTRY_URL (or --registry '') means no registry, as if unset.
   const registryUrl = config.registryUrl === '' ? undefined : config.registryUrl;
   await using registry =
-    registryUrl === undefined ? undefined : openSchemaRegistry(registryUrl, io.env, io.cwd);
+    registryUrl === undefined ? undefined : openSchemaRegistry(registryUrl, { env: io.env, cwd: io.cwd });
   const resolver = registry === undefined ? undefined : createSchemaResolver({ registry });
   await using transport = openTransport(config);
   let printed = 0;

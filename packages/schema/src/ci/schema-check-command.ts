@@ -3,8 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InletError, InletErrorCode, type TopicDefinition } from '@inlet/core';
 import { describeBreakingChange } from '../compatibility/check-compatibility';
-import { createConfluentRegistry } from '../registry/confluent-registry';
-import { createEmbeddedRegistry } from '../registry/embedded-registry';
+import { openSchemaRegistry } from '../registry/open-schema-registry';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import type { SubjectNaming } from '../resolver/subject-naming';
 import { type CompatibilityCheckResult, checkCompatibility } from './check-compatibility';
@@ -53,20 +52,6 @@ async function loadTopics(modules: readonly string[], cwd: string): Promise<Topi
     topics.push(...found);
   }
   return topics;
-}
-
-function openRegistry(location: string, env: NodeJS.ProcessEnv): SchemaRegistry {
-  if (location.startsWith('file:')) return createEmbeddedRegistry({ file: location.slice('file:'.length) });
-  const username = env.SCHEMA_REGISTRY_USERNAME;
-  const password = env.SCHEMA_REGISTRY_PASSWORD;
-  const token = env.SCHEMA_REGISTRY_TOKEN;
-  const auth =
-    username !== undefined && password !== undefined
-      ? { type: 'basic' as const, username, password }
-      : token !== undefined
-        ? { type: 'bearer' as const, token }
-        : undefined;
-  return createConfluentRegistry({ url: location, ...(auth === undefined ? {} : { auth }), retries: 2 });
 }
 
 function printHuman(result: CompatibilityCheckResult, quiet: boolean, io: CommandIo): void {
@@ -138,7 +123,7 @@ export async function runSchemaCheckCommand(argv: readonly string[], io: Command
   }
   let registry: SchemaRegistry;
   try {
-    registry = openRegistry(registryLocation as string, io.env);
+    registry = openSchemaRegistry(registryLocation as string, { env: io.env, cwd: io.cwd });
   } catch (error) {
     // The registry's own errors show its URL with the password replaced; print nothing else of it.
     if (!InletError.hasCode(error, InletErrorCode.invalidOption)) throw error;
