@@ -5,6 +5,7 @@ export { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker';
 export { type DedicatedPostgres, startDedicatedPostgres } from './dedicated-postgres';
 export { type DedicatedRedis, startDedicatedRedis } from './dedicated-redis';
 export type { TestEnvironment } from './environment';
+export { type ConsoleRecord, javaConsoleProduce } from './java-console-producer';
 export { type KcatReadRecord, type KcatRecord, kcatConsume, kcatProduce } from './kcat';
 export { serverScript } from './servers';
 

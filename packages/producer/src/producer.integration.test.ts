@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { decodeEventRecord, InletKafkaError, type KafkaTransport, partitionForKey } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createConfluentRegistry, createSchemaResolver } from '@inlet/schema';
-import { testEnvironment, uniqueName } from '@inlet/test-support';
-import { serverScriptOutput } from '@inlet/test-support/servers';
+import { javaConsoleProduce, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultyTransport } from './fixtures/faulty-transport.fixture';
 import { ordersTopic, placed } from './fixtures/orders.fixture';
@@ -35,32 +34,12 @@ describe('producer on a real broker', () => {
     const orders = await createTopic(6);
     const keys = Array.from({ length: 60 }, (_, index) => `customer-${index * 7919}`);
 
-    // The broker's own console producer (Java client, default partitioner) writes key|value lines.
-    const libs = await serverScriptOutput('kafka', 'libs');
-    await new Promise<void>((resolve, reject) => {
-      const java = spawn('java', [
-        '-cp',
-        `${libs}/*`,
-        'org.apache.kafka.tools.ConsoleProducer',
-        '--bootstrap-server',
-        brokers.join(','),
-        '--topic',
-        javaTopic,
-        '--property',
-        'parse.key=true',
-        '--property',
-        'key.separator=|',
-      ]);
-      let stderr = '';
-      java.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      java.on('error', reject);
-      java.on('close', (code) =>
-        code === 0 ? resolve() : reject(new Error(`ConsoleProducer exited ${code}: ${stderr}`)),
-      );
-      java.stdin.end(keys.map((key) => `${key}|from-java`).join('\n'));
-    });
+    // The broker's own console producer (Java client, default partitioner).
+    await javaConsoleProduce(
+      brokers,
+      javaTopic,
+      keys.map((key) => ({ key, value: 'from-java' })),
+    );
 
     const producer = createProducer({ transport, linger: { ms: 5 } });
     const results = await Promise.all(keys.map((key) => producer.send(orders, placed(key, 1))));

@@ -1,6 +1,12 @@
 import type { KafkaTransport } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
-import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
+import {
+  type ConsoleRecord,
+  javaConsoleProduce,
+  kcatProduce,
+  testEnvironment,
+  uniqueName,
+} from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sum } from './aggregations';
 import { tumbling } from './window-kinds';
@@ -16,9 +22,10 @@ import {
   salesTopic,
 } from './windowing.test-support';
 
-// Sales written by another producer (kcat, librdkafka) land in the same windows as Inlet's: keyed
-// by the same entity key, in CloudEvents binary and structured mode; a copy of an event (same id)
-// counts once; a record that cannot be decoded is dead-lettered and counts nowhere.
+// Sales written by other producers (kcat, librdkafka; the broker's console producer, the Java
+// client) land in the same windows as Inlet's: keyed by the same entity key, in CloudEvents binary
+// and structured mode; a copy of an event (same id) counts once; a record that cannot be decoded
+// is dead-lettered and counts nowhere.
 
 const { kafkaBrokers } = testEnvironment();
 let transport: KafkaTransport;
@@ -62,8 +69,40 @@ function structuredModeSale(topic: string, id: string, sale: SaleRecord) {
   });
 }
 
+/** The same sales as the Java client writes them: binary mode for even indexes, structured for odd. */
+function javaSales(sales: readonly (readonly [string, SaleRecord])[]): ConsoleRecord[] {
+  return sales.map(([id, sale], index) =>
+    index % 2 === 0
+      ? {
+          key: sale.store,
+          value: JSON.stringify(sale),
+          headers: [
+            ['ce_specversion', '1.0'],
+            ['ce_id', id],
+            ['ce_source', 'urn:java-console'],
+            ['ce_type', 'sale.made'],
+            ['ce_time', new Date(sale.at).toISOString()],
+            ['content-type', 'application/json'],
+          ],
+        }
+      : {
+          key: sale.store,
+          value: JSON.stringify({
+            specversion: '1.0',
+            id,
+            source: 'urn:java-console',
+            type: 'sale.made',
+            time: new Date(sale.at).toISOString(),
+            datacontenttype: 'application/json',
+            data: sale,
+          }),
+          headers: [['content-type', 'application/cloudevents+json']],
+        },
+  );
+}
+
 describe('windowing records from another producer on Kafka', () => {
-  it('puts kcat sales in the same windows as Inlet sales, counts a copy once, dead-letters bad bytes', async () => {
+  it('puts kcat and Java client sales in the same windows as Inlet sales, counts a copy once, dead-letters bad bytes', async () => {
     const topic = salesTopic(uniqueName('foreign-sales'));
     const output = uniqueName('foreign-results');
     await transport.admin().createTopics([{ topic: topic.name, partitions: 3 }]);
@@ -79,13 +118,16 @@ describe('windowing records from another producer on Kafka', () => {
       at: base + 30_000 + index * 15_000,
     }));
     await produceSales(transport, topic, inlet);
+    const fromJava: [string, SaleRecord][] = [];
     for (const [index, sale] of foreign.entries()) {
-      const id = `kcat-sale-${index}`;
-      if (index % 2 === 0) await binaryModeSale(topic.name, id, sale);
-      else await structuredModeSale(topic.name, id, sale);
+      const id = `foreign-sale-${index}`;
+      if (index % 3 === 0) await binaryModeSale(topic.name, id, sale);
+      else if (index % 3 === 1) await structuredModeSale(topic.name, id, sale);
+      else fromJava.push([id, sale]);
     }
+    await javaConsoleProduce(kafkaBrokers, topic.name, javaSales(fromJava));
     // The first foreign sale again, as a producer that retried would send it: the same id.
-    await binaryModeSale(topic.name, 'kcat-sale-0', foreign[0] as SaleRecord);
+    await binaryModeSale(topic.name, 'foreign-sale-0', foreign[0] as SaleRecord);
     // Bytes that are no sale: its JSON is cut short.
     await kcatProduce(kafkaBrokers, {
       topic: topic.name,
