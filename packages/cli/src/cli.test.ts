@@ -113,7 +113,9 @@ describe('runInlet', () => {
 
   it('refuses reconcile flag mistakes with exit 2, before connecting', async () => {
     const pgSink = ['--source-table', 's', '--key', 'id', '--sink-table', 't'];
-    expect(await usageError(['reconcile'])).toContain('inlet reconcile: --source-table is required');
+    expect(await usageError(['reconcile'])).toContain(
+      'inlet reconcile: give the source: --source-table <table> --key <column> or --source-topic <topic>',
+    );
     expect(await usageError(['reconcile', '--source-table', 's', '--sink-table', 't'])).toContain(
       '--key is required',
     );
@@ -155,15 +157,54 @@ describe('runInlet', () => {
     expect(await usageError(['reconcile', '--source-table', '', '--key', 'id'])).toContain(
       '--source-table must not be empty',
     );
+    const topicSource = ['--source-topic', 'orders', '--definitions', './defs.js'];
+    expect(await usageError(['reconcile', ...pgSink, '--source-topic', 'orders'])).toContain(
+      'give one source: --source-table or --source-topic, not both',
+    );
+    expect(await usageError(['reconcile', '--source-topic', 'orders', '--sink-table', 't'])).toContain(
+      '--source-topic needs --definitions <module>',
+    );
+    expect(await usageError(['reconcile', ...topicSource, '--key', 'id', '--sink-table', 't'])).toContain(
+      '--key applies to --source-table only',
+    );
+    for (const flag of ['--definitions', '--registry', '--brokers', '--client-id', '--config'])
+      expect(await usageError(['reconcile', ...pgSink, flag, 'x'])).toContain(
+        `${flag} applies to --source-topic only`,
+      );
+    expect(
+      await usageError(['reconcile', ...pgSink, '--sink-duckdb', 'f', '--sink-redis-prefix', 'p:']),
+    ).toContain('give one sink: --sink-duckdb or --sink-redis-prefix, not both');
+    expect(
+      await usageError(['reconcile', '--source-table', 's', '--key', 'id', '--sink-duckdb', 'f']),
+    ).toContain('--sink-duckdb needs --sink-table <table>');
+    expect(await usageError(['reconcile', ...pgSink, '--sink-duckdb', ''])).toContain(
+      '--sink-duckdb must not be empty',
+    );
+    expect(
+      await usageError([
+        'reconcile',
+        ...topicSource,
+        '--sink-redis-prefix',
+        'p:',
+        '--database-url',
+        'postgres://x',
+      ]),
+    ).toContain('--database-url applies to --source-table or a PostgreSQL --sink-table only');
+    expect(await usageError(['reconcile', ...topicSource, '--sink-table', 't'])).toContain(
+      'no Kafka brokers',
+    );
   });
 
-  it('says to install pg / ioredis when the driver is missing (exit 3 via runInlet)', async () => {
+  it('says to install pg / ioredis / @duckdb/node-api when the driver is missing (exit 3 via runInlet)', async () => {
     const missing = Object.assign(new Error("Cannot find package 'pg'"), { code: 'ERR_MODULE_NOT_FOUND' });
     await expect(loadDriver('pg', () => Promise.reject(missing))).rejects.toThrow(
       'the pg package is not installed: install pg',
     );
     const other = new Error('boom');
     await expect(loadDriver('ioredis', () => Promise.reject(other))).rejects.toBe(other);
+    await expect(loadDriver('@duckdb/node-api', () => Promise.reject(missing))).rejects.toThrow(
+      'the @duckdb/node-api package is not installed: install @duckdb/node-api (npm install @duckdb/node-api)',
+    );
   });
 
   it('exits 2 when no brokers are configured', async () => {

@@ -34,7 +34,8 @@ then a --config file.json ({"brokers", "clientId", "registryUrl"}).
 
 Exit codes: 0 ok, 1 something found or refused (incompatible schema, reconcile differences,
 active group, no such letter), 2 usage error, 3 could not run (Kafka, registry, PostgreSQL or
-Redis unreachable, a missing table, a module that does not load).`;
+Redis unreachable, a DuckDB file that cannot be opened, a missing table, a module that does not
+load).`;
 
 function describeFailure(error: unknown): string {
   const described = InletError.is(error)
