@@ -71,15 +71,50 @@ describe('PostgreSQL → DuckDB', () => {
           sink: duckDbTableSink({ connection, table: 'missing_here', key: 'id' }),
         }),
       ).rejects.toMatchObject({ code: ReconcileErrorCode.missingTable });
-      await connection.run(`CREATE TABLE lists (key VARCHAR PRIMARY KEY, tags VARCHAR[])`);
+      await connection.run(`CREATE TABLE structs (key VARCHAR PRIMARY KEY, tags STRUCT(a INTEGER)[])`);
       await expect(
         reconcile({
-          source: duckDbTableSink({ connection, table: 'lists' }),
-          sink: duckDbTableSink({ connection, table: 'lists' }),
+          source: duckDbTableSink({ connection, table: 'structs' }),
+          sink: duckDbTableSink({ connection, table: 'structs' }),
         }),
       ).rejects.toMatchObject({ code: ReconcileErrorCode.uncomparableType, message: /column "tags"/ });
     } finally {
       connection.closeSync();
+    }
+  });
+
+  it('compares JSON, list and FLOAT columns with PostgreSQL jsonb, arrays and real', async () => {
+    const table = tableName('rec_duck_doc');
+    await pool.query(
+      `create table ${table} (key text primary key, doc jsonb, tags text[], nums bigint[], seen timestamptz[], ratio real, ratios real[], grid int[])`,
+    );
+    const connection = await instance.connect();
+    try {
+      await pool.query(
+        `insert into ${table} values
+           ('a', '{"b": [1.0, 9007199254740993], "a": {"y": null, "x": "é"}}', array['x', null], array[9007199254740993, 2],
+            array['2026-01-01 00:00:01.5+00'::timestamptz], 0.1, array[0.1, 3.4028235e38]::real[], '{{1,2},{3,4}}'),
+           ('b', '"text"', '{}', null, null, 1e-45, null, null),
+           ('c', '{"n": 1}', array['c'], null, null, null, null, null)`,
+      );
+      await connection.run(
+        `CREATE TABLE docs (key VARCHAR PRIMARY KEY, doc JSON, tags VARCHAR[], nums BIGINT[], seen TIMESTAMPTZ[], ratio FLOAT, ratios FLOAT[], grid INTEGER[][])`,
+      );
+      await connection.run(
+        `INSERT INTO docs VALUES
+           ('a', '{ "a": {"x": "\u00e9", "y": null}, "b": [1, 9007199254740993] }', ['x', NULL], [9007199254740993, 2],
+            [TIMESTAMPTZ '2026-01-01 00:00:01.5+00'], 0.1, [0.1, 3.4028235e38], [[1, 2], [3, 4]]),
+           ('b', '"text"', [], NULL, NULL, 1e-45, NULL, NULL),
+           ('c', '{"n": 2}', ['c'], NULL, NULL, NULL, NULL, NULL)`,
+      );
+      const report = await reconcile({
+        source: postgresTableSource({ pool, table, key: 'key' }),
+        sink: duckDbTableSink({ connection, table: 'docs' }),
+      });
+      expect(report).toMatchObject({ changed: ['c'], missing: [], extra: [], rows: { source: 3, sink: 3 } });
+    } finally {
+      connection.closeSync();
+      await pool.query(`drop table if exists ${table}`);
     }
   });
 });

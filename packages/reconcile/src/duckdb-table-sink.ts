@@ -1,6 +1,7 @@
 import { checkOptions, option, required } from '@inlet/core';
 import { untilAborted } from './abortable';
 import { DigestedRows, type KeyedRow } from './digested-rows';
+import { parseJsonExact } from './exact-json';
 import { reconcileError } from './reconcile-error';
 import { ReconcileErrorCode } from './reconcile-error-code';
 import type { ComparePlan, ReconcileSide } from './reconcile-side';
@@ -41,7 +42,33 @@ const duckDbTableShape = {
 };
 
 // Types whose values have no canonical form shared with PostgreSQL.
-const uncomparable = /^(JSON|STRUCT|MAP|UNION)|\[\]$/i;
+const uncomparable = /\b(STRUCT|MAP|UNION)\(|\[\d+\]$/i;
+
+/**
+ * The shortest decimal that reads back as this FLOAT (DuckDB widens 0.1f to 0.10000000149011612;
+ * PostgreSQL prints real 0.1 as 0.1).
+ */
+export function shortestFloat32(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  for (let digits = 1; digits < 10; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return candidate;
+  }
+  return value;
+}
+
+// A column's values as PostgreSQL's counterpart type would give them: JSON parsed, FLOAT narrowed.
+function columnReader(type: string): ((value: unknown) => unknown) | undefined {
+  const each = (read: (value: unknown) => unknown) => {
+    const deep = (value: unknown): unknown => (Array.isArray(value) ? value.map(deep) : read(value));
+    return deep;
+  };
+  const element = type.replace(/(\[\])+$/, '');
+  if (element === 'JSON') return each((value) => (typeof value === 'string' ? parseJsonExact(value) : value));
+  if (element === 'FLOAT' || element === 'REAL' || element === 'FLOAT4')
+    return each((value) => (typeof value === 'number' ? shortestFloat32(value) : value));
+  return undefined;
+}
 
 /**
  * A DuckDB table (the DuckDB sink's, `@inlet/sinks/duckdb`): read in-process and digested in
@@ -115,6 +142,12 @@ export function duckDbTableSink(options: DuckDbTableSinkOptions): ReconcileSide 
       {},
       plan.signal,
     )) as Record<string, unknown>[];
+    const readers = wanted.flatMap((name) => {
+      const reader = columnReader(columns.get(name) as string);
+      return reader === undefined ? [] : [[name, reader] as const];
+    });
+    for (const row of found)
+      for (const [name, reader] of readers) if (row[name] !== null) row[name] = reader(row[name]);
     const keyed: KeyedRow[] = found.map((row) => ({ key: String(row['inlet key']), values: row }));
     return new DigestedRows(keyed);
   };

@@ -12,6 +12,7 @@ export {
   type DuckDbTableSinkOptions,
   duckDbTableSink,
 } from './duckdb-table-sink';
+export { ExactDecimal, parseJsonExact } from './exact-json';
 export {
   type PostgresQueryable,
   type PostgresTableOptions,

@@ -15,7 +15,61 @@ const escapeSql = (expression: string) =>
 
 const textTypes = new Set(['text', 'varchar', 'bpchar', 'name', 'uuid', 'citext', 'date', 'inet', 'cidr']);
 const integerTypes = new Set(['int2', 'int4', 'int8']);
+const floatTypes = new Set(['float4', 'float8']);
 const isoMillis = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+// Element types whose to_jsonb is the JSON image of their canonical value (bpchar is not: it keeps its padding).
+const jsonbElementTypes = new Set([
+  ...[...textTypes].filter((type) => type !== 'bpchar'),
+  ...integerTypes,
+  ...floatTypes,
+  'numeric',
+  'bool',
+  'bytea',
+  'json',
+  'jsonb',
+]);
+// Element types mapped one by one (one-dimensional arrays only).
+const elementSql: Readonly<Record<string, (element: string) => string>> = {
+  bpchar: (element) => `to_jsonb(${element}::text)`,
+  timestamptz: (element) => `to_jsonb(to_char(${element} at time zone 'UTC', ${isoMillis}))`,
+  timestamp: (element) => `to_jsonb(to_char(${element}, ${isoMillis}))`,
+};
+
+/** Marks the error a multidimensional array raises, so that it is reported as INLET_RECONCILE_UNCOMPARABLE_TYPE. */
+export const multidimensionalMarker = 'inlet reconcile: multidimensional array in column ';
+
+/** Whether comparing a column of this type depends on `extra_float_digits` (float text). */
+export function printsFloats(type: string): boolean {
+  return floatTypes.has(type.replace(/^_/, ''));
+}
+
+// jsonb::text with its numbers' trailing fractional zeros trimmed (1.50 -> 1.5, 1.0 -> 1), strings skipped.
+const trimmedJsonbText = (jsonb: string) =>
+  `regexp_replace(${jsonb}::text, '("(?:[^"\\\\]|\\\\.)*")|(\\.[0-9]*[1-9])0+(?![0-9])|\\.0+(?![0-9])', '\\1\\2', 'g')`;
+
+/** A jsonb value's canonical value: scalars as the scalar of the same JavaScript type, objects and arrays `j` + jsonb text. */
+function jsonbCanonicalSql(jsonb: string): string {
+  return `case jsonb_typeof(${jsonb})
+    when 'object' then 'j' || ${escapeSql(trimmedJsonbText(jsonb))}
+    when 'array' then 'j' || ${escapeSql(trimmedJsonbText(jsonb))}
+    when 'string' then 's' || ${escapeSql(`(${jsonb} #>> '{}')`)}
+    when 'number' then 'd' || trim_scale((${jsonb} #>> '{}')::numeric)::text
+    when 'boolean' then case when ${jsonb} = 'true'::jsonb then 'bt' else 'bf' end end`;
+}
+
+function arrayCanonicalSql(ref: string, element: string, column: PostgresColumn): string | undefined {
+  if (jsonbElementTypes.has(element)) return `'j' || ${escapeSql(trimmedJsonbText(`to_jsonb(${ref})`))}`;
+  const map = elementSql[element];
+  if (map === undefined) return undefined;
+  // Not a constant, so that the planner does not raise it for every row.
+  const refusal = `(${quoteLiteral(`${multidimensionalMarker}"${column.name}" (${column.type}), `)} || array_ndims(${ref}) || ' dimensions')`;
+  return `case when ${ref} is null then null when array_ndims(${ref}) > 1 then ${refusal}::int::text
+    else 'j' || ${escapeSql(
+      trimmedJsonbText(
+        `(select coalesce(jsonb_agg(${map('element')} order by position), '[]'::jsonb) from unnest(${ref}) with ordinality as elements(element, position))`,
+      ),
+    )} end`;
+}
 
 /**
  * The SQL for a column's canonical value: the same text `canonicalValue` gives for the value as a
@@ -25,18 +79,20 @@ const isoMillis = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 export function canonicalValueSql(column: PostgresColumn, table: string): string {
   const ref = quoteIdentifier(column.name);
   const type = column.type;
-  let expression: string;
+  let expression: string | undefined;
   if (textTypes.has(type)) expression = `'s' || ${escapeSql(`${ref}::text`)}`;
   else if (integerTypes.has(type)) expression = `'d' || ${ref}::text`;
   else if (type === 'numeric') expression = `'d' || trim_scale(${ref})::text`;
-  else if (type === 'float4' || type === 'float8')
-    // Integral values below 1e15 as integers: JavaScript prints 1e15 as 1000000000000000, PostgreSQL as 1e+15.
-    expression = `'d' || case when ${ref} = trunc(${ref}) and abs(${ref}) < 1e15 then trunc(${ref})::numeric::text else ${ref}::text end`;
+  // float text is shortest-exact (extra_float_digits >= 1); as numeric it loses its exponent and -0.
+  else if (floatTypes.has(type)) expression = `'d' || trim_scale(${ref}::text::numeric)::text`;
   else if (type === 'bool') expression = `case when ${ref} then 'bt' when not ${ref} then 'bf' end`;
   else if (type === 'timestamptz') expression = `'s' || to_char(${ref} at time zone 'UTC', ${isoMillis})`;
   else if (type === 'timestamp') expression = `'s' || to_char(${ref}, ${isoMillis})`;
   else if (type === 'bytea') expression = `'s' || ${escapeSql(`'\\x' || encode(${ref}, 'hex')`)}`;
-  else
+  else if (type === 'jsonb') expression = jsonbCanonicalSql(ref);
+  else if (type === 'json') expression = jsonbCanonicalSql(`${ref}::jsonb`);
+  else if (type.startsWith('_')) expression = arrayCanonicalSql(ref, type.slice(1), column);
+  if (expression === undefined)
     throw reconcileError(
       ReconcileErrorCode.uncomparableType,
       `column "${column.name}" of ${table} has type ${type}, which reconciliation cannot compare; leave it out with the columns option`,

@@ -120,7 +120,8 @@ describe('PostgreSQL → PostgreSQL', () => {
     });
     const json = tableName('rec_json');
     dropped.push(json);
-    await pool.query(`create table ${json} (key text primary key, doc jsonb)`);
+    await pool.query(`create table ${json} (key text primary key, doc point, tsa timestamptz[], f float8)`);
+    await pool.query(`insert into ${json} values ('a', null, '{{2026-01-01, 2026-01-02}}', 0.1)`);
     expect(
       await codeOf(
         reconcile({
@@ -128,7 +129,77 @@ describe('PostgreSQL → PostgreSQL', () => {
           sink: postgresTableSink({ pool, table: json }),
         }),
       ),
-    ).toMatchObject({ code: ReconcileErrorCode.uncomparableType, message: /column "doc" .* jsonb/ });
+    ).toMatchObject({ code: ReconcileErrorCode.uncomparableType, message: /column "doc" .* point/ });
+    expect(
+      await codeOf(
+        reconcile({
+          source: postgresTableSource({ pool, table: json, key: 'key', columns: ['tsa'] }),
+          sink: postgresTableSink({ pool, table: json }),
+        }),
+      ),
+    ).toMatchObject({
+      code: ReconcileErrorCode.uncomparableType,
+      message: /multidimensional array in column "tsa" \(_timestamptz\), 2 dimensions/,
+    });
+    const client = new pg.Client({ connectionString: environment.databaseUrl });
+    await client.connect();
+    try {
+      await client.query('set extra_float_digits = 0');
+      expect(
+        await codeOf(
+          reconcile({
+            source: postgresTableSource({ client, table: json, key: 'key', columns: ['f'] }),
+            sink: postgresTableSink({ pool, table: json }),
+          }),
+        ),
+      ).toMatchObject({
+        code: ReconcileErrorCode.uncomparableType,
+        message: /column "f" .* extra_float_digits/,
+      });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('compares jsonb and array columns by value: key order and number spelling are no difference', async () => {
+    const from = tableName('rec_doc_src');
+    const to = tableName('rec_doc_dst');
+    dropped.push(from, to);
+    await pool.query(
+      `create table ${from} (id int primary key, doc jsonb, raw json, tags text[], nums numeric[], seen timestamptz[], ratio float8)`,
+    );
+    await pool.query(
+      `insert into ${from} select i,
+         jsonb_build_object('id', i, 'name', 'n' || i, 'nested', jsonb_build_object('b', i % 3, 'a', array[i, i + 1]), 'price', (i / 4.0)),
+         ('{"z": ' || i || ', "a": [1.0, {"y": null, "x": "v"}]}')::json,
+         array['t' || i, null, 'x|y'], array[i / 8.0, 1e20, null], array[timestamptz '2026-01-01 00:00:00+00' + i * interval '1 ms'],
+         i / 3.0
+       from generate_series(1, 2000) i`,
+    );
+    await pool.query(`create table ${to} (like ${from} including all)`);
+    await pool.query(`insert into ${to} select * from ${from}`);
+    // The same values written otherwise: other key orders, whitespace, 1.50 for 1.5, 1e2 for 100.
+    await pool.query(
+      `update ${to} set raw = ('{ "a" : [1, {"x":"v", "y":null}],"z":' || id || '.000}')::json,
+         doc = ('{"price": ' || (id / 4.0)::text || '0, "nested": {"a": [' || id || ', ' || (id + 1) || '], "b": ' || (id % 3) || '}, "name": "n' || id || '", "id": ' || id || '}')::jsonb
+       where id % 2 = 0`,
+    );
+    await pool.query(`update ${to} set doc = jsonb_set(doc, '{nested,b}', '7') where id = 1200`);
+    await pool.query(`update ${to} set tags[2] = '' where id = 1300`);
+    await pool.query(
+      `update ${to} set raw = '{"z": 1400, "a": [1.0, {"y": null, "x": "v", "w": 1}]}' where id = 1400`,
+    );
+    const report = await reconcile({
+      source: postgresTableSource({ pool, table: from, key: 'id' }),
+      sink: postgresTableSink({ pool, table: to, key: 'id' }),
+    });
+    expect(report).toMatchObject({
+      changed: ['1200', '1300', '1400'],
+      missing: [],
+      extra: [],
+      columns: ['doc', 'nums', 'ratio', 'raw', 'seen', 'tags'],
+      matched: false,
+    });
   });
 
   it('stops with INLET_ABORTED when the signal fires during a run', async () => {

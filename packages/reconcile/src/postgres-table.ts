@@ -1,6 +1,6 @@
 import { checkOptions, option, required } from '@inlet/core';
 import { untilAborted } from './abortable';
-import { bucketSql, type PostgresColumn, rowDigestSql } from './postgres-canonical-sql';
+import { bucketSql, type PostgresColumn, printsFloats, rowDigestSql } from './postgres-canonical-sql';
 import { classifyPostgresError } from './postgres-error';
 import { reconcileError } from './reconcile-error';
 import { ReconcileErrorCode } from './reconcile-error-code';
@@ -190,6 +190,20 @@ function postgresTable(options: PostgresTableOptions, keyColumn: string): Reconc
     async prepare(plan) {
       shape = await readShape(plan.signal);
       expressions(plan); // throws for a missing column or a type without a canonical form
+      const float = compared(plan, shape).find((column) => printsFloats(column.type));
+      if (float !== undefined) {
+        const [setting] = await query<{ digits: number }>(
+          `select current_setting('extra_float_digits')::int as digits`,
+          [],
+          plan.signal,
+        );
+        // Below 1, PostgreSQL prints floats rounded to 15 digits, not as the shortest exact text.
+        if ((setting?.digits ?? 1) < 1)
+          throw reconcileError(
+            ReconcileErrorCode.uncomparableType,
+            `column "${float.name}" of ${table.text} has type ${float.type}, which prints exactly only with extra_float_digits >= 1 (it is ${setting?.digits}); leave it out with the columns option or reset the setting`,
+          );
+      }
     },
     async summarise(plan) {
       const { bucket, digest, where } = expressions(plan);

@@ -1,6 +1,7 @@
 import { checkOptions, option, required } from '@inlet/core';
 import { untilAborted } from './abortable';
 import { DigestedRows, type KeyedRow } from './digested-rows';
+import { parseJsonExact } from './exact-json';
 import { reconcileError } from './reconcile-error';
 import { ReconcileErrorCode } from './reconcile-error-code';
 import type { ComparePlan, ReconcileSide } from './reconcile-side';
@@ -64,7 +65,7 @@ const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, (found) => `\\${
  */
 function hashFieldValue(text: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = parseJsonExact(text);
     return typeof parsed === 'string' ? text : parsed;
   } catch {
     return text;
@@ -102,7 +103,7 @@ export function redisSink(options: RedisSinkReadOptions): ReconcileSide {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(String(reply));
+      parsed = parseJsonExact(String(reply));
     } catch (error) {
       throw reconcileError(
         ReconcileErrorCode.unreadableValue,
