@@ -10,7 +10,7 @@ import {
   WindowOperator,
 } from '@inlet/windowing';
 import type { Arm, ArmRun, Scenario } from '../harness';
-import { benchKafka, benchTopicName, createTopic, deleteTopics } from '../kafka';
+import { benchKafka, createTopic, deleteTopics } from '../kafka';
 import { prefillClicks } from './windowing-kafka';
 
 // What windowing state costs: heap bytes per open window against the plainest Map entry, and
