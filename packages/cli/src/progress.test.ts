@@ -33,6 +33,15 @@ describe('createProgress', () => {
     const progress = createProgress('read', tty.io, undefined);
     progress.update(10, 10);
     progress.finish();
-    expect(tty.written).toEqual(['\rread: 10/10', '\n']);
+    expect(tty.written).toEqual(['\r\x1b[Kread: 10/10', '\n']);
+  });
+
+  it('names the phase, and shows the first step of a new phase at once', () => {
+    const forced = io(false);
+    const progress = createProgress('reconcile', forced.io, true);
+    progress.update(0, 1_000, 'reading');
+    progress.update(10, 1_000, 'reading');
+    progress.update(0, 2, 'summarising');
+    expect(forced.written).toEqual(['reconcile (reading): 0/1000\n', 'reconcile (summarising): 0/2\n']);
   });
 });

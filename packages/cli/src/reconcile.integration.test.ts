@@ -252,7 +252,7 @@ describe('inlet reconcile (end to end)', { timeout: 180_000 }, () => {
       changed: [],
       rows: { source: rowCount, sink: rowCount },
     });
-    expect(run.stderr).toContain('reconcile: ');
+    expect(run.stderr).toContain('reconcile (summarising): 2/2');
     await pool.query(`update ${same} set amount = 0 where id = 'order-7'`);
     const onlyNames = await inlet([
       'reconcile',
@@ -383,7 +383,9 @@ describe('inlet reconcile (end to end)', { timeout: 180_000 }, () => {
       matched: false,
       tookMs: expect.any(Number),
     });
-    expect(run.stderr).toContain('reconcile: ');
+    // Reading the topic shows its offsets, then the comparison its steps.
+    expect(run.stderr).toMatch(/reconcile \(reading\): (\d+)\/\1\n/);
+    expect(run.stderr).toContain('reconcile (summarising): 2/2');
     const human = await inlet(args, env);
     expect(human.code, human.stderr).toBe(1);
     expect(human.stdout).toContain(`topic:${topic} -> `);
@@ -454,7 +456,7 @@ describe('inlet reconcile (end to end)', { timeout: 180_000 }, () => {
       rows: { source: rowCount, sink: rowCount },
       columns: ['amount', 'name'],
     });
-    expect(equal.stderr).toContain('reconcile: ');
+    expect(equal.stderr).toContain('reconcile (summarising): 2/2');
     await duckDbFile(async (run) => {
       await run(`update orders set amount = 0 where id = 'order-7'`);
     }, file);

@@ -22,7 +22,7 @@ export {
 export { type ReconcileOptions, reconcile, reconcileDefaults } from './reconcile';
 export { ReconcileErrorCode } from './reconcile-error-code';
 export type { ReconcileProgress, ReconcileReport } from './reconcile-report';
-export type { BucketSummary, ComparePlan, ReconcileSide } from './reconcile-side';
+export type { BucketSummary, ComparePlan, ReadProgress, ReconcileSide } from './reconcile-side';
 export {
   type RedisReadClient,
   type RedisReadPipeline,

@@ -27,8 +27,11 @@ export interface ReconcileReport {
 
 /** Where a run is: `summarising` both sides' buckets (total 2), then `narrowing` the differing buckets to keys. */
 export interface ReconcileProgress {
-  readonly phase: 'summarising' | 'narrowing';
-  /** Steps done of `total` in this phase: sides summarised, or differing buckets narrowed. */
+  readonly phase: 'reading' | 'summarising' | 'narrowing';
+  /**
+   * Steps done of `total` in this phase: offsets read of a side that reads a topic first (a
+   * `topicSource`), sides summarised, or differing buckets narrowed.
+   */
   readonly done: number;
   readonly total: number;
   /** Differing buckets found so far (known after summarising). */

@@ -7,10 +7,14 @@ export interface BucketSummary {
 }
 
 /** What both sides are compared on: the columns (sorted by name) and how rows are bucketed. */
+/** A side that reads its rows first (a topic) says how far it is: offsets read of `total`. */
+export type ReadProgress = (done: number, total: number) => void;
+
 export interface ComparePlan {
   readonly columns: readonly string[];
   readonly bucketing: Bucketing;
   readonly signal: AbortSignal;
+  readonly onRead?: ReadProgress;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface ReconcileSide {
    * The columns it would compare by default (a source's columns decide for both sides); a side
    * that cannot tell returns undefined.
    */
-  columns(signal: AbortSignal): Promise<readonly string[] | undefined>;
+  columns(signal: AbortSignal, onRead?: ReadProgress): Promise<readonly string[] | undefined>;
   /** Checks the side has these columns (and the time column) in a comparable type; throws a typed error naming what is wrong. */
   prepare(plan: ComparePlan): Promise<void>;
   /** Row count and checksum of every non-empty bucket. */

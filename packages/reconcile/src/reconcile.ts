@@ -104,12 +104,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       elapsedMs: performance.now() - started,
     });
   const { source, sink } = options;
+  const onRead = (done: number, total: number) => progress('reading', done, total, 0);
 
   throwIfAborted(signal, 'reconcile');
   const columns = [
-    ...(options.columns ?? (await source.columns(signal)) ?? (await sink.columns(signal)) ?? []),
+    ...(options.columns ??
+      (await source.columns(signal, onRead)) ??
+      (await sink.columns(signal, onRead)) ??
+      []),
   ].sort();
-  const plan: ComparePlan = { columns, bucketing, signal };
+  const plan: ComparePlan = { columns, bucketing, signal, onRead };
   await Promise.all([source.prepare(plan), sink.prepare(plan)]);
   progress('summarising', 0, 2, 0);
   let summarised = 0;

@@ -125,10 +125,23 @@ afterAll(async () => {
 
 describe('topic → PostgreSQL', () => {
   it(`folds ${eventCount + eventCount / 10 + eventCount / 20} events to the newest per key and finds the deleted, the changed and the extra row`, async () => {
+    const reading: { done: number; total: number }[] = [];
     const report = await reconcile({
       source: topicSource({ transport, topic }),
       sink: postgresTableSink({ pool, table }),
+      onProgress: ({ phase, done, total }) => {
+        if (phase === 'reading') reading.push({ done, total });
+      },
     });
+    // Reading the topic shows its progress in offsets, from none to all of them.
+    const admin = transport.admin();
+    const ends = await admin.topicOffsets(topic.name).finally(() => admin.close());
+    const offsets = ends.reduce((sum, { low, high }) => sum + Number(high) - Number(low), 0);
+    expect(reading[0]).toEqual({ done: 0, total: offsets });
+    expect(reading.at(-1)).toEqual({ done: offsets, total: offsets });
+    expect(reading.length).toBeGreaterThan(2);
+    for (const [index, step] of reading.entries())
+      expect(step.done).toBeGreaterThanOrEqual(reading[index - 1]?.done ?? 0);
     expect(report).toMatchObject({
       source: `topic:${topic.name}`,
       columns: ['at', 'order_id', 'price', 'qty', 'revision', 'status'],

@@ -20,7 +20,7 @@ import { untilAborted } from './abortable';
 import { DigestedRows, type KeyedRow } from './digested-rows';
 import { reconcileError } from './reconcile-error';
 import { ReconcileErrorCode } from './reconcile-error-code';
-import type { ComparePlan, ReconcileSide } from './reconcile-side';
+import type { ComparePlan, ReadProgress, ReconcileSide } from './reconcile-side';
 import { columnsOf } from './snake-case';
 
 export interface TopicSourceOptions<TTopic extends TopicDefinition> {
@@ -125,15 +125,28 @@ export function topicSource<const TTopic extends TopicDefinition>(
     }
   };
 
-  const load = async (signal: AbortSignal): Promise<DigestedRows> => {
+  const load = async (signal: AbortSignal, onRead: ReadProgress | undefined): Promise<DigestedRows> => {
     const admin = transport.admin();
     const ends = new Map<number, bigint>();
+    // Where each partition's reading is, from its first offset: the progress in offsets.
+    const positions = new Map<number, { readonly low: bigint; at: bigint }>();
     for (const { partition, low, high } of await untilAborted(
       admin.topicOffsets(topic.name),
       signal,
       `reading ${description}`,
-    ))
-      if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
+    )) {
+      if (BigInt(high) <= BigInt(low)) continue;
+      ends.set(partition, BigInt(high));
+      positions.set(partition, { low: BigInt(low), at: BigInt(low) });
+    }
+    let total = 0n;
+    for (const [partition, end] of ends) total += end - (positions.get(partition)?.low ?? end);
+    const reportRead = () => {
+      let done = 0n;
+      for (const { low, at } of positions.values()) done += at - low;
+      onRead?.(Number(done), Number(total));
+    };
+    reportRead();
     const entities = new Map<string, FoldedEntity>();
     if (ends.size > 0) {
       const groupId = `inlet-reconcile-${randomUUID()}`;
@@ -166,6 +179,12 @@ export function topicSource<const TTopic extends TopicDefinition>(
               finish();
               return;
             }
+            const position = positions.get(batch.partition);
+            if (position !== undefined) {
+              const next = BigInt(batch.nextOffset);
+              position.at = next < end ? next : end;
+              reportRead();
+            }
             if (BigInt(batch.nextOffset) >= end) {
               remaining.delete(batch.partition);
               if (remaining.size === 0) finish();
@@ -195,13 +214,13 @@ export function topicSource<const TTopic extends TopicDefinition>(
 
   return {
     description,
-    async columns(signal) {
-      const loaded = await load(signal);
+    async columns(signal, onRead) {
+      const loaded = await load(signal, onRead);
       preloaded = { signal, rows: loaded };
       return loaded.columns();
     },
     async prepare(plan: ComparePlan) {
-      rows = preloaded?.signal === plan.signal ? preloaded.rows : await load(plan.signal);
+      rows = preloaded?.signal === plan.signal ? preloaded.rows : await load(plan.signal, plan.onRead);
       preloaded = undefined;
     },
     async summarise(plan) {

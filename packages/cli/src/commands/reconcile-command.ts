@@ -402,7 +402,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(invocation.columns === undefined ? {} : { columns: invocation.columns }),
       ...(invocation.maxKeys === undefined ? {} : { maxKeys: invocation.maxKeys }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
-      onProgress: ({ done, total }) => progress.update(done, total),
+      onProgress: ({ phase, done, total }) => progress.update(done, total, phase),
     });
     if (flags.json) printJson(io, report);
     else printHuman(io, report);
