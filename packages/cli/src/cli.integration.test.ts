@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { deadLetterRecord } from '@inlet/consumer';
 import {
@@ -18,43 +18,17 @@ import { kcatProduce, testEnvironment, uniqueName } from '@inlet/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoteAdded } from './e2e.fixture';
 import { ReadingTaken } from './e2e-avro.fixture';
+import { type InletRun, repoRoot, runInlet } from './run-inlet.test-support';
 
 // End to end through the real entry point, run from source (src/cli-main.ts with tsx and the
 // @inlet/source condition) so no stale build is ever tested; against the real broker and registry.
 
 const { kafkaBrokers, schemaRegistryUrl } = testEnvironment();
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = fileURLToPath(new URL('./e2e.fixture.ts', import.meta.url));
 const avroFixture = fileURLToPath(new URL('./e2e-avro.fixture.ts', import.meta.url));
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function inlet(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=@inlet/source', '--import', 'tsx', 'packages/cli/src/cli-main.ts', ...args],
-      {
-        cwd: repoRoot,
-        timeout: 90_000,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: kafkaBrokers.join(','),
-          SCHEMA_REGISTRY_URL: schemaRegistryUrl,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const inlet = runInlet;
+type Run = InletRun;
 
 function json(run: Run): unknown {
   if (run.code !== 0 && run.code !== 1) throw new Error(`exit ${run.code}: ${run.stderr}`);

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,55 +7,25 @@ import { defineTopic, ensureTopics } from '@inlet/core';
 import { createKafkaJsTransport } from '@inlet/kafkajs';
 import { createProducer } from '@inlet/producer';
 import { createConfluentRegistry, createSchemaResolver } from '@inlet/schema';
-import { uniqueName } from '@inlet/test-support';
+import { testEnvironment, uniqueName } from '@inlet/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadingTaken } from './e2e-avro.fixture';
 import { OrderUpdated } from './reconcile.fixture';
+import { runInlet } from './run-inlet.test-support';
 
 // `inlet reconcile` end to end through the real entry point, run from source (src/cli-main.ts
 // with tsx and the @inlet/source condition), against the real PostgreSQL, Redis, Kafka (with its
 // schema registry) and DuckDB (a temporary file).
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const kafkaBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const schemaRegistryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const environment = testEnvironment();
+const { databaseUrl, redisUrl, schemaRegistryUrl } = environment;
+const kafkaBrokers = environment.kafkaBrokers.join(',');
 const ordersFixture = fileURLToPath(new URL('./reconcile.fixture.ts', import.meta.url));
 const avroFixture = fileURLToPath(new URL('./e2e-avro.fixture.ts', import.meta.url));
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function inlet(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=@inlet/source', '--import', 'tsx', 'packages/cli/src/cli-main.ts', ...args],
-      {
-        cwd: repoRoot,
-        timeout: 90_000,
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          REDIS_URL: redisUrl,
-          KAFKA_BROKERS: kafkaBrokers,
-          SCHEMA_REGISTRY_URL: schemaRegistryUrl,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const inlet = runInlet;
 
 const rowCount = 1_000;
 const tableName = () =>
