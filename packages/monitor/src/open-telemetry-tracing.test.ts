@@ -301,4 +301,14 @@ describe('eventTraceContext', () => {
     const [span] = exporter.getFinishedSpans();
     expect(span?.parentSpanContext?.spanId).toBe(producerSpanId);
   });
+
+  it('refuses a tracer that is none, an unknown option, a typo and a wrong type, at the call', () => {
+    const tracer = provider.getTracer('test');
+    expect(() => bindOpenTelemetryTracing({} as never)).toThrow(/tracer must be an OpenTelemetry Tracer/);
+    for (const options of [{ producers: true }, { sinks: 'yes' }, { batchParent: 'first' }])
+      expect(() => bindOpenTelemetryTracing(tracer, options as never)).toThrow(
+        expect.objectContaining({ code: 'INLET_INVALID_OPTION' }),
+      );
+    expect(producerChannels.batchSent.hasSubscribers).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import { type Channel, channel } from 'node:diagnostics_channel';
+import { checkOptions, InletError, InletErrorCode, option } from '@inlet/core';
 import {
   type Attributes,
   type Context,
@@ -144,10 +145,24 @@ function common<T>(events: readonly unknown[], read: (event: Message) => T | und
  * spans link to each event's context. Publishers build their messages only while someone
  * listens, so nothing of this costs anything once closed, or before being bound.
  */
+const tracingOptionShape = {
+  producer: option.boolean(),
+  consumer: option.boolean(),
+  sinks: option.boolean(),
+  batchParent: option.oneOf(['first-event', 'none']),
+};
+
 export function bindOpenTelemetryTracing(
   tracer: Tracer,
   options: OpenTelemetryTracingOptions = {},
 ): OpenTelemetryTracing {
+  if (typeof (tracer as Partial<Tracer> | undefined)?.startSpan !== 'function') {
+    throw new InletError(
+      InletErrorCode.invalidOption,
+      'bindOpenTelemetryTracing: tracer must be an OpenTelemetry Tracer (trace.getTracer(name))',
+    );
+  }
+  checkOptions('bindOpenTelemetryTracing', options, tracingOptionShape);
   const parentBatches = (options.batchParent ?? 'first-event') === 'first-event';
 
   function batchParent(first: SpanContext | undefined): Context {
